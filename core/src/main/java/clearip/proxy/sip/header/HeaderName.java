@@ -1,0 +1,159 @@
+package clearip.proxy.sip.header;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A SIP header field name: interned for the names the proxy knows (with their RFC compact forms),
+ * looked up case-insensitively straight from the wire bytes without allocating.
+ */
+public final class HeaderName {
+  private static final List<HeaderName> KNOWN_LIST = new ArrayList<>();
+  private static final HeaderName[] BY_COMPACT = new HeaderName[128];
+  private static final int TABLE_SIZE = 256; // power of two, well above the number of known names
+  private static final HeaderName[] TABLE = new HeaderName[TABLE_SIZE];
+
+  public static final HeaderName VIA = known("Via", 'v');
+  public static final HeaderName FROM = known("From", 'f');
+  public static final HeaderName TO = known("To", 't');
+  public static final HeaderName CALL_ID = known("Call-ID", 'i');
+  public static final HeaderName CSEQ = known("CSeq", (char) 0);
+  public static final HeaderName MAX_FORWARDS = known("Max-Forwards", (char) 0);
+  public static final HeaderName CONTENT_LENGTH = known("Content-Length", 'l');
+  public static final HeaderName CONTENT_TYPE = known("Content-Type", 'c');
+  public static final HeaderName CONTENT_ENCODING = known("Content-Encoding", 'e');
+  public static final HeaderName CONTACT = known("Contact", 'm');
+  public static final HeaderName ROUTE = known("Route", (char) 0);
+  public static final HeaderName RECORD_ROUTE = known("Record-Route", (char) 0);
+  public static final HeaderName REASON = known("Reason", (char) 0);
+  public static final HeaderName IDENTITY = known("Identity", 'y');
+  public static final HeaderName IDENTITY_INFO = known("Identity-Info", 'n');
+  public static final HeaderName P_ASSERTED_IDENTITY = known("P-Asserted-Identity", (char) 0);
+  public static final HeaderName PROXY_REQUIRE = known("Proxy-Require", (char) 0);
+  public static final HeaderName REQUIRE = known("Require", (char) 0);
+  public static final HeaderName SUPPORTED = known("Supported", 'k');
+  public static final HeaderName UNSUPPORTED = known("Unsupported", (char) 0);
+  public static final HeaderName ALLOW = known("Allow", (char) 0);
+  public static final HeaderName ALLOW_EVENTS = known("Allow-Events", 'u');
+  public static final HeaderName EVENT = known("Event", 'o');
+  public static final HeaderName SUBJECT = known("Subject", 's');
+  public static final HeaderName REFER_TO = known("Refer-To", 'r');
+  public static final HeaderName REFERRED_BY = known("Referred-By", 'b');
+  public static final HeaderName SESSION_EXPIRES = known("Session-Expires", 'x');
+  public static final HeaderName ACCEPT_CONTACT = known("Accept-Contact", 'a');
+  public static final HeaderName REJECT_CONTACT = known("Reject-Contact", 'j');
+  public static final HeaderName REQUEST_DISPOSITION = known("Request-Disposition", 'd');
+  public static final HeaderName DATE = known("Date", (char) 0);
+  public static final HeaderName RETRY_AFTER = known("Retry-After", (char) 0);
+  public static final HeaderName EXPIRES = known("Expires", (char) 0);
+  public static final HeaderName USER_AGENT = known("User-Agent", (char) 0);
+  public static final HeaderName SERVER = known("Server", (char) 0);
+  public static final HeaderName WARNING = known("Warning", (char) 0);
+  public static final HeaderName ACCEPT = known("Accept", (char) 0);
+  public static final HeaderName DIVERSION = known("Diversion", (char) 0);
+  public static final HeaderName HISTORY_INFO = known("History-Info", (char) 0);
+  public static final HeaderName PATH = known("Path", (char) 0);
+
+  /** Id of a header name the proxy does not know; such names are compared by their bytes. */
+  public static final int UNKNOWN = -1;
+
+  private final int id;
+  private final String name;
+  private final char compact;
+  private final byte[] lower;
+
+  private HeaderName(int id, String name, char compact) {
+    this.id = id;
+    this.name = name;
+    this.compact = compact;
+    this.lower = name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static HeaderName known(String name, char compact) {
+    HeaderName h = new HeaderName(KNOWN_LIST.size(), name, compact);
+    KNOWN_LIST.add(h);
+    if (compact != 0) {
+      BY_COMPACT[compact] = h;
+      BY_COMPACT[Character.toUpperCase(compact)] = h;
+    }
+    int slot = hash(h.lower, 0, h.lower.length) & (TABLE_SIZE - 1);
+    while (TABLE[slot] != null) slot = (slot + 1) & (TABLE_SIZE - 1);
+    TABLE[slot] = h;
+    return h;
+  }
+
+  /** Every known name, in id order. */
+  public static List<HeaderName> known() {
+    return Collections.unmodifiableList(KNOWN_LIST);
+  }
+
+  /** The known name with this id. */
+  public static HeaderName byId(int id) {
+    return KNOWN_LIST.get(id);
+  }
+
+  /** Looks a name up by its long or compact form, case-insensitively; null if not a known name. */
+  public static HeaderName lookup(String name) {
+    byte[] b = name.getBytes(StandardCharsets.ISO_8859_1);
+    int id = lookupId(b, 0, b.length);
+    return id == UNKNOWN ? null : KNOWN_LIST.get(id);
+  }
+
+  /** The id of the known name spelled by {@code b[off, off+len)} (either form, any case), or UNKNOWN. */
+  public static int lookupId(byte[] b, int off, int len) {
+    if (len == 1) {
+      int c = b[off] & 0xff;
+      HeaderName h = c < 128 ? BY_COMPACT[c] : null;
+      return h == null ? UNKNOWN : h.id;
+    }
+    int slot = hash(b, off, len) & (TABLE_SIZE - 1);
+    for (HeaderName h; (h = TABLE[slot]) != null; slot = (slot + 1) & (TABLE_SIZE - 1)) {
+      if (h.lower.length == len && h.matchesLong(b, off, len)) return h.id;
+    }
+    return UNKNOWN;
+  }
+
+  private boolean matchesLong(byte[] b, int off, int len) {
+    for (int i = 0; i < len; i++) {
+      if (lowerAscii(b[off + i]) != lower[i]) return false;
+    }
+    return true;
+  }
+
+  /** True when {@code b[off, off+len)} spells this name in its long or compact form, any case. */
+  public boolean matches(byte[] b, int off, int len) {
+    if (len == 1) return compact != 0 && lowerAscii(b[off]) == compact;
+    return len == lower.length && matchesLong(b, off, len);
+  }
+
+  private static int hash(byte[] b, int off, int len) {
+    int h = len;
+    for (int i = 0; i < len; i++) h = 31 * h + lowerAscii(b[off + i]);
+    return h ^ (h >>> 7);
+  }
+
+  static byte lowerAscii(byte c) {
+    return (c >= 'A' && c <= 'Z') ? (byte) (c + 32) : c;
+  }
+
+  public int id() {
+    return id;
+  }
+
+  /** The canonical long form, e.g. {@code Call-ID}. */
+  public String name() {
+    return name;
+  }
+
+  /** The compact form, or 0 when the name has none. */
+  public char compact() {
+    return compact;
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}
