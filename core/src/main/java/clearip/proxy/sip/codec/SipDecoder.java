@@ -1,0 +1,488 @@
+package clearip.proxy.sip.codec;
+
+import static clearip.proxy.sip.codec.internal.SipChars.equalsIgnoreCase;
+import static clearip.proxy.sip.codec.internal.SipChars.isToken;
+
+import clearip.proxy.sip.codec.internal.HeaderScanner;
+import clearip.proxy.sip.codec.internal.SipChars;
+import clearip.proxy.sip.header.CSeq;
+import clearip.proxy.sip.header.HeaderName;
+import clearip.proxy.sip.message.SipMessage;
+import clearip.proxy.sip.message.SipRequest;
+import clearip.proxy.sip.message.SipResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Decodes one already-framed SIP message (a UDP datagram, or one message cut from a stream by
+ * {@link SipStreamFramer}) into an index over its bytes. Stateless and thread-safe.
+ *
+ * <p>Bad input becomes {@link Decoded.Malformed}, never a thrown exception: the transport turns it
+ * into a stateless error response or a logged drop.
+ */
+public final class SipDecoder {
+
+  /** How the message was framed, which decides what Content-Length means (RFC 3261 18.3). */
+  public enum Framing {
+    /** One datagram: Content-Length optional; octets past it are ignored. */
+    DATAGRAM,
+    /** Cut from a stream by Content-Length: the header is mandatory and must match. */
+    STREAM
+  }
+
+  private static final int[] EMPTY_INDEX = new int[0];
+
+  private final ParseLimits limits;
+
+  public SipDecoder(ParseLimits limits) {
+    this.limits = Objects.requireNonNull(limits);
+  }
+
+  public SipDecoder() {
+    this(ParseLimits.DEFAULT);
+  }
+
+  public ParseLimits limits() {
+    return limits;
+  }
+
+  /** Decodes a whole datagram. */
+  public Decoded decode(byte[] message) {
+    return decode(message, 0, message.length, Framing.DATAGRAM);
+  }
+
+  /**
+   * Decodes {@code buf[off, off+len)}. The array is referenced, not copied, by the resulting
+   * message: the caller must not modify it afterwards.
+   */
+  public Decoded decode(byte[] buf, int off, int len, Framing framing) {
+    return new Run(buf, off, off + len, framing, limits).decode();
+  }
+
+  /** True when the datagram is only CR/LF octets: an RFC 5626 keep-alive, to be ignored. */
+  public static boolean isKeepAlive(byte[] buf, int off, int len) {
+    if (len == 0) return false;
+    for (int i = off; i < off + len; i++) {
+      if (buf[i] != '\r' && buf[i] != '\n') return false;
+    }
+    return true;
+  }
+
+  /** One decoding pass; holds the positions found so far. */
+  private static final class Run {
+    final byte[] b;
+    final int end;
+    final Framing framing;
+    final ParseLimits limits;
+    final SipMessage.Layout l = new SipMessage.Layout();
+
+    int status;
+    String reason;
+    boolean request = true;
+    String method;
+    int[] index = EMPTY_INDEX;
+    int count;
+
+    Run(byte[] b, int off, int end, Framing framing, ParseLimits limits) {
+      this.b = b;
+      this.end = end;
+      this.framing = framing;
+      this.limits = limits;
+      l.buf = b;
+      l.start = off;
+    }
+
+    private boolean fail(int status, String reason) {
+      if (this.reason == null) {
+        this.status = status;
+        this.reason = reason;
+      }
+      return false;
+    }
+
+    Decoded decode() {
+      int i = l.start;
+      // leading CRLFs are keep-alives or stream slack (RFC 3261 7.5, RFC 5626)
+      while (i + 1 < end && b[i] == '\r' && b[i + 1] == '\n') i += 2;
+      l.start = i;
+      if (i >= end) {
+        request = false;
+        fail(0, "empty message");
+        return malformed();
+      }
+      if (end - i > limits.maxMessageBytes()) {
+        fail(513, "message larger than " + limits.maxMessageBytes() + " bytes");
+      }
+      boolean startOk = startLine(i);
+      if (l.startLineEnd == 0) return malformed();
+      boolean headersOk = headers(l.startLineEnd + 2);
+      l.index = index;
+      l.headerCount = count;
+      if (!startOk || !headersOk || reason != null) return malformed();
+      if (!body() || !validate()) return malformed();
+      return new Decoded.Ok(request ? new SipRequest(l) : new SipResponse(l));
+    }
+
+    // ---- start line ----
+
+    private boolean startLine(int i) {
+      int limit = Math.min(end, i + limits.maxStartLineBytes() + 1);
+      int cr = SipChars.indexOf(b, (byte) '\r', i, limit);
+      request = !(end - i >= 4 && equalsIgnoreCase(b, i, 4, "sip/"));
+      if (cr < 0 || cr + 1 >= end || b[cr + 1] != '\n') {
+        if (limit < end && cr < 0) {
+          return fail(request ? 414 : 0, "start line longer than " + limits.maxStartLineBytes()
+              + " bytes");
+        }
+        return fail(request ? 400 : 0, "start line not terminated by CRLF");
+      }
+      l.startLineEnd = cr;
+      return request ? requestLine(i, cr) : statusLine(i, cr);
+    }
+
+    private boolean statusLine(int i, int cr) {
+      request = false;
+      if (cr - i < 12 || !equalsIgnoreCase(b, i, 7, "sip/2.0") || b[i + 7] != ' ') {
+        return fail(0, "malformed status line");
+      }
+      int c = i + 8;
+      int code = 0;
+      for (int k = 0; k < 3; k++) {
+        int d = b[c + k] - '0';
+        if (d < 0 || d > 9) return fail(0, "malformed status code");
+        code = code * 10 + d;
+      }
+      if (b[c + 3] != ' ') return fail(0, "malformed status code");
+      if (code < 100 || code > 699) return fail(0, "status code out of range");
+      for (int k = c + 4; k < cr; k++) {
+        if (b[k] == '\n') return fail(0, "bare LF in reason phrase");
+      }
+      l.statusCode = code;
+      l.reasonStart = c + 4;
+      return true;
+    }
+
+    private boolean requestLine(int i, int cr) {
+      int m = SipChars.skipToken(b, i, cr);
+      if (m == i || m >= cr || b[m] != ' ') return fail(400, "malformed request line");
+      l.methodEnd = m;
+      method = SipChars.string(b, i, m);
+      int us = m + 1;
+      int ue = us;
+      while (ue < cr && b[ue] != ' ') {
+        if ((b[ue] & 0xff) < 0x21 || b[ue] == 0x7f) return fail(400, "control octet in Request-URI");
+        ue++;
+      }
+      if (ue == us) return fail(400, "malformed request line (empty Request-URI)");
+      if (ue >= cr) return fail(400, "malformed request line (no SIP version)");
+      l.uriStart = us;
+      l.uriEnd = ue;
+      int vs = ue + 1;
+      if (cr - vs != 7 || !equalsIgnoreCase(b, vs, 7, "sip/2.0")) {
+        if (looksLikeVersion(vs, cr)) return fail(505, "SIP version not supported");
+        return fail(400, "malformed request line");
+      }
+      if (b[us] == '<') return fail(400, "Request-URI in angle brackets");
+      if (!HeaderScanner.hasScheme(b, us, ue)) return fail(400, "Request-URI without scheme");
+      if (isSipScheme(us, ue) && !validSipRequestUri(us, ue)) {
+        return fail(400, "malformed SIP Request-URI");
+      }
+      return true;
+    }
+
+    private boolean looksLikeVersion(int vs, int cr) {
+      if (cr - vs < 7 || !equalsIgnoreCase(b, vs, 4, "sip/")) return false;
+      boolean dot = false;
+      for (int k = vs + 4; k < cr; k++) {
+        byte c = b[k];
+        if (c == '.' && !dot) {
+          dot = true;
+        } else if (c < '0' || c > '9') {
+          return false;
+        }
+      }
+      return dot;
+    }
+
+    private boolean isSipScheme(int us, int ue) {
+      return (ue - us > 4 && equalsIgnoreCase(b, us, 4, "sip:"))
+          || (ue - us > 5 && equalsIgnoreCase(b, us, 5, "sips:"));
+    }
+
+    /** Host part well-formed; no embedded headers (RFC 3261 19.1.5 forbids them here). */
+    private boolean validSipRequestUri(int us, int ue) {
+      int colon = SipChars.indexOf(b, (byte) ':', us, ue);
+      int at = SipChars.indexOf(b, (byte) '@', colon + 1, ue);
+      int hs = at < 0 ? colon + 1 : at + 1;
+      if (at == colon + 1) return false;
+      int[] hp = new int[3];
+      int e = HeaderScanner.scanHostPort(b, hs, ue, hp, 0, 2);
+      if (e < 0) return false;
+      if (e < ue && b[e] != ';') return false;
+      return SipChars.indexOf(b, (byte) '?', e, ue) < 0;
+    }
+
+    // ---- header section ----
+
+    private boolean headers(int p) {
+      int[] idx = new int[24 * 5];
+      int n = 0;
+      try {
+        while (true) {
+          if (p + 1 < end && b[p] == '\r' && b[p + 1] == '\n') {
+            l.headersEnd = p;
+            l.bodyStart = p + 2;
+            return true;
+          }
+          if (p >= end) return fail(400, "header section not terminated by an empty line");
+          if (b[p] == ' ' || b[p] == '\t') return fail(400, "continuation line without a header");
+          int ns = p;
+          p = SipChars.skipToken(b, p, end);
+          int ne = p;
+          if (ne == ns) return fail(400, "malformed header line");
+          while (p < end && (b[p] == ' ' || b[p] == '\t')) p++;
+          if (p >= end || b[p] != ':') return fail(400, "malformed header line (no colon)");
+          p++;
+          int vs = p;
+          int maxEnd = Math.min(end, ns + limits.maxHeaderLineBytes() + 2);
+          int cr;
+          while (true) {
+            cr = SipChars.indexOf(b, (byte) '\r', p, maxEnd);
+            if (cr < 0) {
+              if (maxEnd < end) {
+                return fail(400, "header field longer than " + limits.maxHeaderLineBytes()
+                    + " bytes");
+              }
+              return fail(400, "header line not terminated by CRLF");
+            }
+            if (cr + 1 >= end || b[cr + 1] != '\n') return fail(400, "bare CR in header");
+            if (cr + 2 < end && (b[cr + 2] == ' ' || b[cr + 2] == '\t')) {
+              p = cr + 2; // folded continuation (RFC 3261 7.3.1)
+              continue;
+            }
+            break;
+          }
+          for (int k = vs; k < cr; k++) {
+            if (b[k] == '\n' && b[k - 1] != '\r') return fail(400, "bare LF in header");
+          }
+          if (n >= limits.maxHeaderCount()) {
+            return fail(400, "more than " + limits.maxHeaderCount() + " header fields");
+          }
+          vs = SipChars.skipLws(b, vs, cr);
+          int ve = SipChars.trimLwsEnd(b, vs, cr);
+          if ((n + 1) * 5 > idx.length) idx = java.util.Arrays.copyOf(idx, idx.length * 2);
+          int o = n * 5;
+          idx[o] = HeaderName.lookupId(b, ns, ne - ns);
+          idx[o + 1] = ns;
+          idx[o + 2] = ne;
+          idx[o + 3] = vs;
+          idx[o + 4] = ve;
+          n++;
+          p = cr + 2;
+        }
+      } finally {
+        index = idx;
+        count = n;
+      }
+    }
+
+    private int first(HeaderName h) {
+      int id = h.id();
+      for (int i = 0; i < count; i++) {
+        if (index[i * 5] == id) return i;
+      }
+      return -1;
+    }
+
+    private int countOf(HeaderName h) {
+      int id = h.id();
+      int c = 0;
+      for (int i = 0; i < count; i++) {
+        if (index[i * 5] == id) c++;
+      }
+      return c;
+    }
+
+    // ---- body ----
+
+    private boolean body() {
+      int cl = -1;
+      int i = first(HeaderName.CONTENT_LENGTH);
+      if (i >= 0) {
+        if (countOf(HeaderName.CONTENT_LENGTH) > 1) return fail(400, "multiple Content-Length");
+        long v = SipChars.parseUnsigned(b, index[i * 5 + 3], index[i * 5 + 4], Integer.MAX_VALUE);
+        if (v < 0) return fail(400, "Content-Length is not a valid number");
+        cl = (int) v;
+      }
+      l.contentLength = cl;
+      int available = end - l.bodyStart;
+      if (framing == Framing.STREAM) {
+        if (cl < 0) return fail(400, "Content-Length missing on a stream transport");
+        if (cl != available) return fail(400, "Content-Length does not match the framed body");
+        l.end = end;
+      } else if (cl < 0) {
+        l.end = end; // RFC 3261 18.3: over UDP the body runs to the end of the datagram
+      } else if (cl > available) {
+        return fail(400, "Content-Length larger than the datagram");
+      } else {
+        l.end = l.bodyStart + cl; // trailing octets of the datagram are ignored
+      }
+      return true;
+    }
+
+    // ---- mandatory headers ----
+
+    private boolean validate() {
+      int[] s = new int[HeaderScanner.VIA_SPANS];
+      int vias = 0;
+      for (int i = 0; i < count; i++) {
+        int o = i * 5;
+        int id = index[o];
+        if (id == HeaderName.VIA.id()) {
+          int p = index[o + 3];
+          int ve = index[o + 4];
+          if (p == ve) return fail(400, "empty Via");
+          while (true) {
+            int e = HeaderScanner.scanVia(b, p, ve, s);
+            if (e < 0) return fail(400, "malformed Via");
+            vias++;
+            if (e >= ve) break;
+            p = e + 1;
+          }
+        } else if (id == HeaderName.CONTACT.id()) {
+          if (!validNameAddrList(index[o + 3], index[o + 4], true)) {
+            return fail(400, "malformed Contact");
+          }
+        } else if (id == HeaderName.DATE.id()) {
+          int ve = index[o + 4];
+          if (ve - index[o + 3] < 4 || !SipChars.equalsBytes(b, ve - 4, 4, " GMT")) {
+            return fail(400, "malformed Date (RFC 1123 date in GMT required)");
+          }
+        }
+      }
+      if (vias == 0) return fail(400, "missing Via");
+      if (vias > limits.maxViaCount()) {
+        return fail(400, "more than " + limits.maxViaCount() + " Via values");
+      }
+      if (!single(HeaderName.CALL_ID) || !single(HeaderName.FROM) || !single(HeaderName.TO)
+          || !single(HeaderName.CSEQ)) {
+        return false;
+      }
+      if (countOf(HeaderName.MAX_FORWARDS) > 1) return fail(400, "multiple Max-Forwards");
+      if (!callId() || !nameAddr(HeaderName.FROM) || !nameAddr(HeaderName.TO) || !cseq()) {
+        return false;
+      }
+      return maxForwards();
+    }
+
+    private boolean single(HeaderName h) {
+      int c = countOf(h);
+      if (c == 0) return fail(request ? 400 : 0, "missing " + h.name());
+      if (c > 1) return fail(request ? 400 : 0, "multiple " + h.name() + " header fields");
+      return true;
+    }
+
+    private boolean callId() {
+      int i = first(HeaderName.CALL_ID);
+      int vs = index[i * 5 + 3];
+      int ve = index[i * 5 + 4];
+      if (vs == ve) return fail(request ? 400 : 0, "empty Call-ID");
+      for (int k = vs; k < ve; k++) {
+        if (!SipChars.isWordChar(b[k]) && b[k] != '@') {
+          return fail(request ? 400 : 0, "malformed Call-ID");
+        }
+      }
+      return true;
+    }
+
+    private boolean nameAddr(HeaderName h) {
+      int i = first(h);
+      int vs = index[i * 5 + 3];
+      int ve = index[i * 5 + 4];
+      int[] s = new int[HeaderScanner.NA_SPANS];
+      int e = HeaderScanner.scanNameAddr(b, vs, ve, s);
+      if (e < 0 || e != ve) return fail(request ? 400 : 0, "malformed " + h.name());
+      return true;
+    }
+
+    private boolean validNameAddrList(int p, int ve, boolean allowStar) {
+      if (p == ve) return false;
+      if (allowStar && ve - p == 1 && b[p] == '*') return true;
+      int[] s = new int[HeaderScanner.NA_SPANS];
+      while (true) {
+        int e = HeaderScanner.scanNameAddr(b, p, ve, s);
+        if (e < 0) return false;
+        if (e >= ve) return true;
+        p = e + 1;
+      }
+    }
+
+    private boolean cseq() {
+      int i = first(HeaderName.CSEQ);
+      int vs = index[i * 5 + 3];
+      int ve = index[i * 5 + 4];
+      int d = vs;
+      while (d < ve && b[d] >= '0' && b[d] <= '9') d++;
+      long n = SipChars.parseUnsigned(b, vs, d, CSeq.MAX);
+      if (n < 0) return fail(request ? 400 : 0, "malformed CSeq number");
+      int ms = SipChars.skipLws(b, d, ve);
+      if (ms == d || ms >= ve) return fail(request ? 400 : 0, "malformed CSeq");
+      int me = SipChars.skipToken(b, ms, ve);
+      if (me != ve) return fail(request ? 400 : 0, "malformed CSeq method");
+      if (request) {
+        int mlen = l.methodEnd - l.start;
+        if (me - ms != mlen || !java.util.Arrays.equals(b, ms, me, b, l.start, l.methodEnd)) {
+          return fail(400, "CSeq method does not match the request method");
+        }
+      }
+      l.cseqNumber = n;
+      l.cseqMethodStart = ms;
+      l.cseqMethodEnd = me;
+      return true;
+    }
+
+    private boolean maxForwards() {
+      int i = first(HeaderName.MAX_FORWARDS);
+      if (i < 0) return true;
+      long v = SipChars.parseUnsigned(b, index[i * 5 + 3], index[i * 5 + 4], Integer.MAX_VALUE);
+      if (v < 0) return fail(request ? 400 : 0, "malformed Max-Forwards");
+      l.maxForwards = (int) v;
+      return true;
+    }
+
+    // ---- error result ----
+
+    private Decoded malformed() {
+      List<String> vias = new ArrayList<>(2);
+      String from = null;
+      String to = null;
+      String callId = null;
+      String cseq = null;
+      if (request) {
+        for (int i = 0; i < count; i++) {
+          int o = i * 5;
+          int id = index[o];
+          String v = SipChars.unfolded(b, index[o + 3], index[o + 4]);
+          if (id == HeaderName.VIA.id()) {
+            vias.add(v);
+          } else if (id == HeaderName.FROM.id() && from == null) {
+            from = v;
+          } else if (id == HeaderName.TO.id() && to == null) {
+            to = v;
+          } else if (id == HeaderName.CALL_ID.id() && callId == null) {
+            callId = v;
+          } else if (id == HeaderName.CSEQ.id() && cseq == null) {
+            cseq = v;
+          }
+        }
+      }
+      return new Decoded.Malformed(status, reason, request, method,
+          new ResponseContext(vias, from, to, callId, cseq));
+    }
+  }
+
+  static boolean isTokenByte(byte c) {
+    return isToken(c);
+  }
+}

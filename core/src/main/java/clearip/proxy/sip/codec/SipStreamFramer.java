@@ -1,0 +1,173 @@
+package clearip.proxy.sip.codec;
+
+import java.util.Arrays;
+
+/**
+ * Cuts SIP messages out of a byte stream (TCP or TLS) by Content-Length, as RFC 3261 section
+ * 18.3 requires: several messages in one read, one message over many reads, CRLF keep-alives
+ * (RFC 5626) between messages. One instance per connection; not thread-safe.
+ *
+ * <p>Usage: {@link #feed} the bytes of each read, then call {@link #next()} until it returns
+ * null. After an {@link Frame.Error} the stream cannot be resynchronised: close the connection.
+ */
+public final class SipStreamFramer {
+
+  /** What the stream yielded. */
+  public sealed interface Frame {
+    /** One complete message, in its own array (ready for {@link SipDecoder}). */
+    record Message(byte[] bytes) implements Frame {}
+
+    /** A CRLFCRLF keep-alive ping; the peer expects a CRLF pong (RFC 5626 section 4.4.1). */
+    enum Ping implements Frame { INSTANCE }
+
+    /**
+     * The stream is not valid SIP framing (missing or bad Content-Length, message too large).
+     *
+     * @param context the header section bytes read so far, so the caller can still answer the
+     *     request with a 400 before closing; null when nothing usable was read
+     */
+    record Error(String reason, byte[] context) implements Frame {}
+  }
+
+  private final ParseLimits limits;
+  private byte[] buf = new byte[4096];
+  private int start; // first unconsumed byte
+  private int end; // after the last byte fed
+  private int scanFrom; // where the search for the end of the header section resumes
+  private boolean failed;
+
+  public SipStreamFramer(ParseLimits limits) {
+    this.limits = limits;
+  }
+
+  /** Bytes buffered and not yet returned as a frame. */
+  public int buffered() {
+    return end - start;
+  }
+
+  /** Appends the bytes of one read. */
+  public void feed(byte[] b, int off, int len) {
+    if (failed || len == 0) return;
+    if (end + len > buf.length) {
+      // compact first; grow only if the pending message really needs it
+      int pending = end - start;
+      if (pending + len > buf.length) {
+        buf = Arrays.copyOfRange(buf, start, start + Math.max(buf.length * 2, pending + len));
+      } else {
+        System.arraycopy(buf, start, buf, 0, pending);
+      }
+      scanFrom -= start;
+      start = 0;
+      end = pending;
+    }
+    System.arraycopy(b, off, buf, end, len);
+    end += len;
+  }
+
+  public void feed(byte[] b) {
+    feed(b, 0, b.length);
+  }
+
+  /** The next complete frame, or null when more bytes are needed. */
+  public Frame next() {
+    if (failed) return null;
+    // keep-alives and stray CRLFs between messages
+    int crlfs = 0;
+    while (start + 1 < end && buf[start] == '\r' && buf[start + 1] == '\n') {
+      start += 2;
+      crlfs++;
+      if (crlfs == 2) {
+        scanFrom = Math.max(scanFrom, start);
+        return Frame.Ping.INSTANCE;
+      }
+    }
+    if (start == end) {
+      // a lone CRLF may be the first half of a ping still arriving: keep it until more comes
+      if (crlfs == 1) start -= 2;
+      return null;
+    }
+    if (scanFrom < start) scanFrom = start;
+    int headerEnd = findHeaderEnd();
+    if (headerEnd < 0) {
+      int headerLimit = Math.min(limits.maxMessageBytes(), limits.maxStartLineBytes()
+          + limits.maxHeaderCount() * 64 + limits.maxHeaderLineBytes());
+      if (end - start > headerLimit) return fail("header section larger than " + headerLimit
+          + " bytes without an empty line", end);
+      return null;
+    }
+    int cl = contentLength(start, headerEnd);
+    if (cl == -1) return fail("Content-Length missing on a stream transport", headerEnd + 4);
+    if (cl == -2) return fail("Content-Length is not a valid number", headerEnd + 4);
+    if (cl == -3) return fail("multiple Content-Length header fields", headerEnd + 4);
+    long total = (long) (headerEnd + 4 - start) + cl;
+    if (total > limits.maxMessageBytes()) {
+      return fail("message of " + total + " bytes exceeds the limit of "
+          + limits.maxMessageBytes(), headerEnd + 4);
+    }
+    if (end - start < total) return null;
+    byte[] msg = Arrays.copyOfRange(buf, start, start + (int) total);
+    start += (int) total;
+    scanFrom = start;
+    if (start == end) {
+      start = end = scanFrom = 0;
+    }
+    return new Frame.Message(msg);
+  }
+
+  private Frame fail(String reason, int contextEnd) {
+    failed = true;
+    byte[] ctx = Arrays.copyOfRange(buf, start, Math.min(contextEnd, end));
+    return new Frame.Error(reason, ctx);
+  }
+
+  /** Index of the CR of the CRLFCRLF ending the header section, or -1. */
+  private int findHeaderEnd() {
+    int i = Math.max(start, scanFrom);
+    int last = end - 3;
+    while (i < last) {
+      if (buf[i + 3] != '\n') {
+        i++;
+        continue;
+      }
+      if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r') return i;
+      i++;
+    }
+    scanFrom = Math.max(start, end - 3);
+    return -1;
+  }
+
+  /**
+   * The Content-Length in the header section [from, headerEnd): -1 missing, -2 not a number,
+   * -3 repeated. Accepts the compact form {@code l} and white space before the colon.
+   */
+  private int contentLength(int from, int headerEnd) {
+    int found = -1;
+    int i = from;
+    // skip the start line
+    while (i < headerEnd && buf[i] != '\n') i++;
+    i++;
+    while (i < headerEnd + 2) {
+      int lineStart = i;
+      while (i < headerEnd + 2 && buf[i] != '\r') i++;
+      int lineEnd = i;
+      i += 2;
+      if (lineStart == lineEnd || buf[lineStart] == ' ' || buf[lineStart] == '\t') continue;
+      int n = lineStart;
+      while (n < lineEnd && buf[n] != ':' && buf[n] != ' ' && buf[n] != '\t') n++;
+      boolean isCl = (n - lineStart == 1 && (buf[lineStart] | 0x20) == 'l')
+          || clearip.proxy.sip.codec.internal.SipChars.equalsIgnoreCase(buf, lineStart,
+              n - lineStart, "content-length");
+      if (!isCl) continue;
+      if (found != -1) return -3;
+      int c = clearip.proxy.sip.codec.internal.SipChars.indexOf(buf, (byte) ':', n, lineEnd);
+      if (c < 0) return -2;
+      int vs = clearip.proxy.sip.codec.internal.SipChars.skipLws(buf, c + 1, lineEnd);
+      int ve = clearip.proxy.sip.codec.internal.SipChars.trimLwsEnd(buf, vs, lineEnd);
+      long v = clearip.proxy.sip.codec.internal.SipChars.parseUnsigned(buf, vs, ve,
+          Integer.MAX_VALUE);
+      if (v < 0) return -2;
+      found = (int) v;
+    }
+    return found;
+  }
+}

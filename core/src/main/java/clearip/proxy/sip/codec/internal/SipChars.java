@@ -1,0 +1,162 @@
+package clearip.proxy.sip.codec.internal;
+
+import java.nio.charset.StandardCharsets;
+
+/** Byte classes and small scanners of the RFC 3261 grammar, shared by the decoder and header views. */
+public final class SipChars {
+  private SipChars() {}
+
+  private static final boolean[] TOKEN = new boolean[256];
+  private static final boolean[] HOST = new boolean[256];
+  private static final boolean[] PARAM_VALUE = new boolean[256];
+  private static final boolean[] WORD = new boolean[256];
+
+  static {
+    for (int c = '0'; c <= '9'; c++) TOKEN[c] = true;
+    for (int c = 'a'; c <= 'z'; c++) TOKEN[c] = true;
+    for (int c = 'A'; c <= 'Z'; c++) TOKEN[c] = true;
+    for (char c : "-.!%*_+`'~".toCharArray()) TOKEN[c] = true;
+    for (int c = 0; c < 256; c++) {
+      HOST[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+    HOST['-'] = HOST['.'] = true;
+    // gen-value = token / host / quoted-string; host may be an IPv6 reference, or bare IPv6 in
+    // received= (RFC 5118 section 4.5 accepts both)
+    System.arraycopy(TOKEN, 0, PARAM_VALUE, 0, 256);
+    PARAM_VALUE[':'] = PARAM_VALUE['['] = PARAM_VALUE[']'] = true;
+    System.arraycopy(TOKEN, 0, WORD, 0, 256);
+    for (char c : "()<>:\\\"/[]?{}".toCharArray()) WORD[c] = true;
+  }
+
+  public static boolean isToken(byte b) {
+    return TOKEN[b & 0xff];
+  }
+
+  public static boolean isHostChar(byte b) {
+    return HOST[b & 0xff];
+  }
+
+  public static boolean isParamValueChar(byte b) {
+    return PARAM_VALUE[b & 0xff];
+  }
+
+  /** Characters of a Call-ID word (RFC 3261 section 25.1). */
+  public static boolean isWordChar(byte b) {
+    return WORD[b & 0xff];
+  }
+
+  /** Linear white space inside a header value span: SP, HTAB, and the CRLF of a folded line. */
+  public static boolean isLws(byte b) {
+    return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+  }
+
+  public static int skipLws(byte[] b, int i, int end) {
+    while (i < end && isLws(b[i])) i++;
+    return i;
+  }
+
+  /** Index of the last non-LWS byte plus one, scanning back from end. */
+  public static int trimLwsEnd(byte[] b, int start, int end) {
+    while (end > start && isLws(b[end - 1])) end--;
+    return end;
+  }
+
+  public static int skipToken(byte[] b, int i, int end) {
+    while (i < end && TOKEN[b[i] & 0xff]) i++;
+    return i;
+  }
+
+  /**
+   * Skips a quoted string starting at the opening quote; returns the index after the closing
+   * quote, or -1 when it is unterminated.
+   */
+  public static int skipQuoted(byte[] b, int i, int end) {
+    i++; // opening quote
+    while (i < end) {
+      byte c = b[i];
+      if (c == '\\') {
+        i += 2;
+      } else if (c == '"') {
+        return i + 1;
+      } else {
+        i++;
+      }
+    }
+    return -1;
+  }
+
+  /** Index of the first b[i] == c in [from, to), or -1. */
+  public static int indexOf(byte[] b, byte c, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] == c) return i;
+    }
+    return -1;
+  }
+
+  /** Case-insensitive ASCII comparison of b[off, off+len) with an all-lower-case literal. */
+  public static boolean equalsIgnoreCase(byte[] b, int off, int len, String lower) {
+    if (len != lower.length()) return false;
+    for (int i = 0; i < len; i++) {
+      int c = b[off + i];
+      if (c >= 'A' && c <= 'Z') c += 32;
+      if (c != lower.charAt(i)) return false;
+    }
+    return true;
+  }
+
+  public static boolean equalsBytes(byte[] b, int off, int len, String literal) {
+    if (len != literal.length()) return false;
+    for (int i = 0; i < len; i++) {
+      if (b[off + i] != literal.charAt(i)) return false;
+    }
+    return true;
+  }
+
+  /** Decodes UTF-8 (ASCII in practice); invalid sequences become U+FFFD rather than failing. */
+  public static String string(byte[] b, int from, int to) {
+    return new String(b, from, to - from, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The value with folded lines (CRLF followed by white space) collapsed into one space, as RFC
+   * 3261 section 7.3.1 says they are equivalent; the original bytes stay untouched in the message.
+   */
+  public static String unfolded(byte[] b, int from, int to) {
+    if (indexOf(b, (byte) '\r', from, to) < 0) return string(b, from, to);
+    StringBuilder sb = new StringBuilder(to - from);
+    int i = from;
+    while (i < to) {
+      byte c = b[i];
+      if (c == '\r' || c == '\n') {
+        // drop trailing white space already written, then the fold, then leading white space
+        while (sb.length() > 0 && (sb.charAt(sb.length() - 1) == ' ' || sb.charAt(sb.length() - 1) == '\t')) {
+          sb.setLength(sb.length() - 1);
+        }
+        while (i < to && isLws(b[i])) i++;
+        sb.append(' ');
+      } else {
+        int runEnd = i;
+        while (runEnd < to && b[runEnd] != '\r' && b[runEnd] != '\n') runEnd++;
+        sb.append(string(b, i, runEnd));
+        i = runEnd;
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Parses an unsigned decimal in b[from, to); returns -1 when empty, not all digits, or above
+   * max.
+   */
+  public static long parseUnsigned(byte[] b, int from, int to, long max) {
+    if (from >= to) return -1;
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) return -1;
+      v = v * 10 + d;
+      if (v > max) return -1;
+    }
+    return v;
+  }
+}
