@@ -1,0 +1,164 @@
+package clearip.proxy.sip.codec;
+
+import static clearip.proxy.sip.testing.SipFixtures.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clearip.proxy.sip.header.NameAddr;
+import clearip.proxy.sip.header.Via;
+import clearip.proxy.sip.message.SipRequest;
+import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.sip.testing.SipFixtures;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SipDecoderTest {
+  private final SipDecoder decoder = new SipDecoder();
+
+  @Test
+  void readsRoutingFieldsOfAnInvite() {
+    SipRequest r = SipFixtures.request(SipFixtures.invite("abc@192.0.2.20", "z9hG4bKsw1"));
+    assertEquals("INVITE", r.method());
+    assertTrue(r.isInvite());
+    assertEquals("sip:+14016401234@outbound.sip.clearip.com", r.requestUri());
+    assertEquals("z9hG4bKsw1", r.topViaBranch());
+    assertEquals("abc@192.0.2.20", r.callId());
+    assertEquals(201, r.cseqNumber());
+    assertEquals("INVITE", r.cseqMethod());
+    assertEquals(69, r.maxForwards());
+    assertNull(r.toTag());
+    assertEquals("bjjplA8zKH1Z1ifnC74B70", r.fromTag());
+    assertEquals(2, r.viaCount());
+    Via top = r.topVia();
+    assertEquals("UDP", top.transport());
+    assertEquals("192.0.2.20", top.host());
+    assertEquals(5060, top.port());
+    assertTrue(top.hasRport());
+    assertEquals(List.of(SipFixtures.IDENTITY), r.identities());
+  }
+
+  @Test
+  void readsContactsOfAClearIpRedirect() {
+    SipResponse r = SipFixtures.response(SipFixtures.redirect("c1", "z9hG4bKp1", 12));
+    assertEquals(302, r.statusCode());
+    assertEquals("Moved Temporarily", r.reasonPhrase());
+    List<NameAddr> contacts = r.contacts();
+    assertEquals(12, contacts.size());
+    assertEquals("sip:+14016401234@10.0.0.1;transport=udp", contacts.get(0).uri());
+    assertEquals(0.99, contacts.get(0).q(), 1e-9);
+    assertEquals(0.88, contacts.get(11).q(), 1e-9);
+    assertEquals("e78d7458-5545", r.toTag());
+    assertEquals(302, r.reasons().get(0).cause());
+    assertEquals("no-fraud-detected", r.reasons().get(0).text());
+  }
+
+  @Test
+  void acceptsCompactFormsAndFolding() {
+    String m = "OPTIONS sip:a@example.com SIP/2.0\r\n"
+        + "v: SIP/2.0/UDP h.example.com;branch=z9hG4bK1,\r\n SIP/2.0/TCP g.example.com\r\n"
+        + "f: <sip:b@example.com>;tag=1\r\n"
+        + "t: sip:a@example.com\r\n"
+        + "i: 12@h\r\n"
+        + "CSeq: 1\r\n OPTIONS\r\n"
+        + "m: <sip:b@h.example.com>, \"x,y\" <sip:c@h.example.com;a=b>;q=0.5\r\n"
+        + "l: 0\r\n\r\n";
+    SipRequest r = (SipRequest) ((Decoded.Ok) decoder.decode(bytes(m))).message();
+    assertEquals("12@h", r.callId());
+    assertEquals(2, r.viaCount());
+    assertEquals("TCP", r.vias().get(1).transport());
+    assertEquals("OPTIONS", r.cseqMethod());
+    assertEquals(2, r.contacts().size());
+    assertEquals("\"x,y\"", r.contacts().get(1).displayName());
+    assertEquals("sip:c@h.example.com;a=b", r.contacts().get(1).uri());
+    assertEquals(0, r.contentLength());
+  }
+
+  @Test
+  void ipv6ReceivedWithoutBracketsIsAccepted() {
+    String m = SipFixtures.redirect("c1", "z9hG4bKp1", 1).replace(
+        "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bKp1",
+        "Via: SIP/2.0/TLS sip.clearip.com:5061;branch=z9hG4bKp1;i=a0;received=::ffff:10.0.13.175");
+    SipResponse r = SipFixtures.response(m);
+    assertEquals("::ffff:10.0.13.175", r.topVia().received());
+  }
+
+  @Test
+  void streamFramingRequiresContentLength() {
+    byte[] m = bytes("OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+        + "From: <sip:b@h>;tag=1\r\nTo: <sip:a@h>\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\n\r\n");
+    Decoded d = decoder.decode(m, 0, m.length, SipDecoder.Framing.STREAM);
+    assertEquals(400, assertInstanceOf(Decoded.Malformed.class, d).status());
+    assertInstanceOf(Decoded.Ok.class, decoder.decode(m));
+  }
+
+  @Test
+  void rejectsMessageLargerThanLimit() {
+    SipDecoder small = new SipDecoder(new ParseLimits(500, 200, 50, 400, 10));
+    Decoded d = small.decode(bytes(SipFixtures.invite("x", "z9hG4bK1")));
+    Decoded.Malformed m = assertInstanceOf(Decoded.Malformed.class, d);
+    assertEquals(513, m.status());
+    assertTrue(m.canRespond(), "the Via is still readable, so a 513 can be sent");
+  }
+
+  @Test
+  void rejectsHeaderLineLongerThanLimit() {
+    SipDecoder small = new SipDecoder(new ParseLimits(65_535, 200, 50, 300, 10));
+    Decoded d = small.decode(bytes(SipFixtures.invite("x", "z9hG4bK1")));
+    Decoded.Malformed m = assertInstanceOf(Decoded.Malformed.class, d);
+    assertEquals(400, m.status());
+    assertTrue(m.reason().contains("longer than 300"), m.reason());
+  }
+
+  @Test
+  void rejectsTooManyHeaderFieldsAndVias() {
+    SipDecoder fewHeaders = new SipDecoder(new ParseLimits(65_535, 200, 5, 16_384, 10));
+    Decoded.Malformed m = assertInstanceOf(Decoded.Malformed.class,
+        fewHeaders.decode(bytes(SipFixtures.invite("x", "z9hG4bK1"))));
+    assertTrue(m.reason().contains("header fields"), m.reason());
+    SipDecoder oneVia = new SipDecoder(new ParseLimits(65_535, 200, 50, 16_384, 1));
+    m = assertInstanceOf(Decoded.Malformed.class,
+        oneVia.decode(bytes(SipFixtures.invite("x", "z9hG4bK1"))));
+    assertTrue(m.reason().contains("Via"), m.reason());
+  }
+
+  @Test
+  void rejectsLongStartLineWith414() {
+    SipDecoder small = new SipDecoder(new ParseLimits(65_535, 40, 50, 16_384, 10));
+    Decoded.Malformed m = assertInstanceOf(Decoded.Malformed.class,
+        small.decode(bytes(SipFixtures.invite("x", "z9hG4bK1"))));
+    assertEquals(414, m.status());
+  }
+
+  @Test
+  void garbageIsMalformedAndNotAnswerable() {
+    for (String g : List.of("", "\r\n\r\n", "hello", "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "\u0000\u0001\u0002", "SIP/2.0 200\r\n\r\n", "INVITE sip:a@b SIP/2.0\r\n")) {
+      Decoded d = decoder.decode(bytes(g));
+      Decoded.Malformed m = assertInstanceOf(Decoded.Malformed.class, d, g);
+      assertTrue(!m.canRespond(), "no Via, nothing to answer: " + g);
+    }
+  }
+
+  @Test
+  void truncatedInputNeverThrows() {
+    byte[] full = bytes(SipFixtures.invite("x", "z9hG4bK1"));
+    for (int len = 0; len < full.length; len++) {
+      decoder.decode(full, 0, len, SipDecoder.Framing.STREAM);
+      decoder.decode(full, 0, len, SipDecoder.Framing.DATAGRAM);
+    }
+    // every single-byte corruption too
+    for (int i = 0; i < full.length; i++) {
+      byte[] c = full.clone();
+      c[i] = (byte) (c[i] ^ 0x5a);
+      decoder.decode(c);
+    }
+  }
+
+  @Test
+  void keepAliveDatagramIsRecognised() {
+    assertTrue(SipDecoder.isKeepAlive(bytes("\r\n\r\n"), 0, 4));
+    assertTrue(!SipDecoder.isKeepAlive(bytes("\r\nX"), 0, 3));
+  }
+}
