@@ -1,0 +1,279 @@
+package clearip.proxy.streams.upstream;
+
+import clearip.proxy.sip.codec.Decoded;
+import clearip.proxy.sip.codec.SipDecoder;
+import clearip.proxy.sip.codec.SipStreamFramer;
+import clearip.proxy.sip.message.SipResponse;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.TLSClosing;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One materialised connection to ClearIP: a bounded outbound queue feeding a TCP or TLS
+ * connection, and the map of requests in flight on it, by the Via branch this proxy inserted, so
+ * that responses find their call and a lost connection tells every waiting call at once.
+ */
+public final class UpstreamLink {
+  private static final Logger log = LoggerFactory.getLogger(UpstreamLink.class);
+  private static final ByteString PING = ByteString.fromString("\r\n\r\n");
+
+  private final InetSocketAddress address;
+  private final boolean tls;
+  private final BoundedSourceQueue<ByteString> queue;
+  private final UniqueKillSwitch killSwitch;
+  private final CompletableFuture<Done> established = new CompletableFuture<>();
+  private final CompletionStage<Done> terminated;
+  private final Map<String, UpstreamListener> inflight = new ConcurrentHashMap<>();
+  private final SipStreamFramer framer;
+  private final SipDecoder decoder;
+  private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
+  private final AtomicLong lastResponseNanos = new AtomicLong(System.nanoTime());
+  private volatile boolean closed;
+  private volatile InetSocketAddress localAddress;
+
+  private UpstreamLink(ClassicActorSystemProvider system, InetSocketAddress address, String serverName,
+      TlsEngineFactory engines, UpstreamLinkSettings settings) {
+    this.address = address;
+    this.tls = engines != null;
+    this.framer = new SipStreamFramer(settings.limits());
+    this.decoder = new SipDecoder(settings.limits());
+    Optional<java.time.Duration> idle = settings.idleTimeout().isZero()
+        ? Optional.empty() : Optional.of(settings.idleTimeout());
+    Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> connection = tls
+        ? Tcp.get(system).outgoingConnectionWithTls(address,
+            () -> engines.create(serverName, address.getPort()), Optional.empty(), List.of(),
+            Optional.of(settings.connectTimeout()), idle,
+            session -> {
+              established.complete(Done.getInstance()); // the handshake is complete here
+              return Optional.empty();
+            },
+            TLSClosing.eagerClose())
+        : Tcp.get(system).outgoingConnection(address, Optional.empty(), List.of(), true,
+            Optional.of(settings.connectTimeout()), idle);
+    Pair<Pair<Pair<BoundedSourceQueue<ByteString>, CompletionStage<Tcp.OutgoingConnection>>,
+        UniqueKillSwitch>, CompletionStage<Done>> mat =
+        Source.<ByteString>queue(settings.queueSize())
+            .viaMat(connection, Keep.both())
+            .viaMat(KillSwitches.single(), Keep.both())
+            .toMat(Sink.foreach(this::onBytes), Keep.both())
+            .run(system);
+    this.queue = mat.first().first().first();
+    this.killSwitch = mat.first().second();
+    this.terminated = mat.second();
+    mat.first().first().second().whenComplete((c, e) -> {
+      if (c != null) localAddress = c.localAddress();
+      if (e != null) {
+        established.completeExceptionally(e);
+      } else if (!tls) {
+        established.complete(Done.getInstance());
+      }
+    });
+    terminated.whenComplete((d, e) -> {
+      closed = true;
+      established.completeExceptionally(
+          e != null ? e : new IllegalStateException("connection closed"));
+      failAll(e == null ? "ClearIP connection closed" : "ClearIP connection lost: " + reason(e));
+    });
+  }
+
+  /**
+   * Starts connecting; watch {@link #established()} and {@link #terminated()}.
+   *
+   * @param engines null for plain TCP
+   */
+  public static UpstreamLink open(ClassicActorSystemProvider system, InetSocketAddress address,
+      String serverName, TlsEngineFactory engines, UpstreamLinkSettings settings) {
+    return new UpstreamLink(system, address, serverName, engines, settings);
+  }
+
+  /** Completes when the link can carry requests: TCP connected, or TLS handshake done. */
+  public CompletionStage<Done> established() {
+    return established;
+  }
+
+  /** Completes (normally or not) when the connection is gone. */
+  public CompletionStage<Done> terminated() {
+    return terminated;
+  }
+
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  /** Our end of the connection, once connected; its host:port is the Via sent-by upstream. */
+  public InetSocketAddress localAddress() {
+    return localAddress;
+  }
+
+  /** {@code host:port} of our end, IPv6 in brackets, for the Via we insert; null until connected. */
+  public String viaSentBy() {
+    InetSocketAddress a = localAddress;
+    if (a == null) return null;
+    String h = a.getAddress().getHostAddress();
+    if (h.indexOf(':') >= 0) {
+      int pct = h.indexOf('%');
+      h = "[" + (pct < 0 ? h : h.substring(0, pct)) + "]";
+    }
+    return h + ":" + a.getPort();
+  }
+
+  public boolean isTls() {
+    return tls;
+  }
+
+  public boolean isOpen() {
+    return !closed && established.isDone() && !established.isCompletedExceptionally();
+  }
+
+  /** Requests waiting for a final answer on this link. */
+  public int inflight() {
+    return inflight.size();
+  }
+
+  public int queueDepth() {
+    return queue.size();
+  }
+
+  /** Requests in a row that timed out without any response arriving in between. */
+  public int consecutiveTimeouts() {
+    return consecutiveTimeouts.get();
+  }
+
+  public long nanosSinceLastResponse() {
+    return System.nanoTime() - lastResponseNanos.get();
+  }
+
+  /**
+   * Queues a request; its responses go to {@code listener} until {@link #forget} or a final
+   * response to an INVITE or non-INVITE with that branch.
+   */
+  public Offer send(String branch, byte[] message, UpstreamListener listener) {
+    if (!isOpen()) return Offer.DOWN;
+    inflight.put(branch, listener);
+    Offer o = offer(message);
+    if (o != Offer.ENQUEUED) inflight.remove(branch, listener);
+    return o;
+  }
+
+  /** Queues a message that expects no response of its own (ACK), or a CANCEL. */
+  public Offer sendWithoutListener(byte[] message) {
+    if (!isOpen()) return Offer.DOWN;
+    return offer(message);
+  }
+
+  private Offer offer(byte[] message) {
+    QueueOfferResult r = queue.offer(ByteString.fromArrayUnsafe(message));
+    if (r == QueueOfferResult.enqueued()) return Offer.ENQUEUED;
+    if (r == QueueOfferResult.dropped()) return Offer.FULL;
+    return Offer.DOWN;
+  }
+
+  /** Sends a CRLFCRLF keep-alive (RFC 5626 section 4.4.1). */
+  public void keepAlive() {
+    if (isOpen()) queue.offer(PING);
+  }
+
+  /** True when this link carries the request with that branch. */
+  public boolean carries(String branch) {
+    return inflight.containsKey(branch);
+  }
+
+  /** Stops routing responses for this branch to its listener (call finished or gave up). */
+  public void forget(String branch) {
+    inflight.remove(branch);
+  }
+
+  /** The call behind this branch gave up waiting: counts towards recycling a wedged link. */
+  public void timedOut(String branch) {
+    if (inflight.remove(branch) != null) consecutiveTimeouts.incrementAndGet();
+  }
+
+  /** Closes the connection now; calls in flight are told the link is unavailable. */
+  public void abort(String reason) {
+    closed = true;
+    killSwitch.abort(new UpstreamClosedException(reason));
+    queue.fail(new UpstreamClosedException(reason));
+  }
+
+  /** Closes gracefully once queued bytes are written. */
+  public void close() {
+    closed = true;
+    queue.complete();
+  }
+
+  private void failAll(String reason) {
+    for (Map.Entry<String, UpstreamListener> e : inflight.entrySet()) {
+      if (inflight.remove(e.getKey(), e.getValue())) e.getValue().onUnavailable(reason);
+    }
+  }
+
+  private void onBytes(ByteString bytes) {
+    framer.feed(bytes.toArrayUnsafe());
+    for (SipStreamFramer.Frame f; (f = framer.next()) != null; ) {
+      if (f instanceof SipStreamFramer.Frame.Message m) {
+        onMessage(m.bytes());
+      } else if (f instanceof SipStreamFramer.Frame.Error e) {
+        log.warn("ClearIP connection {}: framing error ({}); reconnecting", address, e.reason());
+        abort("framing error from ClearIP: " + e.reason());
+        return;
+      }
+      // a ping from ClearIP would be answered by a pong; ClearIP sends pongs, not pings
+    }
+  }
+
+  private void onMessage(byte[] bytes) {
+    Decoded d = decoder.decode(bytes, 0, bytes.length, SipDecoder.Framing.STREAM);
+    if (!(d instanceof Decoded.Ok ok) || !(ok.message() instanceof SipResponse response)) {
+      log.debug("ClearIP connection {}: ignoring {}", address,
+          d instanceof Decoded.Malformed m ? "malformed message: " + m.reason() : "a request");
+      return;
+    }
+    lastResponseNanos.set(System.nanoTime());
+    consecutiveTimeouts.set(0);
+    String branch = response.topViaBranch();
+    UpstreamListener l = branch == null ? null : inflight.get(branch);
+    if (l == null) {
+      log.debug("ClearIP connection {}: response {} for unknown branch {}", address,
+          response.statusCode(), branch);
+      return;
+    }
+    if (response.isFinal() && !response.cseqMethodIs("CANCEL")) inflight.remove(branch, l);
+    l.onResponse(response);
+  }
+
+  private static String reason(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+    String m = c.getMessage();
+    return m == null ? c.getClass().getSimpleName() : m;
+  }
+
+  /** Why a link was closed on purpose. */
+  public static final class UpstreamClosedException extends RuntimeException {
+    public UpstreamClosedException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

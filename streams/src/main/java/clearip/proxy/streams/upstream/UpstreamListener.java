@@ -1,0 +1,16 @@
+package clearip.proxy.streams.upstream;
+
+import clearip.proxy.sip.message.SipResponse;
+
+/**
+ * The call waiting for ClearIP's answer to one request it sent upstream. Called on stream
+ * threads: implementations only hand the event to their actor.
+ */
+public interface UpstreamListener {
+
+  /** A response whose top Via branch is the one this listener registered. */
+  void onResponse(SipResponse response);
+
+  /** The connection carrying the request was lost before its final answer: answer 503 now. */
+  void onUnavailable(String reason);
+}
