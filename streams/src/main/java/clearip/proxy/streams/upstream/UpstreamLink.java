@@ -213,14 +213,27 @@ public final class UpstreamLink {
   /** Closes the connection now; calls in flight are told the link is unavailable. */
   public void abort(String reason) {
     closed = true;
-    killSwitch.abort(new UpstreamClosedException(reason));
-    queue.fail(new UpstreamClosedException(reason));
+    UpstreamClosedException e = new UpstreamClosedException(reason);
+    killSwitch.abort(e);
+    if (!queue.isCompleted()) {
+      try {
+        queue.fail(e);
+      } catch (IllegalStateException alreadyCompleted) {
+        // completed concurrently by the stream: nothing left to fail
+      }
+    }
   }
 
   /** Closes gracefully once queued bytes are written. */
   public void close() {
     closed = true;
-    queue.complete();
+    if (!queue.isCompleted()) {
+      try {
+        queue.complete();
+      } catch (IllegalStateException alreadyCompleted) {
+        // the stream ended on its own
+      }
+    }
   }
 
   private void failAll(String reason) {

@@ -1,0 +1,264 @@
+package clearip.proxy.actors.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.sip.testing.SipFixtures;
+import clearip.proxy.streams.tls.ClientEngines;
+import clearip.proxy.streams.tls.ClientTlsSettings;
+import clearip.proxy.streams.tls.ServerEngines;
+import clearip.proxy.streams.tls.ServerTlsSettings;
+import clearip.proxy.streams.tls.TestPki;
+import clearip.proxy.streams.tls.TlsContexts;
+import clearip.proxy.streams.upstream.Offer;
+import clearip.proxy.streams.upstream.UpstreamChannel;
+import clearip.proxy.streams.upstream.UpstreamLink;
+import clearip.proxy.streams.upstream.UpstreamLinkSettings;
+import clearip.proxy.streams.upstream.UpstreamListener;
+import clearip.proxy.streams.upstream.UpstreamSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The upstream connection against a fake ClearIP on real loopback sockets. */
+class UpstreamConnectionTest {
+  static final ActorTestKit kit = ActorTestKit.create();
+  static TestPki pki;
+  static ServerEngines serverTls;
+  static ServerEngines wrongNameTls;
+  static ClientEngines clientTls;
+
+  @BeforeAll
+  static void pki() throws Exception {
+    Path dir = Files.createTempDirectory("upstream-pki");
+    pki = TestPki.create(dir);
+    TestPki.Leaf good = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1", "localhost");
+    TestPki.Leaf wrong = pki.issue("other", TestPki.KeyType.EC_P256, "other.example.test");
+    serverTls = TlsContexts.server(ServerTlsSettings.of(good.chain(), good.privateKey()));
+    wrongNameTls = TlsContexts.server(ServerTlsSettings.of(wrong.chain(), wrong.privateKey()));
+    clientTls = TlsContexts.client(ClientTlsSettings.defaults().withCaBundle(pki.caCertificate()));
+  }
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  /** Forwards listener events to a probe. */
+  record Event(SipResponse response, String unavailable) {}
+
+  static UpstreamListener listener(TestProbe<Event> probe) {
+    return new UpstreamListener() {
+      @Override
+      public void onResponse(SipResponse response) {
+        probe.getRef().tell(new Event(response, null));
+      }
+
+      @Override
+      public void onUnavailable(String reason) {
+        probe.getRef().tell(new Event(null, reason));
+      }
+    };
+  }
+
+  static UpstreamSettings settings(String uri) {
+    return UpstreamSettings.fromUri(uri)
+        .withTimers(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1))
+        .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200), 0.2)
+        .withLink(new UpstreamLinkSettings(64, Duration.ofSeconds(1), Duration.ofMillis(500),
+            Duration.ZERO, clearip.proxy.sip.codec.ParseLimits.DEFAULT));
+  }
+
+  private record Running(UpstreamChannel channel, ActorRef<UpstreamConnection.Command> actor) {}
+
+  private Running start(UpstreamSettings s) {
+    UpstreamChannel channel = new UpstreamChannel();
+    ActorRef<UpstreamConnection.Command> ref =
+        kit.spawn(UpstreamConnection.create(s, clientTls::newEngine, channel));
+    return new Running(channel, ref);
+  }
+
+  private void awaitUp(Running r) {
+    TestProbe<Object> p = kit.createTestProbe();
+    p.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(r.channel().isUp(), "upstream not up");
+      return null;
+    });
+  }
+
+  private static byte[] invite(UpstreamLink link, String branch) {
+    return SipFixtures.request(SipFixtures.invite(branch + "@test", "z9hG4bKsw" + branch)).edit()
+        .pushVia("SIP/2.0/TCP " + link.viaSentBy() + ";branch=" + branch)
+        .decrementMaxForwards()
+        .toBytes();
+  }
+
+  private UpstreamConnection.Status status(Running r) {
+    TestProbe<UpstreamConnection.Status> p = kit.createTestProbe();
+    r.actor().tell(new UpstreamConnection.GetStatus(p.getRef()));
+    return p.receiveMessage();
+  }
+
+  @Test
+  void relaysRequestsAndMatchesResponsesByBranch() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp"));
+      awaitUp(r);
+      TestProbe<Event> a = kit.createTestProbe();
+      TestProbe<Event> b = kit.createTestProbe();
+      UpstreamLink link = r.channel().pick("z9hG4bKa1");
+      assertEquals(Offer.ENQUEUED, link.send("z9hG4bKa1", invite(link, "z9hG4bKa1"), listener(a)));
+      assertEquals(Offer.ENQUEUED, link.send("z9hG4bKb1", invite(link, "z9hG4bKb1"), listener(b)));
+      assertEquals("z9hG4bKa1", a.receiveMessage().response().topViaBranch());
+      assertEquals("z9hG4bKb1", b.receiveMessage().response().topViaBranch());
+      assertEquals(0, link.inflight(), "finals remove the call from the in-flight map");
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
+  void connectsOverTlsWithVerifiedHostname() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, serverTls.sslContext())) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tls"));
+      awaitUp(r);
+      TestProbe<Event> a = kit.createTestProbe();
+      UpstreamLink link = r.channel().pick("z9hG4bKt1");
+      assertTrue(link.isTls());
+      link.send("z9hG4bKt1", invite(link, "z9hG4bKt1"), listener(a));
+      assertEquals(302, a.receiveMessage().response().statusCode());
+      assertEquals("CONNECTED", status(r).state());
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
+  void refusesCertificateForAnotherName() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, wrongNameTls.sslContext())) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tls"));
+      TestProbe<Object> p = kit.createTestProbe();
+      p.awaitAssert(Duration.ofSeconds(5), () -> {
+        String err = status(r).lastError();
+        assertTrue(err.contains("rejected") || err.contains("127.0.0.1"), err);
+        return null;
+      });
+      assertTrue(!r.channel().isUp());
+      assertEquals(null, r.channel().pick("x"));
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
+  void lostConnectionFailsCallsInFlightAtOnceAndReconnects() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.SILENT, null)) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp"));
+      awaitUp(r);
+      TestProbe<Event> a = kit.createTestProbe();
+      UpstreamLink link = r.channel().pick("z9hG4bKl1");
+      link.send("z9hG4bKl1", invite(link, "z9hG4bKl1"), listener(a));
+      assertNotNull(fake.received.poll(5, java.util.concurrent.TimeUnit.SECONDS));
+      fake.dropConnections();
+      Event e = a.receiveMessage(Duration.ofSeconds(5));
+      assertNotNull(e.unavailable(), "call told at once");
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+        assertEquals(2, fake.connections.get());
+        assertTrue(r.channel().isUp());
+        return null;
+      });
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
+  void tlsHandshakeThatNeverCompletesTimesOut() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.NO_HANDSHAKE, null)) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tls"));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+        assertTrue(status(r).lastError().contains("TLS handshake"), status(r).lastError());
+        assertTrue(fake.connections.get() >= 2, "it keeps retrying");
+        return null;
+      });
+      assertTrue(!r.channel().isUp());
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
+  void stalledUpstreamFillsTheBoundedQueueAndIsRecycled() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.NO_READ, null)) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp"));
+      awaitUp(r);
+      UpstreamLink link = r.channel().pick("z9hG4bKs0");
+      TestProbe<Event> p = kit.createTestProbe();
+      Offer o = Offer.ENQUEUED;
+      int sent = 0;
+      byte[] msg = invite(link, "z9hG4bKs0");
+      // socket buffers take a few MB first; the queue (64) then fills and offers are refused
+      for (; sent < 200_000 && o == Offer.ENQUEUED; sent++) {
+        o = link.send("z9hG4bKs" + sent, msg, listener(p));
+      }
+      assertEquals(Offer.FULL, o, "after " + sent + " messages");
+      assertTrue(link.queueDepth() <= 64);
+      // calls that time out in a row mark the connection as wedged
+      for (int i = 0; i < 5; i++) link.timedOut("z9hG4bKs" + i);
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+        assertTrue(fake.connections.get() >= 2, "recycled");
+        return null;
+      });
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
+  void unansweredPingRecyclesAndAnsweredPingMeasuresRtt() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")
+          .withTimers(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(300)));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+        assertTrue(status(r).lastPingRttMicros() >= 0);
+        return null;
+      });
+      fake.mode = FakeClearIp.Mode.SILENT;
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+        assertTrue(fake.connections.get() >= 2, "recycled after an unanswered ping");
+        return null;
+      });
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
+  void retargetOpensTheNewConnectionFirstAndDrainsTheOld() throws Exception {
+    try (FakeClearIp a = new FakeClearIp(FakeClearIp.Mode.SILENT, null);
+        FakeClearIp b = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
+      Running r = start(settings("sip:127.0.0.1:" + a.port() + ";transport=tcp"));
+      awaitUp(r);
+      UpstreamLink old = r.channel().pick("z9hG4bKr1");
+      TestProbe<Event> p1 = kit.createTestProbe();
+      old.send("z9hG4bKr1", invite(old, "z9hG4bKr1"), listener(p1));
+      r.actor().tell(new UpstreamConnection.Retarget("sip:127.0.0.1:" + b.port()
+          + ";transport=tcp"));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+        UpstreamLink l = r.channel().pick("z9hG4bKr2");
+        assertTrue(l != null && l.address().getPort() == b.port());
+        return null;
+      });
+      assertTrue(old.isOpen(), "the old connection still carries its call");
+      UpstreamLink fresh = r.channel().pick("z9hG4bKr2");
+      TestProbe<Event> p2 = kit.createTestProbe();
+      fresh.send("z9hG4bKr2", invite(fresh, "z9hG4bKr2"), listener(p2));
+      assertEquals(302, p2.receiveMessage().response().statusCode());
+      old.forget("z9hG4bKr1"); // the call finished
+      old.terminated().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+      p1.expectNoMessage(Duration.ofMillis(100));
+      kit.stop(r.actor());
+    }
+  }
+}
