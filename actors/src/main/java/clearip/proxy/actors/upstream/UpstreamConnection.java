@@ -500,6 +500,12 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
   }
 
   private static String describe(Throwable e) {
+    // a certificate problem is explained best by the outermost CertificateException
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof java.security.cert.CertificateException && t.getMessage() != null) {
+        return t.getMessage();
+      }
+    }
     Throwable c = e;
     while (c.getCause() != null && c.getCause() != c) c = c.getCause();
     String msg = c.getMessage();
