@@ -1,0 +1,25 @@
+package clearip.proxy.actors.call;
+
+/** How a call ended, for counters and the per-call summary line. */
+public enum CallOutcome {
+  /** ClearIP answered; its final was relayed to the switch. */
+  RELAYED,
+  /** ClearIP gave no final in time: 503 to the switch. */
+  FAIL_OPEN_TIMEOUT,
+  /** No connection to ClearIP, or it was lost during the call: 503 to the switch. */
+  FAIL_OPEN_UNAVAILABLE,
+  /** The upstream queue was full: 503 to the switch. */
+  FAIL_OPEN_QUEUE_FULL,
+  /** Too many calls in flight: 503 to the switch without asking ClearIP. */
+  FAIL_OPEN_OVERLOAD,
+  /** An emergency number: 503 at once, never screened. */
+  EMERGENCY_BYPASS,
+  /** Refused by the RFC 3261 16.3 checks (416, 420, 482, 483). */
+  REJECTED,
+  /** The switch cancelled: 487. */
+  CANCELLED;
+
+  public boolean isFailOpen() {
+    return name().startsWith("FAIL_OPEN");
+  }
+}

@@ -1,0 +1,183 @@
+package clearip.proxy.actors.call;
+
+import clearip.proxy.actors.call.txn.ProxyTransaction;
+import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
+import clearip.proxy.sip.message.SipRequest;
+import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.streams.transport.Origin;
+import clearip.proxy.streams.upstream.Offer;
+import clearip.proxy.streams.upstream.UpstreamChannel;
+import clearip.proxy.streams.upstream.UpstreamLink;
+import clearip.proxy.streams.upstream.UpstreamListener;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns one INVITE transaction (tls-proxy mode): performs what {@link ProxyTransaction} decides —
+ * sends to the switch and to ClearIP, runs the keyed timers — and stops when it is over.
+ */
+public final class CallSession extends AbstractBehavior<CallSession.Command> {
+  private static final Logger summary = LoggerFactory.getLogger("clearip.proxy.calls");
+  private static final AtomicLong BRANCHES = new AtomicLong(
+      ThreadLocalRandom.current().nextLong() & 0xffff_ffffL);
+
+  public sealed interface Command {}
+
+  /** The switch retransmitted the INVITE. */
+  public enum Retransmitted implements Command { INSTANCE }
+
+  /** The switch's ACK for our final. */
+  public enum AckReceived implements Command { INSTANCE }
+
+  public record CancelReceived(SipRequest cancel, Origin origin) implements Command {}
+
+  private record UpstreamResponse(SipResponse response) implements Command {}
+
+  private record UpstreamUnavailable(String reason) implements Command {}
+
+  private record Timer(ProxyTransaction.TimerKind kind) implements Command {}
+
+  /** Everything a call needs that outlives it. */
+  public record Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics) {}
+
+  public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
+      Context context) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new CallSession(ctx, timers, invite, origin, key, context).begin()));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final SipRequest invite;
+  private final Origin origin;
+  private final String key;
+  private final Context context;
+  private final ProxyTransaction txn;
+  private UpstreamLink link;
+  private String upstreamVia;
+  private boolean cleanedUp;
+
+  private CallSession(ActorContext<Command> ctx, TimerScheduler<Command> timers,
+      SipRequest invite, Origin origin, String key, Context context) {
+    super(ctx);
+    this.timers = timers;
+    this.invite = invite;
+    this.origin = origin;
+    this.key = key;
+    this.context = context;
+    CallSettings s = context.settings();
+    long n = BRANCHES.incrementAndGet();
+    String branch = "z9hG4bK" + s.branchPrefix() + "." + Long.toHexString(n);
+    long now = System.nanoTime();
+    this.txn = new ProxyTransaction(invite, s, origin.transport().isStream(), branch,
+        s.branchPrefix() + Long.toHexString(n), now);
+    context.metrics().callStarted();
+    link = context.upstream().pick(branch);
+    if (link != null) {
+      String sentBy = link.viaSentBy();
+      if (sentBy != null) {
+        upstreamVia = "SIP/2.0/" + (link.isTls() ? "TLS " : "TCP ") + sentBy + ";branch=" + branch;
+      }
+    }
+  }
+
+  private Behavior<Command> begin() {
+    return perform(txn.start(upstreamVia, txn.startNanos()));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(UpstreamResponse.class,
+            m -> perform(txn.onUpstreamResponse(m.response(), System.nanoTime())))
+        .onMessage(UpstreamUnavailable.class, m -> perform(txn.onUpstreamUnavailable(m.reason())))
+        .onMessage(Timer.class, m -> perform(txn.onTimer(m.kind())))
+        .onMessage(Retransmitted.class, m -> perform(txn.onRetransmission()))
+        .onMessage(AckReceived.class, m -> perform(txn.onAck()))
+        .onMessage(CancelReceived.class, this::onCancel)
+        .onSignal(PostStop.class, s -> onStop())
+        .build();
+  }
+
+  private Behavior<Command> onCancel(CancelReceived m) {
+    List<Action> actions = txn.onCancel(m.cancel());
+    // the 200 for the CANCEL goes back the way the CANCEL came
+    Action first = actions.get(0);
+    if (first instanceof Action.ToSwitch t) m.origin().reply(t.bytes());
+    return perform(actions.subList(1, actions.size()));
+  }
+
+  private Behavior<Command> perform(List<Action> actions) {
+    boolean stop = false;
+    for (Action a : actions) {
+      if (a instanceof Action.ToSwitch t) {
+        origin.reply(t.bytes());
+      } else if (a instanceof Action.ForwardUpstream f) {
+        Offer o = link.send(f.branch(), f.bytes(), listener());
+        if (o != Offer.ENQUEUED) {
+          return perform(txn.onOffer(o)); // the rest of the batch is timers for the upstream wait
+        }
+      } else if (a instanceof Action.ToUpstream u) {
+        if (link != null) link.sendWithoutListener(u.bytes());
+      } else if (a instanceof Action.UpstreamTimedOut t) {
+        if (link != null) link.timedOut(t.branch());
+      } else if (a instanceof Action.StartTimer t) {
+        timers.startSingleTimer(t.kind(), new Timer(t.kind()), t.after());
+      } else if (a instanceof Action.CancelTimer t) {
+        timers.cancel(t.kind());
+      } else if (a instanceof Action.Terminate) {
+        stop = true;
+      }
+    }
+    if (stop) {
+      onStop(); // explicitly: the first behaviour may already be "stopped"
+      return Behaviors.stopped();
+    }
+    return this;
+  }
+
+  private UpstreamListener listener() {
+    ActorRef<Command> self = getContext().getSelf();
+    return new UpstreamListener() {
+      @Override
+      public void onResponse(SipResponse response) {
+        self.tell(new UpstreamResponse(response));
+      }
+
+      @Override
+      public void onUnavailable(String reason) {
+        self.tell(new UpstreamUnavailable(reason));
+      }
+    };
+  }
+
+  private Behavior<Command> onStop() {
+    if (cleanedUp) return this;
+    cleanedUp = true;
+    if (link != null) link.forget(txn.branch());
+    long duration = System.nanoTime() - txn.startNanos();
+    CallOutcome outcome = txn.outcome();
+    if (outcome != null) {
+      context.metrics().callEnded(outcome, txn.finalStatus(), txn.clearIpStatus(),
+          txn.clearIpRttNanos(), duration);
+    }
+    if (summary.isInfoEnabled()) {
+      summary.info("call {} from {} {}: {} clearip={} rtt={}ms final={} duration={}ms",
+          invite.callId(), origin.transport(), origin.remote(), outcome,
+          txn.clearIpStatus() == 0 ? "-" : txn.clearIpStatus(),
+          txn.clearIpRttNanos() < 0 ? "-" : String.format("%.1f", txn.clearIpRttNanos() / 1e6),
+          txn.finalStatus(), String.format("%.1f", duration / 1e6));
+    }
+    return this;
+  }
+}

@@ -1,0 +1,55 @@
+package clearip.proxy.actors.call;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * How calls are handled: timers, the emergency guard, the proxy's identity in the SIP it writes.
+ *
+ * @param upstreamTimeout no final from ClearIP within this ⇒ 503 to the switch (fail-open)
+ * @param emergencyNumbers called numbers never sent to ClearIP (answered 503 at once)
+ * @param t1 RFC 3261 T1 (round-trip estimate, 500 ms), base of Timer G and H
+ * @param t2 RFC 3261 T2 (4 s), cap of Timer G
+ * @param supportedProxyOptions option tags accepted in Proxy-Require (others ⇒ 420)
+ * @param serverName written in Warning headers and logs
+ * @param branchPrefix prefix of every Via branch this instance writes, after z9hG4bK; also how it
+ *     recognises its own requests coming back (loop ⇒ 482)
+ * @param optionsUnavailableWhenDown answer OPTIONS with 503 while ClearIP is unreachable, so
+ *     switches that probe with OPTIONS skip this instance
+ * @param maxCallsInFlight past this many calls, new INVITEs get 503 at once (overload control)
+ */
+public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumbers, Duration t1,
+    Duration t2, Set<String> supportedProxyOptions, String serverName, String branchPrefix,
+    boolean optionsUnavailableWhenDown, int maxCallsInFlight) {
+
+  public static CallSettings defaults() {
+    return new CallSettings(Duration.ofSeconds(2), Set.of("911", "933"), Duration.ofMillis(500),
+        Duration.ofSeconds(4), Set.of(), "clearip-proxy", "cip", true, 20_000);
+  }
+
+  /** Timer H: how long a final response waits for its ACK (64 × T1). */
+  public Duration timerH() {
+    return t1.multipliedBy(64);
+  }
+
+  public CallSettings withUpstreamTimeout(Duration d) {
+    return new CallSettings(d, emergencyNumbers, t1, t2, supportedProxyOptions, serverName,
+        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight);
+  }
+
+  public CallSettings withTimers(Duration newT1, Duration newT2) {
+    return new CallSettings(upstreamTimeout, emergencyNumbers, newT1, newT2,
+        supportedProxyOptions, serverName, branchPrefix, optionsUnavailableWhenDown,
+        maxCallsInFlight);
+  }
+
+  public CallSettings withEmergencyNumbers(Set<String> numbers) {
+    return new CallSettings(upstreamTimeout, numbers, t1, t2, supportedProxyOptions, serverName,
+        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight);
+  }
+
+  public CallSettings withMaxCallsInFlight(int n) {
+    return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
+        serverName, branchPrefix, optionsUnavailableWhenDown, n);
+  }
+}

@@ -1,0 +1,179 @@
+package clearip.proxy.actors.routing;
+
+import clearip.proxy.actors.call.CallOutcome;
+import clearip.proxy.actors.call.CallSession;
+import clearip.proxy.sip.message.SipRequest;
+import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.sip.message.SipResponses;
+import clearip.proxy.streams.transport.InboundHandler;
+import clearip.proxy.streams.transport.Origin;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes every incoming request to the call that owns it, by server transaction (RFC 3261
+ * 17.2.3: top Via branch and source), and starts a call for each new INVITE. Not an actor: the
+ * map is read on the transports' threads; only new calls go through one of a few spawner actors,
+ * so no single mailbox carries all traffic.
+ */
+public final class CallRegistry implements InboundHandler {
+  private static final Logger log = LoggerFactory.getLogger(CallRegistry.class);
+  private static final String ALLOW = "INVITE, ACK, CANCEL, OPTIONS";
+
+  private final ConcurrentHashMap<String, ActorRef<CallSession.Command>> calls =
+      new ConcurrentHashMap<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final CallSession.Context context;
+  private final ActorRef<SpawnerCommand>[] spawners;
+  private volatile boolean draining;
+
+  /** What the spawner actors handle. */
+  public sealed interface SpawnerCommand {}
+
+  /** Asks a spawner to start (or find) the call for this INVITE. */
+  public record Spawn(SipRequest invite, Origin origin, String key) implements SpawnerCommand {}
+
+  private record Ended(String key, ActorRef<CallSession.Command> call)
+      implements SpawnerCommand {}
+
+  @SuppressWarnings("unchecked")
+  private CallRegistry(ActorContext<?> parent, CallSession.Context context, int shards) {
+    this.context = context;
+    this.spawners = new ActorRef[shards];
+    for (int i = 0; i < shards; i++) {
+      spawners[i] = parent.spawn(spawner(), "calls-" + i);
+    }
+  }
+
+  /** Creates the registry and its spawner actors as children of {@code parent}. */
+  public static CallRegistry create(ActorContext<?> parent, CallSession.Context context,
+      int shards) {
+    return new CallRegistry(parent, context, shards);
+  }
+
+  /** Calls currently in flight. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** From now on, new INVITEs are answered 503 at once (graceful drain); calls in flight go on. */
+  public void drain() {
+    draining = true;
+  }
+
+  public boolean isDraining() {
+    return draining;
+  }
+
+  private Behavior<SpawnerCommand> spawner() {
+    return Behaviors.setup(ctx -> Behaviors.receive(SpawnerCommand.class)
+        .onMessage(Spawn.class, m -> {
+          ActorRef<CallSession.Command> existing = calls.get(m.key());
+          if (existing != null) {
+            existing.tell(CallSession.Retransmitted.INSTANCE);
+            return Behaviors.same();
+          }
+          ActorRef<CallSession.Command> call =
+              ctx.spawnAnonymous(CallSession.create(m.invite(), m.origin(), m.key(), context));
+          calls.put(m.key(), call);
+          inFlight.incrementAndGet();
+          // removal is done here, after the put, whenever the call ends
+          ctx.watchWith(call, new Ended(m.key(), call));
+          return Behaviors.same();
+        })
+        .onMessage(Ended.class, m -> {
+          if (calls.remove(m.key(), m.call())) inFlight.decrementAndGet();
+          return Behaviors.same();
+        })
+        .build());
+  }
+
+  // ---- InboundHandler ----------------------------------------------------------------------
+
+  @Override
+  public void onRequest(SipRequest request, Origin origin) {
+    if (request.isInvite()) {
+      onInvite(request, origin);
+    } else if (request.isAck()) {
+      ActorRef<CallSession.Command> call = calls.get(key(request, origin));
+      // an ACK for our non-2xx final is absorbed by its call; any other ACK has nowhere to go
+      if (call != null) call.tell(CallSession.AckReceived.INSTANCE);
+    } else if (request.isCancel()) {
+      ActorRef<CallSession.Command> call = calls.get(key(request, origin));
+      if (call != null) {
+        call.tell(new CallSession.CancelReceived(request, origin));
+      } else {
+        respond(request, origin, 481, null);
+      }
+    } else if (request.methodIs("OPTIONS")) {
+      boolean down = context.settings().optionsUnavailableWhenDown()
+          && (!context.upstream().isUp() || draining);
+      respond(request, origin, down ? 503 : 200, down ? "ClearIP unreachable" : null);
+    } else {
+      respond(request, origin, 405, null);
+    }
+  }
+
+  private void onInvite(SipRequest invite, Origin origin) {
+    String key = key(invite, origin);
+    ActorRef<CallSession.Command> call = calls.get(key);
+    if (call != null) {
+      call.tell(CallSession.Retransmitted.INSTANCE);
+      return;
+    }
+    if (draining) {
+      failOpen(invite, origin, "proxy draining", CallOutcome.FAIL_OPEN_OVERLOAD);
+      return;
+    }
+    if (inFlight.get() >= context.settings().maxCallsInFlight()) {
+      failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD);
+      return;
+    }
+    spawners[(key.hashCode() & 0x7fffffff) % spawners.length].tell(new Spawn(invite, origin,
+        key));
+  }
+
+  private void failOpen(SipRequest invite, Origin origin, String why, CallOutcome outcome) {
+    context.metrics().callStarted();
+    respond(invite, origin, 503, why);
+    context.metrics().callEnded(outcome, 503, 0, -1, 0);
+  }
+
+  @Override
+  public void onResponse(SipResponse response, Origin origin) {
+    // tls-proxy mode receives responses only from ClearIP, on the upstream connection
+    log.debug("dropping response {} from {} {}: no client transaction", response.statusCode(),
+        origin.transport(), origin.remote());
+  }
+
+  private void respond(SipRequest request, Origin origin, int status, String why) {
+    List<SipResponses.Header> extra = status == 405
+        ? List.of(new SipResponses.Header("Allow", ALLOW))
+        : why == null ? List.of()
+        : List.of(new SipResponses.Header("Reason",
+            "SIP;cause=" + status + ";text=\"" + why + "\""));
+    String tag = "cip" + Integer.toHexString(key(request, origin).hashCode());
+    origin.reply(SipResponses.create(request, status, SipResponses.reasonPhrase(status), tag,
+        extra));
+  }
+
+  /**
+   * The server transaction key: the top Via branch (RFC 3261 magic cookie) plus the source
+   * address, or for RFC 2543 clients the Call-ID, CSeq number and From tag plus the source.
+   */
+  static String key(SipRequest r, Origin origin) {
+    String source = origin.remote().getAddress().getHostAddress();
+    String branch = r.topViaBranch();
+    if (branch != null && branch.startsWith("z9hG4bK") && branch.length() > 7) {
+      return branch + "|" + source;
+    }
+    return "2543|" + r.callId() + "|" + r.cseqNumber() + "|" + r.fromTag() + "|" + source;
+  }
+}
