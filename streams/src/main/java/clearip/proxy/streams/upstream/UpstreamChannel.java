@@ -11,6 +11,8 @@ public final class UpstreamChannel {
   private static final UpstreamLink[] NONE = new UpstreamLink[0];
 
   private volatile UpstreamLink[] active = NONE;
+  private final java.util.concurrent.CompletableFuture<Void> firstUp =
+      new java.util.concurrent.CompletableFuture<>();
 
   /**
    * The link a new request should use (spread by branch over the active links), or null when no
@@ -39,6 +41,12 @@ public final class UpstreamChannel {
   /** The links new calls may use; set by the upstream connection actor only. */
   public void setActive(List<UpstreamLink> links) {
     active = links.toArray(NONE);
+    if (!links.isEmpty()) firstUp.complete(null);
+  }
+
+  /** Completes the first time a link to ClearIP is published (start-up readiness). */
+  public java.util.concurrent.CompletionStage<Void> firstUp() {
+    return firstUp;
   }
 
   public List<UpstreamLink> active() {

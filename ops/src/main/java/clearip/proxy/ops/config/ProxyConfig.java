@@ -1,0 +1,431 @@
+package clearip.proxy.ops.config;
+
+import clearip.proxy.actors.call.CallSettings;
+import clearip.proxy.sip.codec.ParseLimits;
+import clearip.proxy.streams.tls.ClientEngines;
+import clearip.proxy.streams.tls.ClientTlsSettings;
+import clearip.proxy.streams.tls.ServerEngines;
+import clearip.proxy.streams.tls.ServerTlsSettings;
+import clearip.proxy.streams.tls.TlsContexts;
+import clearip.proxy.streams.tls.TlsMaterialException;
+import clearip.proxy.streams.transport.AccessList;
+import clearip.proxy.streams.transport.ListenerSettings;
+import clearip.proxy.streams.upstream.UpstreamLinkSettings;
+import clearip.proxy.streams.upstream.UpstreamSettings;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The proxy's configuration, read from HOCON under {@code clearip-proxy} (see reference.conf)
+ * into the settings of each module, with every problem reported at once and precisely: unknown
+ * keys, bad values, bad CIDRs, unreadable certificates, port clashes.
+ */
+public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettings serverTls,
+    AccessList access, UpstreamSettings upstream, ClientTlsSettings upstreamTls,
+    CallSettings calls, Config raw) {
+
+  public enum Mode {
+    TLS_PROXY("tls-proxy"),
+    INLINE("inline");
+
+    private final String text;
+
+    Mode(String text) {
+      this.text = text;
+    }
+
+    @Override
+    public String toString() {
+      return text;
+    }
+  }
+
+  public static final String ROOT = "clearip-proxy";
+
+  /** Loads a file over the defaults; system properties win over both. */
+  public static ProxyConfig load(Path file) throws ConfigProblemException {
+    if (!Files.isReadable(file)) {
+      throw new ConfigProblemException(List.of(file + ": cannot read the file"));
+    }
+    Config user;
+    try {
+      user = ConfigFactory.parseFile(file.toFile(),
+          ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (ConfigException e) {
+      throw new ConfigProblemException(List.of(e.getMessage()));
+    }
+    return from(user);
+  }
+
+  /** The defaults, with system properties on top (the demo and tests adjust from here). */
+  public static ProxyConfig defaults() throws ConfigProblemException {
+    return from(ConfigFactory.empty());
+  }
+
+  /** Reads {@code user} (may be empty) over the reference defaults. */
+  public static ProxyConfig from(Config user) throws ConfigProblemException {
+    List<String> problems = new ArrayList<>();
+    unknownKeys(user, problems);
+    Config c;
+    try {
+      c = ConfigFactory.systemProperties().withFallback(user)
+          .withFallback(ConfigFactory.defaultReference()).resolve();
+    } catch (ConfigException e) {
+      throw new ConfigProblemException(List.of(e.getMessage()));
+    }
+    Reader r = new Reader(c.getConfig(ROOT), problems);
+    ProxyConfig pc = r.read(c);
+    if (!problems.isEmpty()) throw new ConfigProblemException(problems);
+    return pc;
+  }
+
+  /** Every key under clearip-proxy that reference.conf does not define is a mistake. */
+  private static void unknownKeys(Config user, List<String> problems) {
+    if (!user.hasPath(ROOT)) return;
+    Config reference = ConfigFactory.defaultReference().getConfig(ROOT);
+    for (Map.Entry<String, ConfigValue> e : user.getConfig(ROOT).entrySet()) {
+      if (!reference.hasPathOrNull(e.getKey())) {
+        problems.add(where(e.getValue()) + "unknown key " + ROOT + "." + e.getKey());
+      }
+    }
+  }
+
+  static String where(ConfigValue v) {
+    var o = v.origin();
+    if (o == null || o.filename() == null) return "";
+    return new File(o.filename()).getName() + ":" + o.lineNumber() + ": ";
+  }
+
+  /** Builds the TLS engines, proving the certificate files are usable. */
+  public ServerEngines serverEngines() throws TlsMaterialException {
+    return serverTls == null ? null : TlsContexts.server(serverTls);
+  }
+
+  public ClientEngines upstreamEngines() throws TlsMaterialException {
+    return TlsContexts.client(upstreamTls);
+  }
+
+  /** Reads one section at a time, collecting problems instead of stopping at the first. */
+  private static final class Reader {
+    final Config c;
+    final List<String> problems;
+
+    Reader(Config c, List<String> problems) {
+      this.c = c;
+      this.problems = problems;
+    }
+
+    ProxyConfig read(Config full) {
+      Mode mode = mode();
+      String serverName = string("server-name", "clearip-proxy");
+      ParseLimits limits = limits();
+      List<InetSocketAddress> udp = addresses("listen.udp");
+      List<InetSocketAddress> tcp = addresses("listen.tcp");
+      List<InetSocketAddress> tls = addresses("listen.tls");
+      portClashes(tcp, tls);
+      ServerTlsSettings serverTls = serverTls(tls);
+      if (serverTls == null) tls = List.of();
+      ListenerSettings listeners = null;
+      try {
+        listeners = new ListenerSettings(udp, tcp, tls, limits,
+            duration("listen.idle-timeout"), duration("listen.tls-handshake-timeout"),
+            positiveInt("listen.max-connections"), positiveInt("listen.max-connections-per-source"),
+            positiveInt("listen.connection-queue-size"), nonNegativeInt("listen.udp-receive-buffer"),
+            1024, serverName);
+      } catch (IllegalArgumentException e) {
+        if (problems.isEmpty()) problems.add("listen: " + e.getMessage());
+      }
+      AccessList access = access();
+      UpstreamSettings upstream = upstream();
+      ClientTlsSettings upstreamTls = upstreamTls();
+      CallSettings calls = calls(serverName);
+      return new ProxyConfig(mode, listeners, serverTls, access, upstream, upstreamTls, calls,
+          full);
+    }
+
+    Mode mode() {
+      String m = string("mode", "tls-proxy");
+      for (Mode x : Mode.values()) {
+        if (x.text.equals(m)) return x;
+      }
+      problem("mode", "must be tls-proxy or inline, was '" + m + "'");
+      return Mode.TLS_PROXY;
+    }
+
+    ParseLimits limits() {
+      try {
+        return new ParseLimits(positiveInt("listen.max-message-size"),
+            positiveInt("listen.max-start-line"), positiveInt("listen.max-headers"),
+            positiveInt("listen.max-header-line"), positiveInt("listen.max-via"));
+      } catch (IllegalArgumentException e) {
+        return ParseLimits.DEFAULT; // the bad key was reported already
+      }
+    }
+
+    List<InetSocketAddress> addresses(String key) {
+      List<InetSocketAddress> out = new ArrayList<>();
+      for (String s : strings(key)) {
+        try {
+          out.add(parseHostPort(s));
+        } catch (IllegalArgumentException e) {
+          problem(key, e.getMessage());
+        }
+      }
+      return out;
+    }
+
+    void portClashes(List<InetSocketAddress> tcp, List<InetSocketAddress> tls) {
+      List<InetSocketAddress> all = new ArrayList<>(tcp);
+      all.addAll(tls);
+      Set<String> seen = new HashSet<>();
+      for (int i = 0; i < all.size(); i++) {
+        for (int j = i + 1; j < all.size(); j++) {
+          InetSocketAddress a = all.get(i);
+          InetSocketAddress b = all.get(j);
+          boolean overlap = a.getPort() == b.getPort() && a.getPort() != 0
+              && (a.getAddress().equals(b.getAddress()) || a.getAddress().isAnyLocalAddress()
+                  || b.getAddress().isAnyLocalAddress());
+          if (overlap && seen.add(a + "|" + b)) {
+            problem(i < tcp.size() && j >= tcp.size() ? "listen.tls" : "listen.tcp",
+                "port clash: " + a + " and " + b + " are both TCP sockets on port " + a.getPort());
+          }
+        }
+      }
+    }
+
+    ServerTlsSettings serverTls(List<InetSocketAddress> tls) {
+      String cert = string("listen.tls-certificate", "");
+      String key = string("listen.tls-private-key", "");
+      String ca = string("listen.tls-client-ca", "");
+      if (tls.isEmpty()) return null;
+      if (cert.isEmpty() && key.isEmpty()) return null; // TLS listener off; logged at start
+      if (cert.isEmpty() || key.isEmpty()) {
+        problem("listen.tls-certificate", "tls-certificate and tls-private-key go together");
+        return null;
+      }
+      ServerTlsSettings s = ServerTlsSettings.of(Path.of(cert), Path.of(key));
+      if (!ca.isEmpty()) s = s.requireClientCertificates(Path.of(ca));
+      try {
+        TlsContexts.server(s);
+      } catch (TlsMaterialException e) {
+        problem("listen.tls-certificate", e.getMessage());
+      }
+      return s;
+    }
+
+    AccessList access() {
+      List<String> cidrs = strings("access.allow");
+      try {
+        return AccessList.parse(cidrs);
+      } catch (IllegalArgumentException e) {
+        problem("access.allow", e.getMessage());
+        return AccessList.LOOPBACK_ONLY;
+      }
+    }
+
+    UpstreamSettings upstream() {
+      String uri = string("upstream.uri", UpstreamSettings.DEFAULT_URI);
+      UpstreamSettings u;
+      try {
+        u = UpstreamSettings.fromUri(uri);
+      } catch (IllegalArgumentException e) {
+        problem("upstream.uri", e.getMessage());
+        u = UpstreamSettings.fromUri(UpstreamSettings.DEFAULT_URI);
+      }
+      try {
+        return new UpstreamSettings(u.uri(), u.transport(), u.host(), u.port(),
+            positiveInt("upstream.connections"),
+            new UpstreamLinkSettings(positiveInt("upstream.queue-size"),
+                duration("upstream.connect-timeout"), duration("upstream.handshake-timeout"),
+                Duration.ZERO, limits()),
+            durationOrZero("upstream.keep-alive-interval"),
+            durationOrZero("upstream.ping-interval"), duration("upstream.ping-timeout"),
+            nonNegativeInt("upstream.max-consecutive-timeouts"),
+            duration("upstream.reconnect-min-backoff"), duration("upstream.reconnect-max-backoff"),
+            fraction("upstream.reconnect-jitter"), duration("upstream.drain-timeout"));
+      } catch (IllegalArgumentException e) {
+        problem("upstream", e.getMessage());
+        return u;
+      }
+    }
+
+    ClientTlsSettings upstreamTls() {
+      ClientTlsSettings s = ClientTlsSettings.defaults()
+          .withHostnameVerification(bool("upstream.tls.verify-hostname"));
+      String ca = string("upstream.tls.ca-file", "");
+      if (!ca.isEmpty()) s = s.withCaBundle(Path.of(ca));
+      String cert = string("upstream.tls.client-certificate", "");
+      String key = string("upstream.tls.client-private-key", "");
+      if (cert.isEmpty() != key.isEmpty()) {
+        problem("upstream.tls.client-certificate",
+            "client-certificate and client-private-key go together");
+      } else if (!cert.isEmpty()) {
+        s = s.withClientCertificate(Path.of(cert), Path.of(key));
+      }
+      try {
+        TlsContexts.client(s);
+      } catch (TlsMaterialException e) {
+        problem("upstream.tls", e.getMessage());
+      }
+      return s;
+    }
+
+    CallSettings calls(String serverName) {
+      Set<String> emergency = new LinkedHashSet<>();
+      for (String n : strings("emergency.numbers")) {
+        String digits = n.replaceAll("[-.() ]", "");
+        if (digits.isEmpty() || !digits.matches("\\+?[0-9*#]+")) {
+          problem("emergency.numbers", "'" + n + "' is not a phone number");
+        } else {
+          emergency.add(digits);
+        }
+      }
+      Set<String> options = new HashSet<>();
+      for (String o : strings("calls.supported-proxy-require")) {
+        options.add(o.toLowerCase(Locale.ROOT));
+      }
+      return new CallSettings(duration("upstream.timeout"), Set.copyOf(emergency),
+          duration("calls.t1"), duration("calls.t2"), Set.copyOf(options), serverName, "cip",
+          bool("calls.options-503-when-upstream-down"), positiveInt("calls.max-in-flight"));
+    }
+
+    // ---- typed getters that record problems ----
+
+    void problem(String key, String what) {
+      String at = "";
+      if (c.hasPathOrNull(key)) at = where(c.getValue(key));
+      problems.add(at + ROOT + "." + key + ": " + what);
+    }
+
+    String string(String key, String fallback) {
+      try {
+        return c.getString(key);
+      } catch (ConfigException e) {
+        problem(key, "must be a string");
+        return fallback;
+      }
+    }
+
+    List<String> strings(String key) {
+      try {
+        return c.getStringList(key);
+      } catch (ConfigException e) {
+        problem(key, "must be a list of strings");
+        return List.of();
+      }
+    }
+
+    boolean bool(String key) {
+      try {
+        return c.getBoolean(key);
+      } catch (ConfigException e) {
+        problem(key, "must be on or off");
+        return true;
+      }
+    }
+
+    Duration duration(String key) {
+      Duration d = durationOrZero(key);
+      if (d.isZero()) {
+        problem(key, "must be a positive duration such as 500ms or 2s");
+        return Duration.ofSeconds(1);
+      }
+      return d;
+    }
+
+    Duration durationOrZero(String key) {
+      try {
+        Duration d = c.getDuration(key);
+        if (d.isNegative()) {
+          problem(key, "must not be negative");
+          return Duration.ofSeconds(1);
+        }
+        return d;
+      } catch (ConfigException e) {
+        problem(key, "must be a duration such as 500ms, 2s or 10m");
+        return Duration.ofSeconds(1);
+      }
+    }
+
+    int positiveInt(String key) {
+      int v = nonNegativeInt(key);
+      if (v == 0) {
+        problem(key, "must be at least 1");
+        return 1;
+      }
+      return v;
+    }
+
+    int nonNegativeInt(String key) {
+      try {
+        int v = c.getInt(key);
+        if (v < 0) {
+          problem(key, "must not be negative");
+          return 1;
+        }
+        return v;
+      } catch (ConfigException e) {
+        problem(key, "must be a whole number");
+        return 1;
+      }
+    }
+
+    double fraction(String key) {
+      try {
+        double v = c.getDouble(key);
+        if (v < 0 || v > 1) problem(key, "must be between 0 and 1");
+        return v;
+      } catch (ConfigException e) {
+        problem(key, "must be a number between 0 and 1");
+        return 0.2;
+      }
+    }
+  }
+
+  /** Parses {@code host:port}, {@code [v6]:port}; the host must be a literal address. */
+  static InetSocketAddress parseHostPort(String s) {
+    String host;
+    String port;
+    if (s.startsWith("[")) {
+      int close = s.indexOf(']');
+      if (close < 0 || close + 1 >= s.length() || s.charAt(close + 1) != ':') {
+        throw new IllegalArgumentException("'" + s + "' is not [ipv6]:port");
+      }
+      host = s.substring(1, close);
+      port = s.substring(close + 2);
+    } else {
+      int colon = s.lastIndexOf(':');
+      if (colon <= 0 || s.indexOf(':') != colon) {
+        throw new IllegalArgumentException("'" + s + "' is not host:port");
+      }
+      host = s.substring(0, colon);
+      port = s.substring(colon + 1);
+    }
+    int p;
+    try {
+      p = Integer.parseInt(port);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + s + "' has no valid port");
+    }
+    if (p < 0 || p > 65_535) throw new IllegalArgumentException("'" + s + "': port out of range");
+    if (!host.matches("[0-9.]+") && !host.contains(":") && !host.equals("localhost")) {
+      throw new IllegalArgumentException("'" + s + "': listen on an IP address, not a name");
+    }
+    return new InetSocketAddress(host, p);
+  }
+}

@@ -1,0 +1,114 @@
+package clearip.proxy.ops.launcher;
+
+import clearip.proxy.actors.call.CallMetrics;
+import clearip.proxy.ops.config.ConfigProblemException;
+import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.streams.transport.TransportMetrics;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code clearip-proxy} command: {@code run}, {@code demo}, {@code emulator} and
+ * {@code check-config}. Exit codes: 0 success, 1 bad configuration, 2 usage, 3 start-up failure.
+ */
+public final class Main {
+  private Main() {}
+
+  static final String USAGE = String.join("\n",
+      "usage: clearip-proxy <command> [options]",
+      "  run [--config FILE]        run the proxy (defaults from reference.conf; -Dkey=value wins)",
+      "  demo [--calls N]           run the proxy with the bundled ClearIP emulator on loopback",
+      "  emulator [--config FILE]   run only the ClearIP emulator",
+      "  check-config FILE          validate a configuration file and exit",
+      "  version                    print the version");
+
+  public static void main(String[] args) throws Exception {
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) throws Exception {
+    if (args.length == 0) {
+      System.err.println(USAGE);
+      return 2;
+    }
+    List<String> rest = Arrays.asList(args).subList(1, args.length);
+    switch (args[0]) {
+      case "run":
+        return runProxy(option(rest, "--config"));
+      case "check-config":
+        if (rest.size() != 1) {
+          System.err.println(USAGE);
+          return 2;
+        }
+        return checkConfig(Path.of(rest.get(0)));
+      case "demo":
+        return Demo.run(rest);
+      case "emulator":
+        return Demo.runEmulator(option(rest, "--config"));
+      case "version":
+        String v = Main.class.getPackage().getImplementationVersion();
+        System.out.println("clearip-proxy " + (v == null ? "(development build)" : v));
+        return 0;
+      default:
+        System.err.println("unknown command '" + args[0] + "'\n" + USAGE);
+        return 2;
+    }
+  }
+
+  static String option(List<String> args, String name) {
+    int i = args.indexOf(name);
+    return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : null;
+  }
+
+  static int checkConfig(Path file) {
+    try {
+      ProxyConfig c = ProxyConfig.load(file);
+      System.out.println(file + ": OK (" + c.mode() + " mode, ClearIP at " + c.upstream().uri()
+          + ")");
+      return 0;
+    } catch (ConfigProblemException e) {
+      for (String p : e.problems()) System.err.println(p);
+      System.err.println(file + ": " + e.problems().size() + " problem(s)");
+      return 1;
+    }
+  }
+
+  private static int runProxy(String configFile) throws Exception {
+    ProxyConfig config;
+    try {
+      config = configFile == null ? ProxyConfig.defaults() : ProxyConfig.load(Path.of(configFile));
+    } catch (ConfigProblemException e) {
+      for (String p : e.problems()) System.err.println(p);
+      return 1;
+    }
+    ProxyServer server;
+    try {
+      server = ProxyServer.start(config, CallMetrics.NONE, TransportMetrics.NONE)
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("clearip-proxy failed to start: " + rootMessage(e));
+      return 3;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+      stopped.countDown();
+    }, "clearip-proxy-shutdown"));
+    server.system().getWhenTerminated().toCompletableFuture().join();
+    stopped.await(35, TimeUnit.SECONDS);
+    return 0;
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+}

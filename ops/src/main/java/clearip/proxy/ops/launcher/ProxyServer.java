@@ -1,0 +1,175 @@
+package clearip.proxy.ops.launcher;
+
+import clearip.proxy.actors.call.CallMetrics;
+import clearip.proxy.actors.call.CallSession;
+import clearip.proxy.actors.routing.CallRegistry;
+import clearip.proxy.actors.upstream.UpstreamConnection;
+import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.streams.tls.ClientEngines;
+import clearip.proxy.streams.tls.ServerEngines;
+import clearip.proxy.streams.transport.BoundAddresses;
+import clearip.proxy.streams.transport.TransportEndpoints;
+import clearip.proxy.streams.transport.TransportMetrics;
+import clearip.proxy.streams.upstream.UpstreamChannel;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running proxy: its actor system, the upstream connection to ClearIP, the call registry
+ * and the listeners, started in that order (so the first call finds ClearIP connecting, not
+ * absent) and stopped in reverse.
+ */
+public final class ProxyServer {
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  private final ActorSystem<Void> system;
+  private final ProxyConfig config;
+  private final UpstreamChannel upstream;
+  private final ActorRef<UpstreamConnection.Command> upstreamActor;
+  private final CallRegistry registry;
+  private final TransportEndpoints endpoints;
+  private final BoundAddresses bound;
+
+  private ProxyServer(ActorSystem<Void> system, ProxyConfig config, UpstreamChannel upstream,
+      ActorRef<UpstreamConnection.Command> upstreamActor, CallRegistry registry,
+      TransportEndpoints endpoints, BoundAddresses bound) {
+    this.system = system;
+    this.config = config;
+    this.upstream = upstream;
+    this.upstreamActor = upstreamActor;
+    this.registry = registry;
+    this.endpoints = endpoints;
+    this.bound = bound;
+  }
+
+  /** What the guardian creates inside the actor system. */
+  private record Parts(UpstreamChannel upstream, ActorRef<UpstreamConnection.Command> actor,
+      CallRegistry registry) {}
+
+  /** Pekko settings the proxy always runs with; anything under {@code pekko} in the file wins. */
+  static Config pekkoConfig(ProxyConfig config) {
+    Config ours = ConfigFactory.parseString(String.join("\n",
+        "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
+        "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
+        "pekko.loglevel = INFO",
+        "pekko.log-dead-letters = 0",
+        "pekko.log-dead-letters-during-shutdown = off",
+        "pekko.coordinated-shutdown.exit-jvm = off"));
+    return config.raw().withFallback(ours).withFallback(ConfigFactory.load());
+  }
+
+  /** Starts everything; completes when the listeners are bound. */
+  public static CompletionStage<ProxyServer> start(ProxyConfig config, CallMetrics metrics,
+      TransportMetrics transportMetrics) {
+    ClientEngines clientEngines;
+    ServerEngines serverEngines;
+    try {
+      clientEngines = config.upstreamEngines();
+      serverEngines = config.serverEngines();
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Parts> parts = new CompletableFuture<>();
+    Behavior<Void> guardian = Behaviors.setup(ctx -> {
+      UpstreamChannel channel = new UpstreamChannel();
+      ActorRef<UpstreamConnection.Command> up = ctx.spawn(
+          UpstreamConnection.create(config.upstream(), clientEngines::newEngine, channel),
+          "upstream");
+      CallSession.Context callContext = new CallSession.Context(config.calls(), channel, metrics);
+      int shards = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
+      CallRegistry registry = CallRegistry.create(ctx, callContext, shards);
+      parts.complete(new Parts(channel, up, registry));
+      return Behaviors.empty();
+    });
+    ActorSystem<Void> system = ActorSystem.create(guardian, "clearip-proxy", pekkoConfig(config));
+    return parts.thenCompose(p -> {
+      TransportEndpoints.Builder b = TransportEndpoints.builder(system, p.registry())
+          .listeners(config.listeners())
+          .accessList(config.access())
+          .metrics(transportMetrics)
+          .tlsClient(clientEngines::newEngine);
+      if (serverEngines != null) b.tlsServer(serverEngines::newEngine);
+      TransportEndpoints endpoints = b.build();
+      if (serverEngines == null && !config.raw().getStringList("clearip-proxy.listen.tls")
+          .isEmpty()) {
+        log.warn("TLS listener off: listen.tls-certificate and listen.tls-private-key are not "
+            + "set");
+      }
+      return endpoints.start().thenApply(bound -> {
+        ProxyServer s = new ProxyServer(system, config, p.upstream(), p.actor(), p.registry(),
+            endpoints, bound);
+        log.info("clearip-proxy {} mode listening on {}; ClearIP at {}", config.mode(),
+            describe(bound), config.upstream().uri());
+        return s;
+      }).exceptionallyCompose(e -> {
+        system.terminate();
+        return CompletableFuture.failedFuture(e);
+      });
+    });
+  }
+
+  static String describe(BoundAddresses b) {
+    StringBuilder sb = new StringBuilder();
+    b.udp().forEach(a -> sb.append("udp ").append(a).append(' '));
+    b.tcp().forEach(a -> sb.append("tcp ").append(a).append(' '));
+    b.tls().forEach(a -> sb.append("tls ").append(a).append(' '));
+    return sb.toString().trim();
+  }
+
+  public BoundAddresses bound() {
+    return bound;
+  }
+
+  public UpstreamChannel upstream() {
+    return upstream;
+  }
+
+  public ActorRef<UpstreamConnection.Command> upstreamActor() {
+    return upstreamActor;
+  }
+
+  public CallRegistry registry() {
+    return registry;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public ProxyConfig config() {
+    return config;
+  }
+
+  /** Stops listening, then the actor system; completes when all is down. */
+  public CompletionStage<Done> stop() {
+    return endpoints.stop()
+        .exceptionally(e -> Done.getInstance())
+        .thenCompose(d -> {
+          system.terminate();
+          return system.getWhenTerminated();
+        });
+  }
+
+  /** Blocks until the upstream is connected or the timeout passes; for the demo and tests. */
+  public boolean awaitUpstream(Duration timeout) throws InterruptedException {
+    try {
+      upstream.firstUp().toCompletableFuture().get(timeout.toMillis(),
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return false;
+    }
+  }
+}

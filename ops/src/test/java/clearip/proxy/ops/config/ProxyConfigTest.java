@@ -1,0 +1,124 @@
+package clearip.proxy.ops.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clearip.proxy.streams.transport.Transport;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProxyConfigTest {
+  @TempDir Path dir;
+
+  private Path write(String hocon) throws IOException {
+    Path f = dir.resolve("proxy.conf");
+    Files.writeString(f, hocon);
+    return f;
+  }
+
+  private List<String> problems(String hocon) throws IOException {
+    Path f = write(hocon);
+    return assertThrows(ConfigProblemException.class, () -> ProxyConfig.load(f)).problems();
+  }
+
+  @Test
+  void defaultsAreUsable() throws Exception {
+    ProxyConfig c = ProxyConfig.defaults();
+    assertEquals(ProxyConfig.Mode.TLS_PROXY, c.mode());
+    assertEquals("sip.clearip.com", c.upstream().host());
+    assertEquals(5061, c.upstream().port());
+    assertEquals(Transport.TLS, c.upstream().transport());
+    assertEquals(Duration.ofSeconds(2), c.calls().upstreamTimeout());
+    assertTrue(c.calls().emergencyNumbers().containsAll(List.of("911", "933")));
+    assertTrue(c.listeners().tls().isEmpty(), "TLS listener off without a certificate");
+    assertTrue(c.access().allows(InetAddress.getLoopbackAddress()));
+  }
+
+  @Test
+  void readsTheDocumentedKeys() throws Exception {
+    Path f = write("""
+        clearip-proxy {
+          mode = inline
+          listen.udp = ["127.0.0.1:5080", "[::1]:5080"]
+          listen.tcp = []
+          upstream.uri = "sip:10.1.2.3:5070;transport=tcp"
+          upstream.timeout = 1500ms
+          access.allow = ["192.0.2.0/24", "2001:db8::/32"]
+          emergency.numbers = ["911", "988", "1-1-2"]
+        }
+        """);
+    ProxyConfig c = ProxyConfig.load(f);
+    assertEquals(ProxyConfig.Mode.INLINE, c.mode());
+    assertEquals(2, c.listeners().udp().size());
+    assertTrue(c.listeners().tcp().isEmpty());
+    assertEquals(Transport.TCP, c.upstream().transport());
+    assertEquals(5070, c.upstream().port());
+    assertEquals(Duration.ofMillis(1500), c.calls().upstreamTimeout());
+    assertTrue(c.access().allows(InetAddress.getByName("192.0.2.77")));
+    assertTrue(!c.access().allows(InetAddress.getByName("198.51.100.1")));
+    assertTrue(c.calls().emergencyNumbers().contains("112"));
+  }
+
+  @Test
+  void reportsUnknownKeysWithTheirLine() throws Exception {
+    List<String> p = problems("clearip-proxy {\n  upstream.tiemout = 2s\n}\n");
+    assertEquals(1, p.size(), p.toString());
+    assertTrue(p.get(0).contains("proxy.conf:2"), p.get(0));
+    assertTrue(p.get(0).contains("unknown key clearip-proxy.upstream.tiemout"), p.get(0));
+  }
+
+  @Test
+  void reportsEveryBadValueAtOnce() throws Exception {
+    List<String> p = problems("""
+        clearip-proxy {
+          mode = proxy
+          access.allow = ["10.0.0.0/33"]
+          upstream.uri = "sip:clearip;transport=udp"
+          upstream.timeout = soon
+          listen.udp = ["0.0.0.0"]
+        }
+        """);
+    String all = String.join("\n", p);
+    assertTrue(all.contains("clearip-proxy.mode"), all);
+    assertTrue(all.contains("prefix length 33"), all);
+    assertTrue(all.contains("tls or tcp"), all);
+    assertTrue(all.contains("clearip-proxy.upstream.timeout"), all);
+    assertTrue(all.contains("is not host:port"), all);
+    assertEquals(5, p.size(), all);
+  }
+
+  @Test
+  void reportsUnreadableCertificates() throws Exception {
+    List<String> p = problems("""
+        clearip-proxy.listen.tls-certificate = "/nonexistent/cert.pem"
+        clearip-proxy.listen.tls-private-key = "/nonexistent/key.pem"
+        clearip-proxy.upstream.tls.ca-file = "/nonexistent/ca.pem"
+        """);
+    String all = String.join("\n", p);
+    assertTrue(all.contains("/nonexistent/cert.pem"), all);
+    assertTrue(all.contains("/nonexistent/ca.pem"), all);
+  }
+
+  @Test
+  void reportsPortClashes() throws Exception {
+    Path cert = dir.resolve("c.pem");
+    List<String> p = problems("""
+        clearip-proxy.listen.tcp = ["0.0.0.0:5061"]
+        clearip-proxy.listen.tls = ["127.0.0.1:5061"]
+        """);
+    assertTrue(String.join("\n", p).contains("port clash"), p.toString());
+    assertTrue(!Files.exists(cert));
+  }
+
+  @Test
+  void missingFileIsAProblemNotACrash() {
+    assertThrows(ConfigProblemException.class, () -> ProxyConfig.load(dir.resolve("none.conf")));
+  }
+}
