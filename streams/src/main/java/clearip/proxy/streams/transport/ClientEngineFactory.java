@@ -1,0 +1,17 @@
+package clearip.proxy.streams.transport;
+
+import javax.net.ssl.SSLEngine;
+
+/**
+ * Creates client-mode SSL engines for outbound TLS connections, one per connection, with SNI and
+ * hostname verification set up for {@code peerHost}. Must not block.
+ */
+@FunctionalInterface
+public interface ClientEngineFactory {
+
+  /**
+   * @param peerHost the server name to send in SNI and to verify the certificate against (the
+   *     {@link Sender} server name, or the destination address when none was given)
+   */
+  SSLEngine newEngine(String peerHost, int peerPort);
+}

@@ -1,0 +1,48 @@
+package clearip.proxy.streams.transport;
+
+import java.net.InetAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Counts inbound connections, in total and per source address, against their limits. */
+final class ConnectionLimiter {
+  private final int maxTotal;
+  private final int maxPerSource;
+  private final AtomicInteger total = new AtomicInteger();
+  private final ConcurrentHashMap<InetAddress, Integer> perSource = new ConcurrentHashMap<>();
+
+  ConnectionLimiter(int maxTotal, int maxPerSource) {
+    this.maxTotal = maxTotal;
+    this.maxPerSource = maxPerSource;
+  }
+
+  /** Takes a slot for a new connection from {@code source}; null when granted, else why not. */
+  TransportMetrics.Refusal tryAcquire(InetAddress source) {
+    if (total.incrementAndGet() > maxTotal) {
+      total.decrementAndGet();
+      return TransportMetrics.Refusal.TOTAL_LIMIT;
+    }
+    boolean[] granted = {false};
+    perSource.compute(source, (k, n) -> {
+      int held = n == null ? 0 : n;
+      if (held >= maxPerSource) return n;
+      granted[0] = true;
+      return held + 1;
+    });
+    if (!granted[0]) {
+      total.decrementAndGet();
+      return TransportMetrics.Refusal.PER_SOURCE_LIMIT;
+    }
+    return null;
+  }
+
+  /** Gives back the slot taken by a connection that has ended. */
+  void release(InetAddress source) {
+    perSource.computeIfPresent(source, (k, n) -> n <= 1 ? null : n - 1);
+    total.decrementAndGet();
+  }
+
+  int total() {
+    return total.get();
+  }
+}

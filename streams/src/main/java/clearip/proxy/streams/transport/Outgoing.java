@@ -1,0 +1,34 @@
+package clearip.proxy.streams.transport;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One message waiting in a connection's bounded queue, with the callback to tell its fate to
+ * ({@link Sender} sends) or none (replies, pongs). The callback runs exactly once.
+ */
+final class Outgoing {
+  final ByteString bytes;
+  private final Consumer<SendResult> callback;
+  private final AtomicBoolean done;
+  /** Set when the stream took the message, possibly before the connection was established. */
+  volatile boolean emitted;
+
+  Outgoing(ByteString bytes, Consumer<SendResult> callback) {
+    this.bytes = bytes;
+    this.callback = callback;
+    this.done = callback == null ? null : new AtomicBoolean();
+  }
+
+  boolean tracked() {
+    return callback != null;
+  }
+
+  /** Reports the result unless one was reported already; true when this call reported it. */
+  boolean complete(SendResult result) {
+    if (callback == null || !done.compareAndSet(false, true)) return false;
+    Callbacks.run(callback, result);
+    return true;
+  }
+}

@@ -1,0 +1,104 @@
+package clearip.proxy.streams.transport;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A TCP or TLS listening socket: checks each accepted connection against the allow-list and the
+ * connection limits (closing it at once when refused), then runs it as a {@link
+ * StreamConnection}. TLS is layered per connection (rather than with {@code bindWithTls}) so that
+ * each connection knows when its own handshake finished, for the handshake timeout.
+ */
+final class StreamListener {
+  private static final Logger log = LoggerFactory.getLogger(StreamListener.class);
+
+  private final Transport transport;
+  private final StreamConnection.Context ctx;
+  private final Supplier<SSLEngine> engines;
+  private final Supplier<AccessList> accessList;
+  private final ConnectionLimiter limiter;
+  private final Consumer<StreamConnection> onOpen;
+  private final Consumer<StreamConnection> onEnd;
+  private volatile Tcp.ServerBinding binding;
+
+  StreamListener(Transport transport, StreamConnection.Context ctx, Supplier<SSLEngine> engines,
+      Supplier<AccessList> accessList, ConnectionLimiter limiter,
+      Consumer<StreamConnection> onOpen, Consumer<StreamConnection> onEnd) {
+    this.transport = transport;
+    this.ctx = ctx;
+    this.engines = engines;
+    this.accessList = accessList;
+    this.limiter = limiter;
+    this.onOpen = onOpen;
+    this.onEnd = onEnd;
+  }
+
+  CompletionStage<InetSocketAddress> bind(InetSocketAddress address, int backlog,
+      Duration idleTimeout) {
+    Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections =
+        Tcp.get(ctx.system()).bind(address.getAddress().getHostAddress(), address.getPort(),
+            backlog, List.<Inet.SocketOption>of(), false, Optional.of(idleTimeout));
+    return connections.to(Sink.foreach(this::accept)).run(ctx.system())
+        .thenApply(b -> {
+          binding = b;
+          log.info("Listening for SIP over {} on {}", transport, b.localAddress());
+          return b.localAddress();
+        });
+  }
+
+  CompletionStage<?> unbind() {
+    Tcp.ServerBinding b = binding;
+    if (b == null) return java.util.concurrent.CompletableFuture.completedFuture(null);
+    return b.unbind();
+  }
+
+  private void accept(Tcp.IncomingConnection conn) {
+    InetSocketAddress remote = conn.remoteAddress();
+    InetAddress source = remote.getAddress();
+    if (!accessList.get().allows(source)) {
+      ctx.metrics().droppedByAccessList(transport);
+      ctx.metrics().connectionRefused(transport, TransportMetrics.Refusal.ACCESS_LIST);
+      log.debug("Refused {} connection from {}: not on the allow-list", transport, remote);
+      refuse(conn);
+      return;
+    }
+    TransportMetrics.Refusal refusal = limiter.tryAcquire(source);
+    if (refusal != null) {
+      ctx.metrics().connectionRefused(transport, refusal);
+      log.debug("Refused {} connection from {}: {}", transport, remote, refusal);
+      refuse(conn);
+      return;
+    }
+    ctx.metrics().connectionAccepted(transport);
+    try {
+      StreamConnection c = StreamConnection.open(ctx, conn.flow(), transport, engines, remote,
+          conn.localAddress(), false, null, ended -> {
+            limiter.release(source);
+            onEnd.accept(ended);
+          });
+      onOpen.accept(c);
+    } catch (RuntimeException e) {
+      log.warn("Could not start {} connection from {}: {}", transport, remote, e.toString());
+    }
+  }
+
+  private void refuse(Tcp.IncomingConnection conn) {
+    conn.handleWith(Flow.fromSinkAndSource(Sink.<ByteString>cancelled(),
+        Source.<ByteString>empty()), ctx.system());
+  }
+}
