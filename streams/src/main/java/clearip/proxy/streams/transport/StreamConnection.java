@@ -132,8 +132,10 @@ final class StreamConnection implements Origin {
       mat = net.joinMat(app, Keep.both()).run(ctx.system());
     } catch (RuntimeException e) {
       c.queue.fail(e);
-      c.ended(e);
-      onEnd.accept(c);
+      if (c.ended(e)) {
+        onEnd.accept(c);
+        ctx.metrics().connectionClosed(transport, outbound);
+      }
       throw e;
     }
     if (engine != null) {
@@ -149,8 +151,10 @@ final class StreamConnection implements Origin {
     }
     if (onSocket != null) onSocket.accept(c, mat.first());
     mat.second().whenComplete((done, failure) -> {
-      c.ended(failure);
-      onEnd.accept(c);
+      if (c.ended(failure)) {
+        onEnd.accept(c);
+        ctx.metrics().connectionClosed(transport, outbound);
+      }
     });
     return c;
   }
@@ -293,8 +297,9 @@ final class StreamConnection implements Origin {
 
   // ---- end ---------------------------------------------------------------------------------
 
-  private void ended(Throwable failure) {
-    if (!open) return;
+  /** Marks the end and fails what is still pending; false when it had ended already. */
+  private boolean ended(Throwable failure) {
+    if (!open) return false;
     endReason = describe(failure);
     open = false;
     Cancellable t = handshakeTimer;
@@ -306,8 +311,8 @@ final class StreamConnection implements Origin {
         o.complete(new SendResult.Failed(endReason));
       }
     }
-    metrics.connectionClosed(transport, outbound);
     if (log.isDebugEnabled()) log.debug("{} ended: {}", this, endReason);
+    return true;
   }
 
   private String reasonOrClosed() {
