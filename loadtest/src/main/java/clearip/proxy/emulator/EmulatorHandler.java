@@ -5,7 +5,6 @@ import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.InboundHandler;
 import clearip.proxy.streams.transport.Origin;
-import clearip.proxy.streams.transport.Transport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -186,18 +185,10 @@ public final class EmulatorHandler implements InboundHandler {
   }
 
   private static void dropConnection(Origin origin) {
-    if (origin.transport() == Transport.UDP) return; // nothing to close: no answer at all
-    if (origin instanceof AutoCloseable c) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        log.debug("closing the connection from {} failed", origin.remote(), e);
-      }
-    } else {
-      log.warn("drop-connection: this transport cannot close the connection from {}; no answer",
-          origin.remote());
-    }
+    if (log.isDebugEnabled()) log.debug("drop-connection: closing {}", origin);
+    origin.close(); // UDP: nothing to close, so no answer at all
   }
+
 
   // ---- delayed and withheld answers, CANCEL ---------------------------------------------------
 

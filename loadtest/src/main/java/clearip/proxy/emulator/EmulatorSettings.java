@@ -32,12 +32,16 @@ import java.util.Set;
  * @param signingKey PEM PKCS#8 EC P-256 key for PASSporTs; empty: a key is generated at start
  * @param identityReuse how long a signed Identity may be reused for the same numbers; zero
  *     signs every call
+ * @param identityReuseAcrossNumbers reuse one signed Identity per attestation level for every
+ *     call (load tests with a new number per call), not per (caller, called) pair
  * @param allow source networks allowed to send requests; empty allows every source
  * @param outsideAllowAction the answer to sources outside {@code allow}
  * @param rules the rules, first match wins
  * @param defaultRule the answer when no rule matches
  * @param pendingExpiry how long a delayed or unanswered INVITE is remembered for CANCEL
  * @param maxPending bound on remembered INVITEs; past it delayed calls are answered at once
+ * @param maxConnections TCP and TLS connections held at once, from all sources together or from
+ *     one (a load generator may open one connection per call)
  */
 public record EmulatorSettings(
     List<Endpoint> udp,
@@ -48,12 +52,14 @@ public record EmulatorSettings(
     String x5u,
     Optional<Path> signingKey,
     Duration identityReuse,
+    boolean identityReuseAcrossNumbers,
     List<Cidr> allow,
     Rule.Action outsideAllowAction,
     List<Rule> rules,
     Rule defaultRule,
     Duration pendingExpiry,
-    int maxPending) {
+    int maxPending,
+    int maxConnections) {
 
   /** The section of the configuration the emulator reads. */
   public static final String SECTION = "clearip-emulator";
@@ -138,12 +144,14 @@ public record EmulatorSettings(
         r.x5u("identity.x5u"),
         r.optionalPath("identity.signing-key"),
         r.nonNegative("identity.reuse-for"),
+        c.getBoolean("identity.reuse-across-numbers"),
         r.cidrs(c, "allow", SECTION + ".allow"),
         outside,
         rules,
         Rule.catchAll("default", dflt),
         r.positive("pending.expire-after"),
-        r.intIn("pending.max", 1, 10_000_000));
+        r.intIn("pending.max", 1, 10_000_000),
+        r.intIn("max-connections", 1, 1_000_000));
   }
 
   /** Reads values with error messages that say where and what is wrong. */

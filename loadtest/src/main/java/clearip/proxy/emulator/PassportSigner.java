@@ -42,18 +42,20 @@ public final class PassportSigner {
   private final String headerParams; // ";info=<x5u>;alg=ES256;ppt=shaken"
   private final Clock clock;
   private final long reuseNanos;
+  private final boolean reuseAcrossNumbers;
   private final ThreadLocal<Signature> signatures;
   private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
 
   private record Cached(String value, long expiresAt) {}
 
   private PassportSigner(PrivateKey privateKey, ECPublicKey publicKey, String x5u, Clock clock,
-      Duration reuse) {
+      Duration reuse, boolean reuseAcrossNumbers) {
     this.privateKey = privateKey;
     this.publicKey = publicKey;
     this.x5u = x5u;
     this.clock = clock;
     this.reuseNanos = reuse.toNanos();
+    this.reuseAcrossNumbers = reuseAcrossNumbers;
     this.encodedHeader = B64.encodeToString(
         canonicalHeader(x5u).getBytes(StandardCharsets.UTF_8)) + ".";
     this.headerParams = ";info=<" + x5u + ">;alg=ES256;ppt=shaken";
@@ -62,11 +64,25 @@ public final class PassportSigner {
 
   /** A signer with a fresh P-256 key pair. */
   public static PassportSigner generate(String x5u, Clock clock, Duration reuse) {
+    return generate(x5u, clock, reuse, false);
+  }
+
+  /**
+   * A signer with a fresh P-256 key pair.
+   *
+   * @param reuse how long a signed header is reused for the same (attest, orig, dest)
+   * @param reuseAcrossNumbers reuse it for every call of the same attestation level instead, so
+   *     that load tests with a new number per call do not pay a signature per call (the claims
+   *     then name the numbers of the call that was signed)
+   */
+  public static PassportSigner generate(String x5u, Clock clock, Duration reuse,
+      boolean reuseAcrossNumbers) {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
       g.initialize(new ECGenParameterSpec("secp256r1"));
       KeyPair kp = g.generateKeyPair();
-      return new PassportSigner(kp.getPrivate(), (ECPublicKey) kp.getPublic(), x5u, clock, reuse);
+      return new PassportSigner(kp.getPrivate(), (ECPublicKey) kp.getPublic(), x5u, clock, reuse,
+          reuseAcrossNumbers);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK offers no EC P-256 key generation", e);
     }
@@ -75,6 +91,12 @@ public final class PassportSigner {
   /** A signer with the P-256 private key from a PEM PKCS#8 file ({@code BEGIN PRIVATE KEY}). */
   public static PassportSigner load(Path pkcs8Pem, String x5u, Clock clock, Duration reuse)
       throws IOException {
+    return load(pkcs8Pem, x5u, clock, reuse, false);
+  }
+
+  /** As {@link #load(Path, String, Clock, Duration)}, with the reuse rule of {@link #generate}. */
+  public static PassportSigner load(Path pkcs8Pem, String x5u, Clock clock, Duration reuse,
+      boolean reuseAcrossNumbers) throws IOException {
     String pem = Files.readString(pkcs8Pem, StandardCharsets.US_ASCII);
     String begin = "-----BEGIN PRIVATE KEY-----";
     String end = "-----END PRIVATE KEY-----";
@@ -99,7 +121,7 @@ public final class PassportSigner {
         != 256) {
       throw new IOException(pkcs8Pem + ": the key must be an EC P-256 key for ES256");
     }
-    return new PassportSigner(key, null, x5u, clock, reuse);
+    return new PassportSigner(key, null, x5u, clock, reuse, reuseAcrossNumbers);
   }
 
   /** The public key, when the signer generated its own key pair. */
@@ -119,7 +141,7 @@ public final class PassportSigner {
     String o = canonicalTn(orig);
     String d = canonicalTn(dest);
     if (reuseNanos <= 0) return sign(attest, o, d);
-    String key = attest + '\n' + o + '\n' + d;
+    String key = reuseAcrossNumbers ? attest : attest + '\n' + o + '\n' + d;
     long now = System.nanoTime();
     Cached c = cache.get(key);
     if (c != null && now - c.expiresAt < 0) return c.value;

@@ -34,6 +34,8 @@ class EmulatorSettingsTest {
     assertEquals(new Rule.Action.NoAction(503), s.defaultRule().action());
     assertEquals(Rule.Action.Forbidden.INSTANCE, s.outsideAllowAction());
     assertEquals(Duration.ofSeconds(10), s.identityReuse());
+    assertEquals(false, s.identityReuseAcrossNumbers());
+    assertEquals(10_000, s.maxConnections());
     assertTrue(s.allow().isEmpty());
   }
 

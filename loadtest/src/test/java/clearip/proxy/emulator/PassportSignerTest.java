@@ -88,6 +88,10 @@ class PassportSignerTest {
     assertSame(a, reusing.identity("A", "14045266060", "14016401234"));
     assertNotEquals(a, reusing.identity("B", "14045266060", "14016401234"));
     assertNotEquals(a, reusing.identity("A", "14045266060", "14016401235"));
+    PassportSigner shared = PassportSigner.generate(X5U, CLOCK, Duration.ofMinutes(1), true);
+    String s = shared.identity("A", "14045266060", "14016401234");
+    assertSame(s, shared.identity("A", "12125550100", "13035550100"));
+    assertNotEquals(s, shared.identity("B", "12125550100", "13035550100"));
     PassportSigner fresh = PassportSigner.generate(X5U, CLOCK, Duration.ZERO);
     assertNotEquals(fresh.identity("A", "1", "2"), fresh.identity("A", "1", "2"),
         "a fresh origid (and signature) per call");

@@ -12,7 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** An origin that records what is sent back to it, and whether it was closed. */
-final class RecordingOrigin implements Origin, AutoCloseable {
+final class RecordingOrigin implements Origin {
   final BlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
   private final Transport transport;
   private final InetSocketAddress remote;
@@ -54,7 +54,7 @@ final class RecordingOrigin implements Origin, AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
+    if (transport != Transport.UDP) closed = true;
   }
 
   /** The next response, decoded; fails when none comes within the bound. */

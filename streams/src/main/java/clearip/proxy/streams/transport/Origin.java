@@ -26,4 +26,10 @@ public interface Origin {
 
   /** True while the connection is open (always true for UDP). */
   boolean isOpen();
+
+  /**
+   * Closes the connection (TCP, TLS) once what is already queued on it is sent; nothing for UDP.
+   * Never blocks.
+   */
+  default void close() {}
 }

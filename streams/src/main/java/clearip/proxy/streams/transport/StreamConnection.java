@@ -186,6 +186,11 @@ final class StreamConnection implements Origin {
     return open;
   }
 
+  @Override
+  public void close() {
+    closeAfterFlush();
+  }
+
   void setLocal(InetSocketAddress local) {
     this.local = local;
   }
