@@ -29,7 +29,7 @@ public final class EmulatorMain {
   }
 
   /** Starts, waits for the actor system to terminate, returns the exit status. */
-  static int run(String[] args, PrintStream out, PrintStream err) {
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     Optional<Path> file = Optional.empty();
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--config") && i + 1 < args.length) {

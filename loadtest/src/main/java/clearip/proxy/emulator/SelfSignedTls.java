@@ -27,13 +27,14 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A throw-away self-signed certificate for {@code localhost}, 127.0.0.1 and ::1, for TLS
- * listeners started without configured material. Nobody trusts it: clients must be told to.
+ * listeners started without configured material (and for the demo, which tells the proxy to
+ * trust it). Nobody else trusts it: clients must be told to.
  */
-final class SelfSignedTls {
+public final class SelfSignedTls {
   private SelfSignedTls() {}
 
   /** Writes a fresh EC P-256 key and certificate as PEM files in a temporary directory. */
-  static ServerTlsSettings create() throws IOException {
+  public static ServerTlsSettings create() throws IOException {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
       g.initialize(new ECGenParameterSpec("secp256r1"));
