@@ -17,7 +17,11 @@ public enum CallOutcome {
   /** Refused by the RFC 3261 16.3 checks (416, 420, 482, 483). */
   REJECTED,
   /** The switch cancelled: 487. */
-  CANCELLED;
+  CANCELLED,
+  /** Inline mode: a destination from ClearIP's 302 answered 2xx. */
+  ANSWERED,
+  /** Inline mode: the destinations were tried and the search ended with a failure final. */
+  DESTINATIONS_FAILED;
 
   public boolean isFailOpen() {
     return name().startsWith("FAIL_OPEN");

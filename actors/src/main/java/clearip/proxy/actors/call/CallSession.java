@@ -5,6 +5,7 @@ import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.Origin;
+import clearip.proxy.streams.transport.SendResult;
 import clearip.proxy.streams.upstream.Offer;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
@@ -46,15 +47,45 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
 
   private record UpstreamUnavailable(String reason) implements Command {}
 
-  private record Timer(ProxyTransaction.TimerKind kind) implements Command {}
+  private record Timer(ProxyTransaction.TimerKind kind, int attempt) implements Command {}
+
+  /** Inline: a response from a destination, routed here by the branch of one of our attempts. */
+  public record DestinationResponse(SipResponse response) implements Command {}
+
+  private record SendOutcome(int attempt, SendResult result) implements Command {}
 
   /** Everything a call needs that outlives it. */
-  public record Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics) {}
+  public record Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
+      Destinations destinations) {
+    public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics) {
+      this(settings, upstream, metrics, Destinations.NONE);
+    }
+  }
+
+  /** Where the branches of inline attempts are registered, so responses find this call. */
+  public interface ClientBranches {
+    void register(String branch, ActorRef<Command> call);
+
+    void unregister(String branch, ActorRef<Command> call);
+
+    ClientBranches NONE = new ClientBranches() {
+      @Override
+      public void register(String branch, ActorRef<Command> call) {}
+
+      @Override
+      public void unregister(String branch, ActorRef<Command> call) {}
+    };
+  }
 
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context) {
+    return create(invite, origin, key, context, ClientBranches.NONE);
+  }
+
+  public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
+      Context context, ClientBranches branches) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new CallSession(ctx, timers, invite, origin, key, context).begin()));
+        timers -> new CallSession(ctx, timers, invite, origin, key, context, branches).begin()));
   }
 
   private final TimerScheduler<Command> timers;
@@ -63,13 +94,16 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
   private final String key;
   private final Context context;
   private final ProxyTransaction txn;
+  private final ClientBranches branches;
+  private final java.util.List<String> registered = new java.util.ArrayList<>(0);
   private UpstreamLink link;
   private String upstreamVia;
   private boolean cleanedUp;
 
   private CallSession(ActorContext<Command> ctx, TimerScheduler<Command> timers,
-      SipRequest invite, Origin origin, String key, Context context) {
+      SipRequest invite, Origin origin, String key, Context context, ClientBranches branches) {
     super(ctx);
+    this.branches = branches;
     this.timers = timers;
     this.invite = invite;
     this.origin = origin;
@@ -80,7 +114,7 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
     String branch = "z9hG4bK" + s.branchPrefix() + "." + Long.toHexString(n);
     long now = System.nanoTime();
     this.txn = new ProxyTransaction(invite, s, origin.transport().isStream(), branch,
-        s.branchPrefix() + Long.toHexString(n), now);
+        s.branchPrefix() + Long.toHexString(n), now, context.destinations()::localSentBy);
     context.metrics().callStarted();
     link = context.upstream().pick(branch);
     if (link != null) {
@@ -101,7 +135,10 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
         .onMessage(UpstreamResponse.class,
             m -> perform(txn.onUpstreamResponse(m.response(), System.nanoTime())))
         .onMessage(UpstreamUnavailable.class, m -> perform(txn.onUpstreamUnavailable(m.reason())))
-        .onMessage(Timer.class, m -> perform(txn.onTimer(m.kind())))
+        .onMessage(Timer.class, m -> perform(m.attempt() < 0 ? txn.onTimer(m.kind())
+            : txn.onAttemptTimer(m.kind(), m.attempt())))
+        .onMessage(DestinationResponse.class, m -> perform(txn.onDestinationResponse(m.response())))
+        .onMessage(SendOutcome.class, m -> perform(txn.onSendResult(m.attempt(), m.result())))
         .onMessage(Retransmitted.class, m -> perform(txn.onRetransmission()))
         .onMessage(AckReceived.class, m -> perform(txn.onAck()))
         .onMessage(CancelReceived.class, this::onCancel)
@@ -131,10 +168,13 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
         if (link != null) link.sendWithoutListener(u.bytes());
       } else if (a instanceof Action.UpstreamTimedOut t) {
         if (link != null) link.timedOut(t.branch());
+      } else if (a instanceof Action.ToDestination d) {
+        toDestination(d);
       } else if (a instanceof Action.StartTimer t) {
-        timers.startSingleTimer(t.kind(), new Timer(t.kind()), t.after());
+        Timer key = new Timer(t.kind(), t.attempt());
+        timers.startSingleTimer(key, key, t.after());
       } else if (a instanceof Action.CancelTimer t) {
-        timers.cancel(t.kind());
+        timers.cancel(new Timer(t.kind(), t.attempt()));
       } else if (a instanceof Action.Terminate) {
         stop = true;
       }
@@ -144,6 +184,17 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
       return Behaviors.stopped();
     }
     return this;
+  }
+
+  private void toDestination(Action.ToDestination d) {
+    ActorRef<Command> self = getContext().getSelf();
+    if (!registered.contains(d.branch())) {
+      registered.add(d.branch());
+      branches.register(d.branch(), self);
+    }
+    int attempt = d.attempt();
+    context.destinations().send(d.destination(), d.bytes(),
+        r -> self.tell(new SendOutcome(attempt, r)));
   }
 
   private UpstreamListener listener() {
@@ -165,6 +216,7 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
     if (cleanedUp) return this;
     cleanedUp = true;
     if (link != null) link.forget(txn.branch());
+    for (String b : registered) branches.unregister(b, getContext().getSelf());
     long duration = System.nanoTime() - txn.startNanos();
     CallOutcome outcome = txn.outcome();
     if (outcome != null) {
@@ -172,10 +224,11 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
           txn.clearIpRttNanos(), duration);
     }
     if (summary.isInfoEnabled()) {
-      summary.info("call {} from {} {}: {} clearip={} rtt={}ms final={} duration={}ms",
+      summary.info("call {} from {} {}: {} clearip={} rtt={}ms tried={} final={} duration={}ms",
           invite.callId(), origin.transport(), origin.remote(), outcome,
           txn.clearIpStatus() == 0 ? "-" : txn.clearIpStatus(),
           txn.clearIpRttNanos() < 0 ? "-" : String.format("%.1f", txn.clearIpRttNanos() / 1e6),
+          txn.attemptsMade() == 0 ? "-" : String.join(",", txn.attemptedDestinations()),
           txn.finalStatus(), String.format("%.1f", duration / 1e6));
     }
     return this;

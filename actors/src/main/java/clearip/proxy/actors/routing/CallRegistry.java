@@ -23,13 +23,16 @@ import org.slf4j.LoggerFactory;
  * map is read on the transports' threads; only new calls go through one of a few spawner actors,
  * so no single mailbox carries all traffic.
  */
-public final class CallRegistry implements InboundHandler {
+public final class CallRegistry implements InboundHandler, CallSession.ClientBranches {
   private static final Logger log = LoggerFactory.getLogger(CallRegistry.class);
   private static final String ALLOW = "INVITE, ACK, CANCEL, OPTIONS";
 
   private final ConcurrentHashMap<String, ActorRef<CallSession.Command>> calls =
       new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  // inline mode: the branches of attempts to destinations, so their responses find the call
+  private final ConcurrentHashMap<String, ActorRef<CallSession.Command>> clientBranches =
+      new ConcurrentHashMap<>();
   private final CallSession.Context context;
   private final ActorRef<SpawnerCommand>[] spawners;
   private volatile boolean draining;
@@ -81,7 +84,8 @@ public final class CallRegistry implements InboundHandler {
             return Behaviors.same();
           }
           ActorRef<CallSession.Command> call =
-              ctx.spawnAnonymous(CallSession.create(m.invite(), m.origin(), m.key(), context));
+              ctx.spawnAnonymous(CallSession.create(m.invite(), m.origin(), m.key(), context,
+                  this));
           calls.put(m.key(), call);
           inFlight.incrementAndGet();
           // removal is done here, after the put, whenever the call ends
@@ -147,8 +151,24 @@ public final class CallRegistry implements InboundHandler {
   }
 
   @Override
+  public void register(String branch, ActorRef<CallSession.Command> call) {
+    clientBranches.put(branch, call);
+  }
+
+  @Override
+  public void unregister(String branch, ActorRef<CallSession.Command> call) {
+    clientBranches.remove(branch, call);
+  }
+
+  @Override
   public void onResponse(SipResponse response, Origin origin) {
-    // tls-proxy mode receives responses only from ClearIP, on the upstream connection
+    // ClearIP's responses come on the upstream connection; these are from inline destinations
+    String branch = response.topViaBranch();
+    ActorRef<CallSession.Command> call = branch == null ? null : clientBranches.get(branch);
+    if (call != null) {
+      call.tell(new CallSession.DestinationResponse(response));
+      return;
+    }
     log.debug("dropping response {} from {} {}: no client transaction", response.statusCode(),
         origin.transport(), origin.remote());
   }

@@ -39,6 +39,11 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     AccessList access, UpstreamSettings upstream, ClientTlsSettings upstreamTls,
     CallSettings calls, Config raw) {
 
+  /** The host written in Via/Record-Route when listening on a wildcard address ("" = own). */
+  public String advertise() {
+    return raw.getString(ROOT + ".listen.advertise");
+  }
+
   public enum Mode {
     TLS_PROXY("tls-proxy"),
     INLINE("inline");
@@ -154,6 +159,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       UpstreamSettings upstream = upstream();
       ClientTlsSettings upstreamTls = upstreamTls();
       CallSettings calls = calls(serverName);
+      if (mode == Mode.INLINE) calls = calls.withInline(inline());
       return new ProxyConfig(mode, listeners, serverTls, access, upstream, upstreamTls, calls,
           full);
     }
@@ -283,6 +289,31 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
         problem("upstream.tls", e.getMessage());
       }
       return s;
+    }
+
+    clearip.proxy.actors.call.InlineSettings inline() {
+      Set<Integer> stop = new HashSet<>();
+      try {
+        for (Integer code : c.getIntList("inline.stop-codes")) {
+          if (code < 300 || code > 699) {
+            problem("inline.stop-codes", code + " is not a failure status (300-699)");
+          } else {
+            stop.add(code);
+          }
+        }
+      } catch (ConfigException e) {
+        problem("inline.stop-codes", "must be a list of status codes");
+      }
+      String allFailed = string("inline.all-failed-response", "best");
+      if (!allFailed.equals("best") && !allFailed.equals("503")) {
+        problem("inline.all-failed-response", "must be best or 503, was '" + allFailed + "'");
+      }
+      int attempts = positiveInt("inline.max-attempts");
+      return new clearip.proxy.actors.call.InlineSettings(attempts,
+          duration("inline.no-answer-timeout"), duration("inline.ring-timeout"), Set.copyOf(stop),
+          bool("inline.stop-after-ringing"), allFailed.equals("503"),
+          bool("inline.copy-p-asserted-identity"), nonNegativeInt("inline.udp-max-size"),
+          bool("inline.record-route"));
     }
 
     CallSettings calls(String serverName) {

@@ -54,7 +54,7 @@ public final class ProxyServer {
 
   /** What the guardian creates inside the actor system. */
   private record Parts(UpstreamChannel upstream, ActorRef<UpstreamConnection.Command> actor,
-      CallRegistry registry) {}
+      CallRegistry registry, SenderDestinations destinations) {}
 
   /** Pekko settings the proxy always runs with; anything under {@code pekko} in the file wins. */
   static Config pekkoConfig(ProxyConfig config) {
@@ -85,10 +85,14 @@ public final class ProxyServer {
       ActorRef<UpstreamConnection.Command> up = ctx.spawn(
           UpstreamConnection.create(config.upstream(), clientEngines::newEngine, channel),
           "upstream");
-      CallSession.Context callContext = new CallSession.Context(config.calls(), channel, metrics);
+      SenderDestinations destinations = new SenderDestinations(config.advertise(),
+          ctx.getSystem().dispatchers().lookup(
+              org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+      CallSession.Context callContext = new CallSession.Context(config.calls(), channel, metrics,
+          destinations);
       int shards = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
       CallRegistry registry = CallRegistry.create(ctx, callContext, shards);
-      parts.complete(new Parts(channel, up, registry));
+      parts.complete(new Parts(channel, up, registry, destinations));
       return Behaviors.empty();
     });
     ActorSystem<Void> system = ActorSystem.create(guardian, "clearip-proxy", pekkoConfig(config));
@@ -100,12 +104,14 @@ public final class ProxyServer {
           .tlsClient(clientEngines::newEngine);
       if (serverEngines != null) b.tlsServer(serverEngines::newEngine);
       TransportEndpoints endpoints = b.build();
+      p.destinations().sender(endpoints.sender());
       if (serverEngines == null && !config.raw().getStringList("clearip-proxy.listen.tls")
           .isEmpty()) {
         log.warn("TLS listener off: listen.tls-certificate and listen.tls-private-key are not "
             + "set");
       }
       return endpoints.start().thenApply(bound -> {
+        p.destinations().bound(bound);
         ProxyServer s = new ProxyServer(system, config, p.upstream(), p.actor(), p.registry(),
             endpoints, bound);
         log.info("clearip-proxy {} mode listening on {}; ClearIP at {}", config.mode(),

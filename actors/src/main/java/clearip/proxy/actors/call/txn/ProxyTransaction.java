@@ -12,10 +12,13 @@ import clearip.proxy.sip.message.SipResponses;
 import clearip.proxy.sip.uri.SipUri;
 import clearip.proxy.sip.uri.TelUri;
 import clearip.proxy.sip.uri.Uri;
+import clearip.proxy.streams.transport.SendResult;
+import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.Offer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The RFC 3261 stateful-proxy logic of one INVITE relayed to ClearIP (tls-proxy mode), as plain
@@ -29,9 +32,21 @@ import java.util.List;
  */
 public final class ProxyTransaction {
 
-  public enum TimerKind { UPSTREAM_DEADLINE, TIMER_G, TIMER_H }
+  public enum TimerKind {
+    UPSTREAM_DEADLINE,
+    TIMER_G,
+    TIMER_H,
+    /** Inline: INVITE retransmission to a UDP destination (RFC 3261 Timer A). */
+    TIMER_A,
+    /** Inline: no provisional from the destination in time. */
+    NO_ANSWER,
+    /** Inline: the destination rang but gave no final in time. */
+    RING,
+    /** Inline: after a 2xx, keep relaying its retransmissions for a while (Timer L). */
+    ACCEPTED
+  }
 
-  public enum State { NEW, WAITING_UPSTREAM, COMPLETED, TERMINATED }
+  public enum State { NEW, WAITING_UPSTREAM, SEARCHING, ACCEPTED, COMPLETED, TERMINATED }
 
   /** What the call's actor must do. */
   public sealed interface Action {
@@ -47,9 +62,25 @@ public final class ProxyTransaction {
     /** The call gave up waiting for ClearIP: count it against the link (wedge detection). */
     record UpstreamTimedOut(String branch) implements Action {}
 
-    record StartTimer(TimerKind kind, Duration after) implements Action {}
+    /** Starts (or restarts) the timer of that kind for that attempt (-1: not per attempt). */
+    record StartTimer(TimerKind kind, int attempt, Duration after) implements Action {
+      public StartTimer(TimerKind kind, Duration after) {
+        this(kind, -1, after);
+      }
+    }
 
-    record CancelTimer(TimerKind kind) implements Action {}
+    record CancelTimer(TimerKind kind, int attempt) implements Action {
+      public CancelTimer(TimerKind kind) {
+        this(kind, -1);
+      }
+    }
+
+    /**
+     * Inline: send to a destination (registering the branch so its responses come back here);
+     * report the outcome with {@link #onSendResult}.
+     */
+    record ToDestination(int attempt, Destination destination, String branch, byte[] bytes)
+        implements Action {}
 
     /** The transaction is over: stop, forget the branch, report the outcome. */
     record Terminate() implements Action {}
@@ -61,6 +92,7 @@ public final class ProxyTransaction {
   private final String branch;
   private final String toTag;
   private final long startNanos;
+  private final Function<Transport, String> localSentBy;
 
   private State state = State.NEW;
   private String ourVia;
@@ -76,6 +108,43 @@ public final class ProxyTransaction {
   private int clearIpStatus;
   private long clearIpRttNanos = -1;
 
+  // inline mode: the destinations of ClearIP's 302 and the attempts made
+  private List<ContactPlan.Target> plan = List.of();
+  private final List<Attempt> attempts = new ArrayList<>(2);
+  private int current = -1;
+  private List<byte[]> identityLines = List.of();
+  private List<byte[]> paiLines = List.of();
+  private boolean ringingRelayed;
+  private SipResponse bestFinal;
+  private int bestStatus;
+
+  /** One destination tried: a client transaction of its own (RFC 3261 17.1.1). */
+  private static final class Attempt {
+    final int index;
+    final ContactPlan.Target target;
+    final Destination destination;
+    final String branch;
+    final String via;
+    final String requestUri;
+    final byte[] bytes;
+    boolean provisional;
+    boolean done; // final received, failed, or given up
+    boolean cancelPending;
+    boolean gaveUp; // timed out without a final: it may still answer late
+    Duration timerA;
+
+    Attempt(int index, ContactPlan.Target target, Destination destination, String branch,
+        String via, byte[] bytes) {
+      this.index = index;
+      this.target = target;
+      this.destination = destination;
+      this.branch = branch;
+      this.via = via;
+      this.requestUri = target.requestUri();
+      this.bytes = bytes;
+    }
+  }
+
   /**
    * @param reliable the switch's transport is TCP or TLS (no retransmissions, no Timer G)
    * @param branch the Via branch this proxy uses towards ClearIP
@@ -83,12 +152,33 @@ public final class ProxyTransaction {
    */
   public ProxyTransaction(SipRequest invite, CallSettings settings, boolean reliable,
       String branch, String toTag, long nowNanos) {
+    this(invite, settings, reliable, branch, toTag, nowNanos, t -> null);
+  }
+
+  /**
+   * @param localSentBy our {@code host:port} for each transport, for the Via of inline attempts
+   */
+  public ProxyTransaction(SipRequest invite, CallSettings settings, boolean reliable,
+      String branch, String toTag, long nowNanos, Function<Transport, String> localSentBy) {
     this.invite = invite;
     this.settings = settings;
     this.reliable = reliable;
     this.branch = branch;
     this.toTag = toTag;
     this.startNanos = nowNanos;
+    this.localSentBy = localSentBy;
+  }
+
+  /** Inline: how many destinations were tried. */
+  public int attemptsMade() {
+    return attempts.size();
+  }
+
+  /** Inline: the destinations tried, in order, for the call summary. */
+  public List<String> attemptedDestinations() {
+    List<String> out = new ArrayList<>(attempts.size());
+    for (Attempt a : attempts) out.add(a.destination.toString());
+    return out;
   }
 
   public State state() {
@@ -193,6 +283,16 @@ public final class ProxyTransaction {
       clearIpRttNanos = nowNanos - forwardedNanos;
     }
     if (code >= 300) out.add(new Action.ToUpstream(ack(r)));
+    if (state == State.WAITING_UPSTREAM && code >= 300 && code < 400
+        && settings.inlineMode()) {
+      List<ContactPlan.Target> targets = ContactPlan.of(r.contacts(),
+          settings.inline().maxAttempts());
+      if (!targets.isEmpty()) {
+        out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+        return startSearch(out, r, targets);
+      }
+      // a 302 without a Contact we can use is relayed as in tls-proxy mode
+    }
     if (state == State.WAITING_UPSTREAM) {
       out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
       byte[] relayed = r.edit().popVia().toBytes();
@@ -230,11 +330,258 @@ public final class ProxyTransaction {
         return out;
       }
       case TIMER_H -> {
-        if (state == State.TERMINATED) return out;
+        if (state == State.TERMINATED || lingering()) return out;
         return terminate(out); // no ACK came: give up (RFC 3261 17.2.1)
+      }
+      case ACCEPTED -> {
+        return state == State.TERMINATED ? out : terminate(out);
       }
       default -> throw new IllegalStateException(kind.toString());
     }
+  }
+
+  /** An inline-mode timer of one attempt fired. */
+  public List<Action> onAttemptTimer(TimerKind kind, int index) {
+    List<Action> out = new ArrayList<>(4);
+    if (index < 0 || index >= attempts.size()) return out;
+    Attempt a = attempts.get(index);
+    if (a.done) return out;
+    switch (kind) {
+      case TIMER_A -> {
+        if (a.provisional) return out;
+        out.add(new Action.ToDestination(a.index, a.destination, a.branch, a.bytes));
+        a.timerA = a.timerA.multipliedBy(2);
+        out.add(new Action.StartTimer(TimerKind.TIMER_A, a.index, a.timerA));
+        return out;
+      }
+      case NO_ANSWER -> {
+        if (a.provisional) return out;
+        // no CANCEL without a provisional (RFC 3261 9.1); a late answer is still handled
+        a.done = true;
+        a.gaveUp = true;
+        out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
+        return attemptFailed(out, a, 408, null);
+      }
+      case RING -> {
+        cancelAttempt(out, a);
+        a.done = true;
+        a.gaveUp = true;
+        return attemptFailed(out, a, 408, null);
+      }
+      default -> throw new IllegalStateException(kind.toString());
+    }
+  }
+
+  /** Inline: the transport's verdict on a send to a destination. */
+  public List<Action> onSendResult(int index, SendResult result) {
+    List<Action> out = new ArrayList<>(4);
+    if (!(result instanceof SendResult.Failed) || index < 0 || index >= attempts.size()) {
+      return out;
+    }
+    Attempt a = attempts.get(index);
+    if (a.done || a.provisional) return out;
+    a.done = true; // RFC 3261 8.1.3.1: a transport error counts as a 503
+    out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
+    out.add(new Action.CancelTimer(TimerKind.NO_ANSWER, a.index));
+    return attemptFailed(out, a, 503, null);
+  }
+
+  /** Inline: a response from a destination, matched by the branch of one of our attempts. */
+  public List<Action> onDestinationResponse(SipResponse r) {
+    List<Action> out = new ArrayList<>(5);
+    Attempt a = attemptByBranch(r.topViaBranch());
+    if (a == null || r.cseqMethodIs("CANCEL")) return out;
+    int code = r.statusCode();
+    if (code < 200) {
+      if (!a.provisional) {
+        a.provisional = true;
+        out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
+        out.add(new Action.CancelTimer(TimerKind.NO_ANSWER, a.index));
+        if (!a.done) {
+          out.add(new Action.StartTimer(TimerKind.RING, a.index, settings.inline().ringTimeout()));
+        }
+      }
+      if (a.cancelPending) {
+        a.cancelPending = false;
+        out.add(new Action.ToDestination(a.index, a.destination, a.branch, cancelOf(a)));
+      }
+      if (code > 100 && state == State.SEARCHING && a.index == current && !a.done) {
+        trying = r.edit().popVia().toBytes();
+        out.add(new Action.ToSwitch(trying));
+        if (code == 180 || code == 183) ringingRelayed = true;
+      }
+      return out;
+    }
+    cancelAttemptTimers(out, a);
+    boolean wasOpen = !a.done;
+    a.done = true;
+    if (code < 300) {
+      // relayed at once, even from a branch given up on: a 2xx is never discarded
+      out.add(new Action.ToSwitch(r.edit().popVia().toBytes()));
+      if (state == State.SEARCHING || state == State.WAITING_UPSTREAM) {
+        finalStatus = code;
+        outcome = CallOutcome.ANSWERED;
+        state = State.ACCEPTED;
+        for (Attempt other : attempts) {
+          if (other != a) cancelAttempt(out, other);
+        }
+        // 2xx retransmissions (UDP) keep being relayed statelessly for a while (Timer L)
+        out.add(new Action.StartTimer(TimerKind.ACCEPTED, settings.timerH()));
+      }
+      return out;
+    }
+    out.add(new Action.ToDestination(a.index, a.destination, a.branch, ackOf(a, r)));
+    if (!wasOpen || state != State.SEARCHING || a.index != current) return out;
+    return attemptFailed(out, a, code, r);
+  }
+
+  // ---- inline search -----------------------------------------------------------------------
+
+  private List<Action> startSearch(List<Action> out, SipResponse redirect,
+      List<ContactPlan.Target> targets) {
+    state = State.SEARCHING;
+    plan = targets;
+    identityLines = lines(redirect, clearip.proxy.sip.header.HeaderName.IDENTITY);
+    if (settings.inline().copyPai()) {
+      paiLines = lines(redirect, clearip.proxy.sip.header.HeaderName.P_ASSERTED_IDENTITY);
+    }
+    return nextAttempt(out);
+  }
+
+  private static List<byte[]> lines(SipResponse r, clearip.proxy.sip.header.HeaderName h) {
+    List<byte[]> out = new ArrayList<>(1);
+    for (int i = r.indexOf(h); i >= 0; i = r.indexOf(h, i + 1)) out.add(r.headerLineBytes(i));
+    return out;
+  }
+
+  private List<Action> nextAttempt(List<Action> out) {
+    int index = attempts.size();
+    if (index >= plan.size()) return allFailed(out);
+    ContactPlan.Target target = plan.get(index);
+    Destination d = target.destination();
+    byte[] bytes = attemptBytes(target, d, index);
+    int max = settings.inline().udpMaxSize();
+    if (d.transport() == Transport.UDP && max > 0 && bytes.length > max) {
+      d = d.withTransport(Transport.TCP); // RFC 3261 18.1.1: too large for UDP
+      bytes = attemptBytes(target, d, index);
+    }
+    String b = attemptBranch(index);
+    Attempt a = new Attempt(index, target, d, b, viaOf(d, b), bytes);
+    attempts.add(a);
+    current = index;
+    out.add(new Action.ToDestination(index, d, b, bytes));
+    out.add(new Action.StartTimer(TimerKind.NO_ANSWER, index,
+        settings.inline().noAnswerTimeout()));
+    if (d.transport() == Transport.UDP) {
+      a.timerA = settings.t1();
+      out.add(new Action.StartTimer(TimerKind.TIMER_A, index, a.timerA));
+    }
+    return out;
+  }
+
+  private String attemptBranch(int index) {
+    return branch + "." + index;
+  }
+
+  private String viaOf(Destination d, String b) {
+    String sentBy = localSentBy.apply(d.transport());
+    return "SIP/2.0/" + d.transport().viaToken() + " " + sentBy + ";branch=" + b + ";rport";
+  }
+
+  private byte[] attemptBytes(ContactPlan.Target target, Destination d, int index) {
+    clearip.proxy.sip.message.MessageEditor e = invite.edit()
+        .setRequestUri(target.requestUri())
+        .removeHeaders(clearip.proxy.sip.header.HeaderName.IDENTITY);
+    if (!paiLines.isEmpty()) e.removeHeaders(clearip.proxy.sip.header.HeaderName.P_ASSERTED_IDENTITY);
+    e.pushVia(viaOf(d, attemptBranch(index))).decrementMaxForwards();
+    if (settings.inline().recordRoute()) {
+      String rr = localSentBy.apply(d.transport());
+      e.addHeader("Record-Route", "<sip:" + rr + ";transport="
+          + d.transport().name().toLowerCase(java.util.Locale.ROOT) + ";lr>");
+    }
+    // the Identity of ClearIP's 302, byte for byte, replacing the switch's own
+    for (byte[] line : identityLines) e.addHeaderLine(line);
+    for (byte[] line : paiLines) e.addHeaderLine(line);
+    e.ensureContentLength();
+    return e.toBytes();
+  }
+
+  /** One attempt ended without a 2xx: end the search or try the next Contact. */
+  private List<Action> attemptFailed(List<Action> out, Attempt a, int code, SipResponse r) {
+    remember(code, r);
+    if (state != State.SEARCHING || a.index != current) return out;
+    boolean stop = code >= 600 || settings.inline().stopCodes().contains(code)
+        || (ringingRelayed && settings.inline().stopAfterRinging());
+    if (stop) return endSearch(out);
+    return nextAttempt(out);
+  }
+
+  /** RFC 3261 16.7 step 6: 6xx first, else the lowest class; 503 passed through as is. */
+  private void remember(int code, SipResponse r) {
+    if (bestStatus == 0 || rank(code) < rank(bestStatus)) {
+      bestStatus = code;
+      bestFinal = r;
+    }
+  }
+
+  private static int rank(int code) {
+    if (code >= 600) return 0;
+    // within a class, the first response seen wins (stable); 4xx before 5xx before 3xx
+    return code >= 400 && code < 500 ? 1 : code >= 500 ? 2 : 3;
+  }
+
+  private List<Action> endSearch(List<Action> out) {
+    if (bestFinal != null) {
+      return completeWith(out, bestFinal.edit().popVia().toBytes(), bestStatus,
+          CallOutcome.DESTINATIONS_FAILED);
+    }
+    String why = bestStatus == 408 ? "no answer from the destinations"
+        : "destinations unreachable";
+    return answer(out, bestStatus == 0 ? 503 : bestStatus, why, CallOutcome.DESTINATIONS_FAILED);
+  }
+
+  private List<Action> allFailed(List<Action> out) {
+    if (settings.inline().allFailed503()) {
+      return answer(out, 503, "all destinations failed", CallOutcome.DESTINATIONS_FAILED);
+    }
+    return endSearch(out);
+  }
+
+  private Attempt currentAttempt() {
+    return current >= 0 && current < attempts.size() ? attempts.get(current) : null;
+  }
+
+  private Attempt attemptByBranch(String b) {
+    if (b == null) return null;
+    for (Attempt a : attempts) {
+      if (a.branch.equals(b)) return a;
+    }
+    return null;
+  }
+
+  private void cancelAttemptTimers(List<Action> out, Attempt a) {
+    out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
+    out.add(new Action.CancelTimer(TimerKind.NO_ANSWER, a.index));
+    out.add(new Action.CancelTimer(TimerKind.RING, a.index));
+  }
+
+  /** CANCEL an attempt once it has a provisional (RFC 3261 9.1), else when one arrives. */
+  private void cancelAttempt(List<Action> out, Attempt a) {
+    if (a == null || a.done) return;
+    cancelAttemptTimers(out, a);
+    if (a.provisional) {
+      out.add(new Action.ToDestination(a.index, a.destination, a.branch, cancelOf(a)));
+    } else {
+      a.cancelPending = true;
+    }
+  }
+
+  private byte[] cancelOf(Attempt a) {
+    return SipRequests.cancelFor(invite, a.requestUri, a.via, null);
+  }
+
+  private byte[] ackOf(Attempt a, SipResponse r) {
+    return SipRequests.ackFor(invite, a.requestUri, a.via, r);
   }
 
   /** The switch retransmitted the INVITE (UDP): repeat our last answer. */
@@ -242,7 +589,7 @@ public final class ProxyTransaction {
     List<Action> out = new ArrayList<>(1);
     if (state == State.COMPLETED && lastResponse != null) {
       out.add(new Action.ToSwitch(lastResponse));
-    } else if (state == State.WAITING_UPSTREAM && trying != null) {
+    } else if ((state == State.WAITING_UPSTREAM || state == State.SEARCHING) && trying != null) {
       out.add(new Action.ToSwitch(trying));
     }
     return out;
@@ -254,13 +601,27 @@ public final class ProxyTransaction {
     if (state != State.COMPLETED) return out;
     out.add(new Action.CancelTimer(TimerKind.TIMER_G));
     out.add(new Action.CancelTimer(TimerKind.TIMER_H));
-    return terminate(out);
+    // a destination given up on may still answer 2xx: stay until the ACCEPTED timer
+    return lingering() ? out : terminate(out);
+  }
+
+  /** True while an inline attempt that timed out could still send a 2xx to relay. */
+  private boolean lingering() {
+    for (Attempt a : attempts) {
+      if (a.gaveUp) return true;
+    }
+    return false;
   }
 
   /** The switch cancelled the INVITE: 200 to the CANCEL, CANCEL upstream, 487 (RFC 3261 16.10). */
   public List<Action> onCancel(SipRequest cancelRequest) {
     List<Action> out = new ArrayList<>(5);
     out.add(new Action.ToSwitch(SipResponses.create(cancelRequest, 200, "OK", toTag, List.of())));
+    if (state == State.SEARCHING) {
+      cancelAttempt(out, currentAttempt());
+      return completeWith(out, SipResponses.create(invite, 487, "Request Terminated", toTag,
+          List.of()), 487, CallOutcome.CANCELLED);
+    }
     if (state != State.WAITING_UPSTREAM) return out;
     if (provisionalFromUpstream) {
       out.add(new Action.ToUpstream(cancel()));
@@ -287,12 +648,15 @@ public final class ProxyTransaction {
     lastResponse = finalBytes;
     finalStatus = status;
     outcome = o;
-    if (reliable || status < 300) {
+    boolean linger = lingering();
+    if (linger) out.add(new Action.StartTimer(TimerKind.ACCEPTED, settings.timerH()));
+    if ((reliable || status < 300) && !linger) {
       // over TCP/TLS the ACK needs no retransmission handling: a late ACK finds no call and is
       // dropped, which is exactly what absorbing it means; a 2xx is ACKed end to end
       return terminate(out);
     }
     state = State.COMPLETED;
+    if (reliable || status < 300) return out;
     timerG = settings.t1();
     out.add(new Action.StartTimer(TimerKind.TIMER_G, timerG));
     out.add(new Action.StartTimer(TimerKind.TIMER_H, settings.timerH()));
