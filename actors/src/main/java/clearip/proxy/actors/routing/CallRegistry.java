@@ -35,6 +35,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       new ConcurrentHashMap<>();
   private final CallSession.Context context;
   private final ActorRef<SpawnerCommand>[] spawners;
+  private final DialogRouter dialogs;
   private volatile boolean draining;
 
   /** What the spawner actors handle. */
@@ -49,6 +50,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   @SuppressWarnings("unchecked")
   private CallRegistry(ActorContext<?> parent, CallSession.Context context, int shards) {
     this.context = context;
+    this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix());
     this.spawners = new ActorRef[shards];
     for (int i = 0; i < shards; i++) {
       spawners[i] = parent.spawn(spawner(), "calls-" + i);
@@ -101,8 +103,26 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
 
   // ---- InboundHandler ----------------------------------------------------------------------
 
+  private boolean recordRoutes() {
+    var inline = context.settings().inline();
+    return inline != null && inline.recordRoute();
+  }
+
   @Override
   public void onRequest(SipRequest request, Origin origin) {
+    if (recordRoutes() && request.toTag() != null && !request.isCancel()
+        && dialogs.routedToUs(request)) {
+      // in a dialog we Record-Routed: forward statelessly (ACK for 2xx, BYE, re-INVITE, ...)
+      if (!dialogs.forwardRequest(request) && !request.isAck()) {
+        respond(request, origin, 483, "cannot route in-dialog request");
+      }
+      return;
+    }
+    if (request.isInvite() && request.toTag() != null) {
+      // a re-INVITE in a dialog we are not part of: never screen it as a new call
+      respond(request, origin, 481, null);
+      return;
+    }
     if (request.isInvite()) {
       onInvite(request, origin);
     } else if (request.isAck()) {
@@ -167,6 +187,10 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     ActorRef<CallSession.Command> call = branch == null ? null : clientBranches.get(branch);
     if (call != null) {
       call.tell(new CallSession.DestinationResponse(response));
+      return;
+    }
+    if (recordRoutes() && dialogs.isOurs(response)) {
+      dialogs.forwardResponse(response);
       return;
     }
     log.debug("dropping response {} from {} {}: no client transaction", response.statusCode(),
