@@ -116,6 +116,58 @@ final class Sipp {
     return new Result(p.exitValue(), ok, failed, tail(out, 2000) + "\n" + errors);
   }
 
+  /** A SIPp process running in the background (e.g. a destination UAS). */
+  static final class Running {
+    final Process process;
+    final Path workDir;
+    final String name;
+    final Path log;
+    final int port;
+
+    Running(Process process, Path workDir, String name, Path log, int port) {
+      this.process = process;
+      this.workDir = workDir;
+      this.name = name;
+      this.log = log;
+      this.port = port;
+    }
+
+    /** Waits for it to end (it stops by itself after its calls or its timeout). */
+    Result await(Duration timeout) throws IOException, InterruptedException {
+      if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+        process.destroyForcibly(); // our own child, by its handle
+        process.waitFor(5, TimeUnit.SECONDS);
+      }
+      String out = Files.readString(workDir.resolve(name + ".out"));
+      Path err = workDir.resolve(name + "-err.log");
+      String errors = Files.exists(err) ? tail(Files.readString(err), 3000) : "";
+      return new Result(process.exitValue(), -1, -1, tail(out, 1500) + "\n" + errors);
+    }
+
+    /** Lines the scenario logged with its log action. */
+    List<String> logLines() throws IOException {
+      return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+  }
+
+  /** Starts a UAS scenario on 127.0.0.1:port taking {@code calls} calls, stopping after timeout. */
+  static Running startServer(Path workDir, String scenario, String name, int port, int calls,
+      Duration timeout) throws IOException {
+    Files.createDirectories(workDir);
+    Path log = workDir.resolve(name + "-log.txt");
+    List<String> cmd = List.of(which("sipp"),
+        "-sf", SCENARIOS.resolve(scenario + ".xml").toString(),
+        "-i", "127.0.0.1", "-p", Integer.toString(port), "-t", "u1",
+        "-m", Integer.toString(calls),
+        "-timeout", timeout.toSeconds() + "s", "-timeout_error",
+        "-nostdin",
+        "-trace_logs", "-log_file", log.toString(),
+        "-trace_err", "-error_file", workDir.resolve(name + "-err.log").toString());
+    Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+        .redirectOutput(workDir.resolve(name + ".out").toFile()).start();
+    return new Running(p, workDir, name, log, port);
+  }
+
   private static String tail(String s, int n) {
     return s.length() <= n ? s : s.substring(s.length() - n);
   }

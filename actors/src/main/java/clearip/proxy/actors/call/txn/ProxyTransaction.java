@@ -102,6 +102,7 @@ public final class ProxyTransaction {
   private boolean cancelPending;
   private Duration timerG;
   private long forwardedNanos;
+  private boolean switchAcked;
 
   private CallOutcome outcome;
   private int finalStatus;
@@ -131,6 +132,8 @@ public final class ProxyTransaction {
     boolean done; // final received, failed, or given up
     boolean cancelPending;
     boolean gaveUp; // timed out without a final: it may still answer late
+    boolean cancelled; // CANCEL sent or pending: its 487 (or a 2xx) is still to come
+    boolean finalReceived;
     Duration timerA;
 
     Attempt(int index, ContactPlan.Target target, Destination destination, String branch,
@@ -415,6 +418,7 @@ public final class ProxyTransaction {
     cancelAttemptTimers(out, a);
     boolean wasOpen = !a.done;
     a.done = true;
+    a.finalReceived = true;
     if (code < 300) {
       // relayed at once, even from a branch given up on: a 2xx is never discarded
       out.add(new Action.ToSwitch(r.edit().popVia().toBytes()));
@@ -431,7 +435,13 @@ public final class ProxyTransaction {
       return out;
     }
     out.add(new Action.ToDestination(a.index, a.destination, a.branch, ackOf(a, r)));
-    if (!wasOpen || state != State.SEARCHING || a.index != current) return out;
+    if (!wasOpen || state != State.SEARCHING || a.index != current) {
+      // the last late final we were waiting for: nothing keeps this call any more
+      if (state == State.COMPLETED && (reliable || switchAcked) && !lingering()) {
+        return terminate(out);
+      }
+      return out;
+    }
     return attemptFailed(out, a, code, r);
   }
 
@@ -569,6 +579,7 @@ public final class ProxyTransaction {
   private void cancelAttempt(List<Action> out, Attempt a) {
     if (a == null || a.done) return;
     cancelAttemptTimers(out, a);
+    a.cancelled = true;
     if (a.provisional) {
       out.add(new Action.ToDestination(a.index, a.destination, a.branch, cancelOf(a)));
     } else {
@@ -601,14 +612,19 @@ public final class ProxyTransaction {
     if (state != State.COMPLETED) return out;
     out.add(new Action.CancelTimer(TimerKind.TIMER_G));
     out.add(new Action.CancelTimer(TimerKind.TIMER_H));
-    // a destination given up on may still answer 2xx: stay until the ACCEPTED timer
+    switchAcked = true;
+    // a destination given up on or cancelled may still answer: stay until it does, or until
+    // the ACCEPTED timer
     return lingering() ? out : terminate(out);
   }
 
-  /** True while an inline attempt that timed out could still send a 2xx to relay. */
+  /**
+   * True while an inline attempt that timed out or was cancelled has not sent its final: its
+   * 487 must be ACKed, and a 2xx relayed.
+   */
   private boolean lingering() {
     for (Attempt a : attempts) {
-      if (a.gaveUp) return true;
+      if ((a.gaveUp || a.cancelled) && !a.finalReceived) return true;
     }
     return false;
   }

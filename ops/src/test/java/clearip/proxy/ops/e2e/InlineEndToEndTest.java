@@ -1,0 +1,218 @@
+package clearip.proxy.ops.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clearip.proxy.actors.call.CallMetrics;
+import clearip.proxy.emulator.ClearIpEmulator;
+import clearip.proxy.emulator.EmulatorSettings;
+import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.streams.tls.TestPki;
+import clearip.proxy.streams.transport.TransportMetrics;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Inline mode end to end: SIPp as the switch and as the destinations of ClearIP's 302, the real
+ * proxy (Record-Routing) and the ClearIP emulator over TLS, all on loopback.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class InlineEndToEndTest {
+  static final Duration T = Duration.ofSeconds(30);
+  Path work;
+  ActorSystem<Void> emuSystem;
+  ClearIpEmulator emulator;
+  ProxyServer proxy;
+  int destA;
+  int destB;
+
+  @BeforeAll
+  void start() throws Exception {
+    work = Files.createTempDirectory("e2e-inline");
+    TestPki pki = TestPki.create(work.resolve("pki"));
+    TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
+    destA = Sipp.freePort();
+    destB = Sipp.freePort();
+    StringBuilder twelve = new StringBuilder();
+    for (int i = 0; i < 12; i++) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        // closed TCP ports: every attempt fails at once with a transport error
+        twelve.append(i == 0 ? "" : ", ").append("\"sip:${user}@127.0.0.1:")
+            .append(s.getLocalPort()).append(";transport=tcp\"");
+      }
+    }
+    String a = "\"sip:${user}@127.0.0.1:" + destA + "\"";
+    String b = "\"sip:${user}@127.0.0.1:" + destB + "\"";
+    Config emu = ConfigFactory.parseString("""
+        clearip-emulator {
+          listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
+          rules = [
+            { name = two, called-prefix = "1", action = redirect, identity = on, attest = A,
+              destinations = [%s, %s] }
+            { name = twelve, called-prefix = "2", action = redirect, identity = on,
+              destinations = [%s] }
+          ]
+        }
+        """.formatted(a, b, twelve))
+        .withValue("clearip-emulator.tls.certificate",
+            ConfigValueFactory.fromAnyRef(leaf.chain().toString()))
+        .withValue("clearip-emulator.tls.private-key",
+            ConfigValueFactory.fromAnyRef(leaf.privateKey().toString()))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    emuSystem = ActorSystem.create(Behaviors.empty(), "e2e-inline-emulator");
+    emulator = ClearIpEmulator.start(emuSystem,
+        EmulatorSettings.fromConfig(emu.getConfig(EmulatorSettings.SECTION)))
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Config c = ConfigFactory.parseString(String.join("\n",
+        "clearip-proxy.mode = inline",
+        "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
+        "clearip-proxy.listen.tcp = [\"127.0.0.1:0\"]",
+        "clearip-proxy.listen.tls = []",
+        "clearip-proxy.upstream.uri = \"sip:127.0.0.1:" + emulator.bound().tls().get(0).getPort()
+            + ";transport=tls\"",
+        "clearip-proxy.inline.record-route = on",
+        "clearip-proxy.inline.no-answer-timeout = 1s",
+        "clearip-proxy.inline.ring-timeout = 2s",
+        "clearip-proxy.inline.udp-max-size = 0"))
+        .withValue("clearip-proxy.upstream.tls.ca-file",
+            ConfigValueFactory.fromAnyRef(pki.caCertificate().toString()));
+    proxy = ProxyServer.start(ProxyConfig.from(c), CallMetrics.NONE, TransportMetrics.NONE)
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertTrue(proxy.awaitUpstream(Duration.ofSeconds(10)));
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (proxy != null) proxy.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    if (emulator != null) emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    if (emuSystem != null) emuSystem.terminate();
+  }
+
+  InetSocketAddress udp() {
+    return proxy.bound().udp().get(0);
+  }
+
+  Sipp.Running destination(String scenario, int port, int calls, String name) throws Exception {
+    return Sipp.startServer(work.resolve(name), scenario, name, port, calls, T);
+  }
+
+  Sipp.Result call(String scenario, String name, int calls) throws Exception {
+    return Sipp.run(work.resolve(name), scenario, "14016401234", udp(), "u1", calls, 2, T);
+  }
+
+  static void passed(Sipp.Result r, int calls) {
+    TlsProxyEndToEndTest.assertAllPassed(r, calls);
+  }
+
+  static void exited0(Sipp.Result r) {
+    assertEquals(0, r.exitCode(), r.toString());
+  }
+
+  @Test
+  void firstDestinationAnswersWithClearIpsIdentityAndByePassesThrough() throws Exception {
+    Sipp.assumeInstalled();
+    Sipp.Running a = destination("uas_answer", destA, 3, "answer-a");
+    passed(call("uac_call", "answer", 3), 3);
+    exited0(a.await(T)); // got the INVITE with Identity, the ACK and the BYE through the proxy
+    String expected = emulator.signer().identity("A", "14045266060", "14016401234");
+    List<String> logged = new ArrayList<>();
+    for (String l : a.logLines()) {
+      if (l.contains("IDENTITY ")) logged.add(l.substring(l.indexOf("IDENTITY ") + 9).trim());
+    }
+    assertEquals(3, logged.size(), a.logLines().toString());
+    for (String l : logged) assertEquals(expected, l, "Identity byte for byte");
+  }
+
+  @Test
+  void failedFirstDestinationMovesToTheSecond() throws Exception {
+    Sipp.assumeInstalled();
+    Sipp.Running a = destination("uas_503", destA, 2, "reroute-a");
+    Sipp.Running b = destination("uas_answer", destB, 2, "reroute-b");
+    passed(call("uac_call", "reroute", 2), 2);
+    exited0(a.await(T));
+    exited0(b.await(T));
+  }
+
+  @Test
+  void silentFirstDestinationTimesOutThenTheSecondAnswers() throws Exception {
+    Sipp.assumeInstalled();
+    try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(
+        InetAddress.getLoopbackAddress(), destA))) {
+      Sipp.Running b = destination("uas_answer", destB, 2, "silent-b");
+      passed(call("uac_call", "silent", 2), 2);
+      exited0(b.await(T));
+      assertFalse(silent.isClosed());
+    }
+  }
+
+  @Test
+  void busyEndsTheSearch() throws Exception {
+    Sipp.assumeInstalled();
+    Sipp.Running a = destination("uas_486", destA, 2, "busy-a");
+    passed(call("uac_486", "busy", 2), 2);
+    exited0(a.await(T));
+  }
+
+  @Test
+  void declineEndsTheSearch() throws Exception {
+    Sipp.assumeInstalled();
+    Sipp.Running a = destination("uas_603", destA, 2, "decline-a");
+    passed(call("uac_603", "decline", 2), 2);
+    exited0(a.await(T));
+  }
+
+  @Test
+  void ringingDestinationThatNeverAnswersIsCancelled() throws Exception {
+    Sipp.assumeInstalled();
+    // rang then the 2 s ring timeout: CANCEL, and no further Contact (stop-after-ringing)
+    Sipp.Running a = destination("uas_ring_cancel", destA, 2, "ring-a");
+    passed(call("uac_408", "ring", 2), 2);
+    exited0(a.await(T));
+  }
+
+  @Test
+  void everyDestinationFailingGivesOneFinal() throws Exception {
+    Sipp.assumeInstalled();
+    Sipp.Result r = Sipp.run(work.resolve("all-fail"), "uac_503", "24016401234", udp(), "u1",
+        2, 2, T);
+    passed(r, 2);
+  }
+
+  @Test
+  void cancelFromTheSwitchDuringAnAttempt() throws Exception {
+    Sipp.assumeInstalled();
+    Sipp.Running a = destination("uas_ring_cancel", destA, 2, "cancel-a");
+    passed(call("uac_cancel_ringing", "cancel", 2), 2);
+    exited0(a.await(T));
+  }
+
+  @Test
+  void lateAnswerFromAnAbandonedDestinationStillReachesTheSwitch() throws Exception {
+    Sipp.assumeInstalled();
+    // A stays silent past the 1 s no-answer timeout, B rings; A's late 200 wins, B is cancelled
+    Sipp.Running a = destination("uas_late_200", destA, 1, "late-a");
+    Sipp.Running b = destination("uas_ring_cancel", destB, 1, "late-b");
+    passed(call("uac_call", "late", 1), 1);
+    exited0(a.await(T));
+    exited0(b.await(T));
+  }
+}
