@@ -1,7 +1,6 @@
 package clearip.proxy.sip.codec;
 
 import static clearip.proxy.sip.codec.internal.SipChars.equalsIgnoreCase;
-import static clearip.proxy.sip.codec.internal.SipChars.isToken;
 
 import clearip.proxy.sip.codec.internal.HeaderScanner;
 import clearip.proxy.sip.codec.internal.SipChars;
@@ -32,6 +31,15 @@ public final class SipDecoder {
   }
 
   private static final int[] EMPTY_INDEX = new int[0];
+  private static final int VIA = HeaderName.VIA.id();
+  private static final int CALL_ID = HeaderName.CALL_ID.id();
+  private static final int FROM = HeaderName.FROM.id();
+  private static final int TO = HeaderName.TO.id();
+  private static final int CSEQ = HeaderName.CSEQ.id();
+  private static final int MAX_FORWARDS = HeaderName.MAX_FORWARDS.id();
+  private static final int CONTENT_LENGTH = HeaderName.CONTENT_LENGTH.id();
+  private static final int CONTACT = HeaderName.CONTACT.id();
+  private static final int DATE = HeaderName.DATE.id();
 
   private final ParseLimits limits;
 
@@ -83,6 +91,22 @@ public final class SipDecoder {
     String method;
     int[] index = EMPTY_INDEX;
     int count;
+    // one scratch array for every span scan of this run (Via needs the most)
+    final int[] spans = new int[HeaderScanner.VIA_SPANS];
+    // counts and first positions of the mandatory headers, noted while indexing
+    int vias;
+    int contentLengths;
+    int callIds;
+    int froms;
+    int tos;
+    int cseqs;
+    int maxForwardsCount;
+    int firstCallId = -1;
+    int firstFrom = -1;
+    int firstTo = -1;
+    int firstCseq = -1;
+    int firstMaxForwards = -1;
+    int firstContentLength = -1;
 
     Run(byte[] b, int off, int end, Framing framing, ParseLimits limits) {
       this.b = b;
@@ -167,7 +191,6 @@ public final class SipDecoder {
       int m = SipChars.skipToken(b, i, cr);
       if (m == i || m >= cr || b[m] != ' ') return fail(400, "malformed request line");
       l.methodEnd = m;
-      method = SipChars.string(b, i, m);
       int us = m + 1;
       int ue = us;
       while (ue < cr && b[ue] != ' ') {
@@ -216,8 +239,7 @@ public final class SipDecoder {
       int at = SipChars.indexOf(b, (byte) '@', colon + 1, ue);
       int hs = at < 0 ? colon + 1 : at + 1;
       if (at == colon + 1) return false;
-      int[] hp = new int[3];
-      int e = HeaderScanner.scanHostPort(b, hs, ue, hp, 0, 2);
+      int e = HeaderScanner.scanHostPort(b, hs, ue, spans, 0, 2);
       if (e < 0) return false;
       if (e < ue && b[e] != ';') return false;
       return SipChars.indexOf(b, (byte) '?', e, ue) < 0;
@@ -248,7 +270,9 @@ public final class SipDecoder {
           int maxEnd = Math.min(end, ns + limits.maxHeaderLineBytes() + 2);
           int cr;
           while (true) {
-            cr = SipChars.indexOf(b, (byte) '\r', p, maxEnd);
+            // one pass finds the CR and refuses a bare LF on the way
+            cr = SipChars.indexOfCrOrLf(b, p, maxEnd);
+            if (cr >= 0 && b[cr] == '\n') return fail(400, "bare LF in header");
             if (cr < 0) {
               if (maxEnd < end) {
                 return fail(400, "header field longer than " + limits.maxHeaderLineBytes()
@@ -263,9 +287,6 @@ public final class SipDecoder {
             }
             break;
           }
-          for (int k = vs; k < cr; k++) {
-            if (b[k] == '\n' && b[k - 1] != '\r') return fail(400, "bare LF in header");
-          }
           if (n >= limits.maxHeaderCount()) {
             return fail(400, "more than " + limits.maxHeaderCount() + " header fields");
           }
@@ -273,7 +294,9 @@ public final class SipDecoder {
           int ve = SipChars.trimLwsEnd(b, vs, cr);
           if ((n + 1) * 5 > idx.length) idx = java.util.Arrays.copyOf(idx, idx.length * 2);
           int o = n * 5;
-          idx[o] = HeaderName.lookupId(b, ns, ne - ns);
+          int id = HeaderName.lookupId(b, ns, ne - ns);
+          idx[o] = id;
+          note(id, n);
           idx[o + 1] = ns;
           idx[o + 2] = ne;
           idx[o + 3] = vs;
@@ -287,30 +310,31 @@ public final class SipDecoder {
       }
     }
 
-    private int first(HeaderName h) {
-      int id = h.id();
-      for (int i = 0; i < count; i++) {
-        if (index[i * 5] == id) return i;
+    private void note(int id, int n) {
+      if (id == VIA) {
+        vias++;
+      } else if (id == CALL_ID) {
+        if (callIds++ == 0) firstCallId = n;
+      } else if (id == FROM) {
+        if (froms++ == 0) firstFrom = n;
+      } else if (id == TO) {
+        if (tos++ == 0) firstTo = n;
+      } else if (id == CSEQ) {
+        if (cseqs++ == 0) firstCseq = n;
+      } else if (id == MAX_FORWARDS) {
+        if (maxForwardsCount++ == 0) firstMaxForwards = n;
+      } else if (id == CONTENT_LENGTH) {
+        if (contentLengths++ == 0) firstContentLength = n;
       }
-      return -1;
-    }
-
-    private int countOf(HeaderName h) {
-      int id = h.id();
-      int c = 0;
-      for (int i = 0; i < count; i++) {
-        if (index[i * 5] == id) c++;
-      }
-      return c;
     }
 
     // ---- body ----
 
     private boolean body() {
       int cl = -1;
-      int i = first(HeaderName.CONTENT_LENGTH);
+      int i = firstContentLength;
       if (i >= 0) {
-        if (countOf(HeaderName.CONTENT_LENGTH) > 1) return fail(400, "multiple Content-Length");
+        if (contentLengths > 1) return fail(400, "multiple Content-Length");
         long v = SipChars.parseUnsigned(b, index[i * 5 + 3], index[i * 5 + 4], Integer.MAX_VALUE);
         if (v < 0) return fail(400, "Content-Length is not a valid number");
         cl = (int) v;
@@ -334,57 +358,64 @@ public final class SipDecoder {
     // ---- mandatory headers ----
 
     private boolean validate() {
-      int[] s = new int[HeaderScanner.VIA_SPANS];
-      int vias = 0;
+      int[] s = spans;
+      int viaValues = 0;
       for (int i = 0; i < count; i++) {
         int o = i * 5;
         int id = index[o];
-        if (id == HeaderName.VIA.id()) {
+        if (id == VIA) {
           int p = index[o + 3];
           int ve = index[o + 4];
           if (p == ve) return fail(400, "empty Via");
           while (true) {
             int e = HeaderScanner.scanVia(b, p, ve, s);
             if (e < 0) return fail(400, "malformed Via");
-            vias++;
+            if (viaValues++ == 0) {
+              long br = HeaderScanner.findParam(b, s[HeaderScanner.VIA_PARAMS],
+                  s[HeaderScanner.VIA_PARAMS + 1], "branch");
+              if (br >= 0) {
+                l.branchStart = (int) (br >>> 32);
+                l.branchEnd = (int) br;
+              }
+            }
             if (e >= ve) break;
             p = e + 1;
           }
-        } else if (id == HeaderName.CONTACT.id()) {
+        } else if (id == CONTACT) {
           if (!validNameAddrList(index[o + 3], index[o + 4], true)) {
             return fail(400, "malformed Contact");
           }
-        } else if (id == HeaderName.DATE.id()) {
+        } else if (id == DATE) {
           int ve = index[o + 4];
           if (ve - index[o + 3] < 4 || !SipChars.equalsBytes(b, ve - 4, 4, " GMT")) {
             return fail(400, "malformed Date (RFC 1123 date in GMT required)");
           }
         }
       }
-      if (vias == 0) return fail(400, "missing Via");
-      if (vias > limits.maxViaCount()) {
+      if (viaValues == 0) return fail(400, "missing Via");
+      if (viaValues > limits.maxViaCount()) {
         return fail(400, "more than " + limits.maxViaCount() + " Via values");
       }
-      if (!single(HeaderName.CALL_ID) || !single(HeaderName.FROM) || !single(HeaderName.TO)
-          || !single(HeaderName.CSEQ)) {
+      if (!single(HeaderName.CALL_ID, callIds) || !single(HeaderName.FROM, froms)
+          || !single(HeaderName.TO, tos) || !single(HeaderName.CSEQ, cseqs)) {
         return false;
       }
-      if (countOf(HeaderName.MAX_FORWARDS) > 1) return fail(400, "multiple Max-Forwards");
-      if (!callId() || !nameAddr(HeaderName.FROM) || !nameAddr(HeaderName.TO) || !cseq()) {
+      if (maxForwardsCount > 1) return fail(400, "multiple Max-Forwards");
+      if (!callId() || !nameAddr(HeaderName.FROM, firstFrom, true)
+          || !nameAddr(HeaderName.TO, firstTo, false) || !cseq()) {
         return false;
       }
       return maxForwards();
     }
 
-    private boolean single(HeaderName h) {
-      int c = countOf(h);
+    private boolean single(HeaderName h, int c) {
       if (c == 0) return fail(request ? 400 : 0, "missing " + h.name());
       if (c > 1) return fail(request ? 400 : 0, "multiple " + h.name() + " header fields");
       return true;
     }
 
     private boolean callId() {
-      int i = first(HeaderName.CALL_ID);
+      int i = firstCallId;
       int vs = index[i * 5 + 3];
       int ve = index[i * 5 + 4];
       if (vs == ve) return fail(request ? 400 : 0, "empty Call-ID");
@@ -396,20 +427,31 @@ public final class SipDecoder {
       return true;
     }
 
-    private boolean nameAddr(HeaderName h) {
-      int i = first(h);
+    private boolean nameAddr(HeaderName h, int i, boolean from) {
       int vs = index[i * 5 + 3];
       int ve = index[i * 5 + 4];
-      int[] s = new int[HeaderScanner.NA_SPANS];
+      int[] s = spans;
       int e = HeaderScanner.scanNameAddr(b, vs, ve, s);
       if (e < 0 || e != ve) return fail(request ? 400 : 0, "malformed " + h.name());
+      long tag = HeaderScanner.findParam(b, s[HeaderScanner.NA_PARAMS],
+          s[HeaderScanner.NA_PARAMS + 1], "tag");
+      // start == end records "no tag"
+      int ts = tag < 0 ? 0 : (int) (tag >>> 32);
+      int te = tag < 0 ? 0 : (int) tag;
+      if (from) {
+        l.fromTagStart = ts;
+        l.fromTagEnd = te;
+      } else {
+        l.toTagStart = ts;
+        l.toTagEnd = te;
+      }
       return true;
     }
 
     private boolean validNameAddrList(int p, int ve, boolean allowStar) {
       if (p == ve) return false;
       if (allowStar && ve - p == 1 && b[p] == '*') return true;
-      int[] s = new int[HeaderScanner.NA_SPANS];
+      int[] s = spans;
       while (true) {
         int e = HeaderScanner.scanNameAddr(b, p, ve, s);
         if (e < 0) return false;
@@ -419,7 +461,7 @@ public final class SipDecoder {
     }
 
     private boolean cseq() {
-      int i = first(HeaderName.CSEQ);
+      int i = firstCseq;
       int vs = index[i * 5 + 3];
       int ve = index[i * 5 + 4];
       int d = vs;
@@ -443,7 +485,7 @@ public final class SipDecoder {
     }
 
     private boolean maxForwards() {
-      int i = first(HeaderName.MAX_FORWARDS);
+      int i = firstMaxForwards;
       if (i < 0) return true;
       long v = SipChars.parseUnsigned(b, index[i * 5 + 3], index[i * 5 + 4], Integer.MAX_VALUE);
       if (v < 0) return fail(request ? 400 : 0, "malformed Max-Forwards");
@@ -454,6 +496,7 @@ public final class SipDecoder {
     // ---- error result ----
 
     private Decoded malformed() {
+      if (request && l.methodEnd > l.start) method = SipChars.string(b, l.start, l.methodEnd);
       List<String> vias = new ArrayList<>(2);
       String from = null;
       String to = null;
@@ -480,9 +523,5 @@ public final class SipDecoder {
       return new Decoded.Malformed(status, reason, request, method,
           new ResponseContext(vias, from, to, callId, cseq));
     }
-  }
-
-  static boolean isTokenByte(byte c) {
-    return isToken(c);
   }
 }

@@ -18,10 +18,15 @@ public record NameAddr(String displayName, String uri, Parameters params) {
   public static NameAddr parse(byte[] b, int from, int to) {
     int[] s = new int[HeaderScanner.NA_SPANS];
     if (HeaderScanner.scanNameAddr(b, from, to, s) < 0) return null;
+    return of(b, s);
+  }
+
+  /** Builds the value from spans already found by {@link HeaderScanner#scanNameAddr}. */
+  public static NameAddr of(byte[] b, int[] s) {
     return new NameAddr(
-        SipChars.string(b, s[0], s[1]),
+        s[0] == s[1] ? "" : SipChars.string(b, s[0], s[1]),
         SipChars.string(b, s[2], s[3]),
-        Parameters.parse(b, s[4], s[5]));
+        s[4] == s[5] ? Parameters.EMPTY : Parameters.parse(b, s[4], s[5]));
   }
 
   /** Parses one value from text; throws IllegalArgumentException when malformed. */

@@ -13,7 +13,6 @@ import java.util.Arrays;
  * same position keep the order they were made in. An editor is single-use and not thread-safe.
  */
 public final class MessageEditor {
-  private static final byte[] CRLF = {'\r', '\n'};
   private static final byte[][] SMALL_INTS = new byte[256][];
 
   static {
@@ -24,9 +23,9 @@ public final class MessageEditor {
 
   private final SipMessage m;
   private int n;
-  private int[] from = new int[6];
-  private int[] to = new int[6];
-  private byte[][] insert = new byte[6][];
+  private int[] from = new int[4];
+  private int[] to = new int[4];
+  private byte[][] insert = new byte[4][];
 
   MessageEditor(SipMessage m) {
     this.m = m;
@@ -49,11 +48,31 @@ public final class MessageEditor {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) return false;
+    }
+    return true;
+  }
+
   private static byte[] number(int v) {
     return v >= 0 && v < SMALL_INTS.length ? SMALL_INTS[v] : ascii(Integer.toString(v));
   }
 
   private static byte[] line(String name, String value) {
+    if (isAscii(name) && isAscii(value)) {
+      // the common case: one array, filled directly
+      int nl = name.length();
+      int vl = value.length();
+      byte[] out = new byte[nl + 2 + vl + 2];
+      for (int i = 0; i < nl; i++) out[i] = (byte) name.charAt(i);
+      out[nl] = ':';
+      out[nl + 1] = ' ';
+      for (int i = 0; i < vl; i++) out[nl + 2 + i] = (byte) value.charAt(i);
+      out[out.length - 2] = '\r';
+      out[out.length - 1] = '\n';
+      return out;
+    }
     byte[] nb = ascii(name);
     byte[] vb = ascii(value);
     byte[] out = new byte[nb.length + 2 + vb.length + 2];
@@ -241,9 +260,5 @@ public final class MessageEditor {
     byte[] out = new byte[length()];
     writeTo(out, 0);
     return out;
-  }
-
-  static byte[] crlf() {
-    return CRLF.clone();
   }
 }

@@ -41,6 +41,12 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
   final int cseqMethodEnd;
   final int maxForwards;
   final int contentLength;
+  final int branchStart;
+  final int branchEnd;
+  final int fromTagStart;
+  final int fromTagEnd;
+  final int toTagStart;
+  final int toTagEnd;
 
   private String callId;
 
@@ -58,6 +64,12 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     this.cseqMethodEnd = l.cseqMethodEnd;
     this.maxForwards = l.maxForwards;
     this.contentLength = l.contentLength;
+    this.branchStart = l.branchStart;
+    this.branchEnd = l.branchEnd;
+    this.fromTagStart = l.fromTagStart;
+    this.fromTagEnd = l.fromTagEnd;
+    this.toTagStart = l.toTagStart;
+    this.toTagEnd = l.toTagEnd;
   }
 
   /**
@@ -85,6 +97,13 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     // status line
     public int statusCode;
     public int reasonStart;
+    // spans found while validating, so the hot accessors need no second scan (-1: none)
+    public int branchStart = -1;
+    public int branchEnd;
+    public int fromTagStart = -1;
+    public int fromTagEnd;
+    public int toTagStart = -1;
+    public int toTagEnd;
   }
 
   public final boolean isRequest() {
@@ -286,6 +305,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
   /** The branch parameter of the top Via, read without building the whole Via; null if none. */
   public final String topViaBranch() {
+    if (branchStart >= 0) return SipChars.string(buf, branchStart, branchEnd);
     int i = indexOf(HeaderName.VIA);
     if (i < 0) return null;
     int vs = index[i * STRIDE + VALUE];
@@ -342,11 +362,17 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
   /** The tag parameter of From, read without building the name-addr; null when absent. */
   public final String fromTag() {
+    if (fromTagStart >= 0) {
+      return fromTagStart == fromTagEnd ? null : SipChars.string(buf, fromTagStart, fromTagEnd);
+    }
     return tagOf(HeaderName.FROM);
   }
 
   /** The tag parameter of To, read without building the name-addr; null when absent. */
   public final String toTag() {
+    if (toTagStart >= 0) {
+      return toTagStart == toTagEnd ? null : SipChars.string(buf, toTagStart, toTagEnd);
+    }
     return tagOf(HeaderName.TO);
   }
 
@@ -398,7 +424,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
           p = c + 1;
           continue;
         }
-        out.add(NameAddr.parse(buf, p, e));
+        out.add(NameAddr.of(buf, s));
         p = e + 1;
       }
     }

@@ -1,5 +1,8 @@
 package clearip.proxy.sip.codec.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /** Byte classes and small scanners of the RFC 3261 grammar, shared by the decoder and header views. */
@@ -81,6 +84,33 @@ public final class SipChars {
       } else {
         i++;
       }
+    }
+    return -1;
+  }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
+  private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
+
+  /**
+   * Index of the first CR or LF in [from, to), or -1. Reads eight bytes at a time (header values
+   * such as Identity run to hundreds of bytes, and this scan is most of decoding).
+   */
+  public static int indexOfCrOrLf(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(b, i);
+      long x = w ^ CRS;
+      long y = w ^ LFS;
+      // a byte of x or y is zero where w holds CR or LF; the lowest flag marks the first one
+      long m = ((x - ONES) & ~x & HIGHS) | ((y - ONES) & ~y & HIGHS);
+      if (m != 0) return i + (Long.numberOfTrailingZeros(m) >>> 3);
+    }
+    for (; i < to; i++) {
+      if (b[i] == '\r' || b[i] == '\n') return i;
     }
     return -1;
   }
