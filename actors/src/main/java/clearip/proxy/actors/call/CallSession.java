@@ -35,6 +35,12 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
 
   public sealed interface Command {}
 
+  /**
+   * Begins the call. Sent by whoever registered the call, after registering it, so that nothing
+   * the call sends (100 Trying first) can be answered before the call can be found.
+   */
+  public enum Start implements Command { INSTANCE }
+
   /** The switch retransmitted the INVITE. */
   public enum Retransmitted implements Command { INSTANCE }
 
@@ -85,7 +91,7 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context, ClientBranches branches) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new CallSession(ctx, timers, invite, origin, key, context, branches).begin()));
+        timers -> new CallSession(ctx, timers, invite, origin, key, context, branches)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -132,6 +138,7 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(Start.class, m -> begin())
         .onMessage(UpstreamResponse.class,
             m -> perform(txn.onUpstreamResponse(m.response(), System.nanoTime())))
         .onMessage(UpstreamUnavailable.class, m -> perform(txn.onUpstreamUnavailable(m.reason())))

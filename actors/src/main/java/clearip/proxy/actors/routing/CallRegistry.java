@@ -90,6 +90,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
                   this));
           calls.put(m.key(), call);
           inFlight.incrementAndGet();
+          call.tell(CallSession.Start.INSTANCE); // only now may it answer anything
           // removal is done here, after the put, whenever the call ends
           ctx.watchWith(call, new Ended(m.key(), call));
           return Behaviors.same();

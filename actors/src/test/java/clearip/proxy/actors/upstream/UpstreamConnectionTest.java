@@ -125,6 +125,30 @@ class UpstreamConnectionTest {
   }
 
   @Test
+  void parallelConnectionsShareTheCalls() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")
+          .withConnections(3));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+        assertEquals(3, r.channel().active().size());
+        return null;
+      });
+      assertEquals(3, fake.connections.get());
+      java.util.Set<UpstreamLink> used = new java.util.HashSet<>();
+      TestProbe<Event> p = kit.createTestProbe();
+      for (int i = 0; i < 60; i++) {
+        String b = "z9hG4bKp" + i;
+        UpstreamLink link = r.channel().pick(b);
+        used.add(link);
+        link.send(b, invite(link, b), listener(p));
+      }
+      for (int i = 0; i < 60; i++) assertEquals(302, p.receiveMessage().response().statusCode());
+      assertEquals(3, used.size(), "calls spread over every connection");
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
   void connectsOverTlsWithVerifiedHostname() throws Exception {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, serverTls.sslContext())) {
       Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tls"));

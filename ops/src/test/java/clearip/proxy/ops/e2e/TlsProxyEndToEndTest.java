@@ -236,6 +236,52 @@ class TlsProxyEndToEndTest {
     assertAllPassed(r, 3);
   }
 
+  /** Sends one request over UDP from a fresh loopback socket and returns the first answer. */
+  static SipResponse udpExchange(InetSocketAddress proxy, String method, String number)
+      throws Exception {
+    try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress(
+        java.net.InetAddress.getLoopbackAddress(), 0))) {
+      s.setSoTimeout(3000);
+      String req = method + " sip:" + number + "@127.0.0.1 SIP/2.0\r\n"
+          + "Via: SIP/2.0/UDP 127.0.0.1:" + s.getLocalPort() + ";branch=z9hG4bK" + method
+          + System.nanoTime() + ";rport\r\n"
+          + "Max-Forwards: 70\r\n"
+          + "From: <sip:monitor@127.0.0.1>;tag=m1\r\n"
+          + "To: <sip:" + number + "@127.0.0.1>\r\n"
+          + "Call-ID: " + method + System.nanoTime() + "@127.0.0.1\r\n"
+          + "CSeq: 1 " + method + "\r\n"
+          + "Content-Length: 0\r\n\r\n";
+      byte[] b = req.getBytes(StandardCharsets.UTF_8);
+      s.send(new java.net.DatagramPacket(b, b.length, proxy));
+      java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[8192], 8192);
+      s.receive(p);
+      Decoded d = new SipDecoder().decode(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+      return (SipResponse) ((Decoded.Ok) d).message();
+    }
+  }
+
+  @Test
+  void optionsPingsAreAnsweredAndOtherMethodsRefusedWithAllow() throws Exception {
+    assertEquals(200, udpExchange(udp(proxy), "OPTIONS", "ping").statusCode());
+    SipResponse bye = udpExchange(udp(proxy), "BYE", "14016401234");
+    assertEquals(405, bye.statusCode());
+    assertEquals("INVITE, ACK, CANCEL, OPTIONS", bye.header("Allow"));
+    assertEquals(405, udpExchange(udp(proxy), "REGISTER", "x").statusCode());
+  }
+
+  @Test
+  void optionsAnswer503WhileClearIpIsUnreachable() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    ProxyServer down = startProxy("sip:127.0.0.1:" + closed + ";transport=tls", "[]");
+    extra.add(down);
+    SipResponse r = udpExchange(udp(down), "OPTIONS", "ping");
+    assertEquals(503, r.statusCode());
+    assertEquals("ClearIP unreachable", r.reasons().get(0).text());
+  }
+
   @Test
   void switchCanReachTheProxyOverTls() throws Exception {
     var engines = TlsContexts.client(ClientTlsSettings.defaults()
