@@ -60,11 +60,30 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
 
   private record SendOutcome(int attempt, SendResult result) implements Command {}
 
-  /** Everything a call needs that outlives it. */
-  public record Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
-      Destinations destinations) {
+  /**
+   * Everything a call needs that outlives it. The settings can be replaced at run time
+   * (configuration reload); each call reads them once, when it starts.
+   */
+  public record Context(java.util.concurrent.atomic.AtomicReference<CallSettings> current,
+      UpstreamChannel upstream, CallMetrics metrics, Destinations destinations) {
+    public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
+        Destinations destinations) {
+      this(new java.util.concurrent.atomic.AtomicReference<>(settings), upstream, metrics,
+          destinations);
+    }
+
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics) {
       this(settings, upstream, metrics, Destinations.NONE);
+    }
+
+    /** The settings in force now. */
+    public CallSettings settings() {
+      return current.get();
+    }
+
+    /** Replaces the settings for calls that start from now on. */
+    public void updateSettings(CallSettings settings) {
+      current.set(java.util.Objects.requireNonNull(settings));
     }
   }
 

@@ -44,6 +44,17 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     return raw.getString(ROOT + ".listen.advertise");
   }
 
+  /** Where the admin HTTP endpoint (/metrics, /health, /ready) listens; null when it is off. */
+  public InetSocketAddress adminListen() {
+    String a = raw.getString(ROOT + ".admin.listen");
+    return a.isEmpty() ? null : parseHostPort(a);
+  }
+
+  /** How long a drain (or a stop by SIGTERM) lets calls in flight finish. */
+  public Duration drainTimeout() {
+    return raw.getDuration(ROOT + ".shutdown.drain-timeout");
+  }
+
   public enum Mode {
     TLS_PROXY("tls-proxy"),
     INLINE("inline");
@@ -160,8 +171,22 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       ClientTlsSettings upstreamTls = upstreamTls();
       CallSettings calls = calls(serverName);
       if (mode == Mode.INLINE) calls = calls.withInline(inline());
+      operations();
       return new ProxyConfig(mode, listeners, serverTls, access, upstream, upstreamTls, calls,
           full);
+    }
+
+    /** Checks the admin endpoint and shutdown keys (read later through the accessors). */
+    void operations() {
+      String admin = string("admin.listen", "");
+      if (!admin.isEmpty()) {
+        try {
+          parseHostPort(admin);
+        } catch (IllegalArgumentException e) {
+          problem("admin.listen", e.getMessage());
+        }
+      }
+      duration("shutdown.drain-timeout");
     }
 
     Mode mode() {

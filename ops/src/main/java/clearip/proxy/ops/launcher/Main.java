@@ -1,13 +1,13 @@
 package clearip.proxy.ops.launcher;
 
-import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
-import clearip.proxy.streams.transport.TransportMetrics;
+import clearip.proxy.ops.jmx.TraceControl;
+import clearip.proxy.ops.metrics.ProxyMetrics;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,25 +84,39 @@ public final class Main {
       for (String p : e.problems()) System.err.println(p);
       return 1;
     }
+    ProxyMetrics metrics = new ProxyMetrics();
     ProxyServer server;
+    Supervision supervision;
     try {
-      server = ProxyServer.start(config, CallMetrics.NONE, TransportMetrics.NONE)
+      server = ProxyServer.start(config, metrics.calls(), metrics.transports())
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       System.err.println("clearip-proxy failed to start: " + rootMessage(e));
       return 3;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
+    try {
+      supervision = Supervision.start(server, metrics,
+          configFile == null ? null : Path.of(configFile),
+          ManagementFactory.getPlatformMBeanServer(), TraceControl.NONE);
+    } catch (Exception e) {
+      System.err.println("clearip-proxy failed to start: " + rootMessage(e));
+      server.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return 3;
+    }
+    // SIGTERM (systemctl stop) drains: new INVITEs get 503, calls in flight finish up to
+    // shutdown.drain-timeout, then the listeners close and main returns 0
+    long bound = config.drainTimeout().toSeconds() + 30;
+    supervision.handleSignals(supervision::drainAndStop);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        server.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        supervision.drainAndStop().toCompletableFuture().get(bound, TimeUnit.SECONDS);
       } catch (Exception ignored) {
         // exiting anyway
       }
-      stopped.countDown();
     }, "clearip-proxy-shutdown"));
     server.system().getWhenTerminated().toCompletableFuture().join();
-    stopped.await(35, TimeUnit.SECONDS);
+    supervision.drainAndStop().toCompletableFuture().get(bound, TimeUnit.SECONDS);
+    metrics.close();
     return 0;
   }
 

@@ -39,10 +39,11 @@ public final class ProxyServer {
   private final CallRegistry registry;
   private final TransportEndpoints endpoints;
   private final BoundAddresses bound;
+  private final CallSession.Context callContext;
 
   private ProxyServer(ActorSystem<Void> system, ProxyConfig config, UpstreamChannel upstream,
       ActorRef<UpstreamConnection.Command> upstreamActor, CallRegistry registry,
-      TransportEndpoints endpoints, BoundAddresses bound) {
+      TransportEndpoints endpoints, BoundAddresses bound, CallSession.Context callContext) {
     this.system = system;
     this.config = config;
     this.upstream = upstream;
@@ -50,11 +51,12 @@ public final class ProxyServer {
     this.registry = registry;
     this.endpoints = endpoints;
     this.bound = bound;
+    this.callContext = callContext;
   }
 
   /** What the guardian creates inside the actor system. */
   private record Parts(UpstreamChannel upstream, ActorRef<UpstreamConnection.Command> actor,
-      CallRegistry registry, SenderDestinations destinations) {}
+      CallRegistry registry, SenderDestinations destinations, CallSession.Context context) {}
 
   /** Pekko settings the proxy always runs with; anything under {@code pekko} in the file wins. */
   static Config pekkoConfig(ProxyConfig config) {
@@ -92,7 +94,7 @@ public final class ProxyServer {
           destinations);
       int shards = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
       CallRegistry registry = CallRegistry.create(ctx, callContext, shards);
-      parts.complete(new Parts(channel, up, registry, destinations));
+      parts.complete(new Parts(channel, up, registry, destinations, callContext));
       return Behaviors.empty();
     });
     ActorSystem<Void> system = ActorSystem.create(guardian, "clearip-proxy", pekkoConfig(config));
@@ -113,7 +115,7 @@ public final class ProxyServer {
       return endpoints.start().thenApply(bound -> {
         p.destinations().bound(bound);
         ProxyServer s = new ProxyServer(system, config, p.upstream(), p.actor(), p.registry(),
-            endpoints, bound);
+            endpoints, bound, p.context());
         log.info("clearip-proxy {} mode listening on {}; ClearIP at {}", config.mode(),
             describe(bound), config.upstream().uri());
         return s;
@@ -154,6 +156,16 @@ public final class ProxyServer {
 
   public ProxyConfig config() {
     return config;
+  }
+
+  /** The SIP transports (allow-list, open connections). */
+  public TransportEndpoints endpoints() {
+    return endpoints;
+  }
+
+  /** What every call shares; its settings can be replaced at run time. */
+  public CallSession.Context callContext() {
+    return callContext;
   }
 
   /** Stops listening, then the actor system; completes when all is down. */

@@ -1,0 +1,294 @@
+package clearip.proxy.ops.admin;
+
+import clearip.proxy.actors.call.CallSettings;
+import clearip.proxy.actors.upstream.UpstreamConnection;
+import clearip.proxy.ops.config.ConfigProblemException;
+import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.streams.transport.Transport;
+import clearip.proxy.streams.upstream.UpstreamSettings;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What an operator does to a running proxy, whatever the channel (JMX, signals, admin HTTP):
+ * drain and stop, switch the ClearIP target, reload the configuration file, and the readiness
+ * verdict. Thread-safe; nothing here runs on a call's path.
+ */
+public final class ProxyOperations {
+  private static final Logger log = LoggerFactory.getLogger(ProxyOperations.class);
+  private static final Duration STATUS_TTL = Duration.ofSeconds(1);
+  private static final Duration STATUS_ASK_TIMEOUT = Duration.ofMillis(500);
+  /** Keys read only at start: a reload that changes them says a restart is needed. */
+  private static final List<String> RESTART_ONLY = List.of("mode", "server-name", "listen",
+      "admin");
+  private static final List<String> UPSTREAM_RELOADABLE = List.of("uri", "timeout");
+
+  private final ProxyServer server;
+  private final Path configFile;
+  private final ProxyConfig started;
+  private volatile ProxyConfig running;
+  private volatile String upstreamUri;
+  private volatile boolean stopping;
+  private volatile CachedStatus status;
+  private final CompletableFuture<Done> stopped = new CompletableFuture<>();
+
+  private record CachedStatus(UpstreamConnection.Status status, long atNanos) {}
+
+  /**
+   * @param configFile the file the proxy was started with; null when it runs on the defaults
+   *     (a reload then re-reads the defaults and system properties)
+   */
+  public ProxyOperations(ProxyServer server, Path configFile) {
+    this.server = Objects.requireNonNull(server);
+    this.configFile = configFile;
+    this.started = server.config();
+    this.running = started;
+    this.upstreamUri = started.upstream().uri();
+  }
+
+  public ProxyServer server() {
+    return server;
+  }
+
+  /** The configuration in force (the last one loaded successfully). */
+  public ProxyConfig running() {
+    return running;
+  }
+
+  public String upstreamUri() {
+    return upstreamUri;
+  }
+
+  // ---- drain and stop ----
+
+  /** New INVITEs get 503 at once from now on; calls in flight go on. */
+  public String drain() {
+    if (!server.registry().isDraining()) {
+      server.registry().drain();
+      log.info("Draining: new INVITEs are answered 503; {} call(s) in flight",
+          server.registry().inFlight());
+    }
+    return "draining; " + server.registry().inFlight() + " call(s) in flight";
+  }
+
+  public boolean isDraining() {
+    return server.registry().isDraining();
+  }
+
+  /**
+   * Drains, waits until no call is in flight or {@code timeout} passes, then stops the listeners
+   * and the actor system. Idempotent: later calls get the same completion.
+   */
+  public synchronized CompletionStage<Done> drainAndStop(Duration timeout) {
+    if (stopping) return stopped;
+    stopping = true;
+    drain();
+    Thread t = new Thread(() -> {
+      try {
+        boolean clean = awaitNoCallsInFlight(timeout);
+        int left = server.registry().inFlight();
+        if (clean) {
+          log.info("All calls finished; stopping");
+        } else {
+          log.warn("Drain deadline ({}) passed with {} call(s) in flight; stopping", timeout,
+              left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      server.stop().whenComplete((d, e) -> stopped.complete(Done.getInstance()));
+    }, "clearip-proxy-drain");
+    t.setDaemon(true);
+    t.start();
+    return stopped;
+  }
+
+  /** Polls the call registry until no call is in flight; false when the timeout passed first. */
+  boolean awaitNoCallsInFlight(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (server.registry().inFlight() > 0) {
+      if (System.nanoTime() - deadline >= 0) return false;
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    return true;
+  }
+
+  public boolean isStopping() {
+    return stopping;
+  }
+
+  /** Null when ready to take calls; otherwise why not. */
+  public String notReadyReason() {
+    if (stopping) return "stopping";
+    if (server.registry().isDraining()) return "draining";
+    if (!server.upstream().isUp()) return "ClearIP not connected";
+    return null;
+  }
+
+  // ---- upstream ----
+
+  /** Switches to {@code tls} or {@code tcp}, keeping host and (non-default) port. */
+  public String setUpstreamTransport(String transport) {
+    Transport t = Transport.parse(transport == null ? null : transport.trim());
+    if (t != Transport.TLS && t != Transport.TCP) {
+      throw new IllegalArgumentException("transport must be tls or tcp, was '" + transport + "'");
+    }
+    return setUpstreamUri(withTransport(upstreamUri, t));
+  }
+
+  /** Switches to another ClearIP URI; the old connection finishes its calls. */
+  public synchronized String setUpstreamUri(String uri) {
+    String u = uri == null ? "" : uri.trim();
+    UpstreamSettings.fromUri(u); // IllegalArgumentException names the problem
+    if (u.equals(upstreamUri)) return "ClearIP upstream already " + u;
+    String old = upstreamUri;
+    upstreamUri = u;
+    status = null;
+    server.upstreamActor().tell(new UpstreamConnection.Retarget(u));
+    log.info("ClearIP upstream switched from {} to {} by an operator", old, u);
+    return "ClearIP upstream now " + u + " (was " + old + ")";
+  }
+
+  /**
+   * {@code uri} with its transport parameter set to {@code t}; an explicit port that was the old
+   * transport's default becomes the new one's (5061 for TLS, 5060 for TCP); sips: becomes sip:
+   * for TCP.
+   */
+  static String withTransport(String uri, Transport t) {
+    UpstreamSettings old = UpstreamSettings.fromUri(uri);
+    int colon = uri.indexOf(':');
+    String scheme = uri.substring(0, colon).toLowerCase(Locale.ROOT);
+    String rest = uri.substring(colon + 1);
+    int end = rest.length();
+    int bracket = rest.indexOf(']');
+    for (int i = Math.max(0, bracket); i < rest.length(); i++) {
+      if (rest.charAt(i) == ';' || rest.charAt(i) == '?') {
+        end = i;
+        break;
+      }
+    }
+    String hostPort = rest.substring(0, end);
+    String tail = rest.substring(end);
+    String headers = "";
+    int q = tail.indexOf('?');
+    if (q >= 0) {
+      headers = tail.substring(q);
+      tail = tail.substring(0, q);
+    }
+    int portColon = hostPort.lastIndexOf(':');
+    if (portColon > hostPort.lastIndexOf(']')) {
+      String port = hostPort.substring(portColon + 1);
+      if (port.equals(Integer.toString(old.transport().defaultPort()))) {
+        hostPort = hostPort.substring(0, portColon + 1) + t.defaultPort();
+      }
+    }
+    StringBuilder params = new StringBuilder();
+    for (String p : tail.split(";")) {
+      if (p.isEmpty() || p.toLowerCase(Locale.ROOT).startsWith("transport=")) continue;
+      params.append(';').append(p);
+    }
+    params.append(";transport=").append(t.name().toLowerCase(Locale.ROOT));
+    if (t == Transport.TCP && scheme.equals("sips")) scheme = "sip";
+    return scheme + ":" + hostPort + params + headers;
+  }
+
+  /** The upstream actor's status, asked at most about once a second, never for long. */
+  public UpstreamConnection.Status upstreamStatus() {
+    CachedStatus c = status;
+    long now = System.nanoTime();
+    if (c != null && now - c.atNanos() < STATUS_TTL.toNanos()) return c.status();
+    try {
+      UpstreamConnection.Status s = AskPattern.<UpstreamConnection.Command,
+              UpstreamConnection.Status>ask(server.upstreamActor(),
+              UpstreamConnection.GetStatus::new, STATUS_ASK_TIMEOUT, server.system().scheduler())
+          .toCompletableFuture().get(STATUS_ASK_TIMEOUT.toMillis() + 100, TimeUnit.MILLISECONDS);
+      status = new CachedStatus(s, now);
+      return s;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // the actor is restarting or the system stopping: report what we knew
+    }
+    if (c != null) return c.status();
+    return new UpstreamConnection.Status(upstreamUri, "UNKNOWN", "", 0, 0,
+        "no status from the upstream connection", server.upstream().queueDepth(), 0, -1);
+  }
+
+  // ---- reload ----
+
+  /**
+   * Re-reads the configuration file and applies what can change at run time: the source
+   * allow-list, emergency numbers, call timers and limits, inline settings, upstream.timeout and
+   * upstream.uri (when it changed in the file). Any problem rejects the new file whole; the
+   * running configuration is kept.
+   */
+  public synchronized String reloadConfiguration() {
+    String source = configFile == null ? "the defaults" : configFile.toString();
+    ProxyConfig next;
+    try {
+      next = configFile == null ? ProxyConfig.defaults() : ProxyConfig.load(configFile);
+    } catch (ConfigProblemException e) {
+      String problems = String.join("; ", e.problems());
+      log.error("Configuration reload from {} rejected, the running configuration is kept: {}",
+          source, problems);
+      return "rejected, running configuration kept: " + problems;
+    } catch (RuntimeException e) {
+      log.error("Configuration reload from {} rejected, the running configuration is kept: {}",
+          source, e.toString());
+      return "rejected, running configuration kept: " + e.getMessage();
+    }
+    ProxyConfig previous = running;
+    List<String> needRestart = restartOnlyChanges(started.raw(), next.raw());
+    CallSettings calls = next.calls();
+    CallSettings current = server.callContext().settings();
+    if (next.mode() != started.mode()) calls = calls.withInline(current.inline());
+    server.endpoints().setAccessList(next.access());
+    server.callContext().updateSettings(calls);
+    String retarget = "";
+    if (!next.upstream().uri().equals(previous.upstream().uri())) {
+      setUpstreamUri(next.upstream().uri());
+      retarget = "; ClearIP upstream " + next.upstream().uri();
+    }
+    running = next;
+    String restart = needRestart.isEmpty() ? ""
+        : "; changed but applied only after a restart: " + String.join(", ", needRestart);
+    log.info("Configuration reloaded from {}: allow-list {}, emergency numbers {}, "
+        + "upstream.timeout {}{}{}", source, next.access(), calls.emergencyNumbers(),
+        calls.upstreamTimeout(), retarget, restart);
+    return "reloaded from " + source + retarget + restart;
+  }
+
+  static List<String> restartOnlyChanges(Config before, Config after) {
+    List<String> out = new ArrayList<>();
+    for (String key : RESTART_ONLY) {
+      if (!same(before, after, ProxyConfig.ROOT + "." + key)) out.add(key);
+    }
+    Config up = before.getConfig(ProxyConfig.ROOT + ".upstream");
+    Config upNext = after.getConfig(ProxyConfig.ROOT + ".upstream");
+    for (var e : up.root().keySet()) {
+      if (!UPSTREAM_RELOADABLE.contains(e) && !same(up, upNext, e)) out.add("upstream." + e);
+    }
+    return out;
+  }
+
+  private static boolean same(Config a, Config b, String path) {
+    ConfigValue x = a.hasPath(path) ? a.getValue(path) : null;
+    ConfigValue y = b.hasPath(path) ? b.getValue(path) : null;
+    if (x == null || y == null) return x == y;
+    return Objects.equals(x.unwrapped(), y.unwrapped());
+  }
+}

@@ -1,0 +1,107 @@
+package clearip.proxy.ops.launcher;
+
+import clearip.proxy.ops.admin.AdminHttpServer;
+import clearip.proxy.ops.admin.ProxyOperations;
+import clearip.proxy.ops.jmx.JmxExporter;
+import clearip.proxy.ops.jmx.TraceControl;
+import clearip.proxy.ops.metrics.ProxyMetrics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.CompletionStage;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import org.apache.pekko.Done;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything that watches and steers a running proxy: its meters, the JMX beans, the admin HTTP
+ * endpoint, and the signals (SIGHUP reloads, SIGTERM drains and stops).
+ */
+public final class Supervision implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Supervision.class);
+
+  private final ProxyOperations operations;
+  private final JmxExporter jmx;
+  private final AdminHttpServer admin;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  private Supervision(ProxyOperations operations, JmxExporter jmx, AdminHttpServer admin) {
+    this.operations = operations;
+    this.jmx = jmx;
+    this.admin = admin;
+  }
+
+  /**
+   * Publishes {@code server}'s meters and beans and starts the admin endpoint when configured.
+   *
+   * @param metrics the meters the server was started with
+   * @param configFile the file the server's configuration came from, null for the defaults
+   */
+  public static Supervision start(ProxyServer server, ProxyMetrics metrics, Path configFile,
+      MBeanServer mbeans, TraceControl trace) throws IOException, JMException {
+    metrics.callsInFlight(server.registry()::inFlight);
+    ProxyOperations ops = new ProxyOperations(server, configFile);
+    JmxExporter jmx = JmxExporter.register(mbeans, ops, metrics, trace);
+    AdminHttpServer admin = null;
+    InetSocketAddress adminAddress = server.config().adminListen();
+    if (adminAddress != null) {
+      try {
+        admin = AdminHttpServer.start(adminAddress, metrics, ops);
+      } catch (IOException e) {
+        jmx.close();
+        throw new IOException("cannot listen for admin HTTP on " + adminAddress + ": "
+            + e.getMessage(), e);
+      }
+    }
+    return new Supervision(ops, jmx, admin);
+  }
+
+  public ProxyOperations operations() {
+    return operations;
+  }
+
+  /** The admin endpoint's address, null when it is off. */
+  public InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.address();
+  }
+
+  /** Drains (up to shutdown.drain-timeout), stops the proxy, then the admin endpoint and JMX. */
+  public CompletionStage<Done> drainAndStop() {
+    return operations.drainAndStop(operations.running().drainTimeout())
+        .whenComplete((d, e) -> close());
+  }
+
+  /**
+   * SIGHUP reloads the configuration; SIGTERM and SIGINT run {@code onStop} (instead of the
+   * JVM's exit, so a drained stop can exit 0). Where the JVM offers no signal API, nothing is
+   * installed: the JVM's shutdown hook still stops the proxy.
+   */
+  public void handleSignals(Runnable onStop) {
+    handle("HUP", () -> log.info("SIGHUP: {}", operations.reloadConfiguration()));
+    handle("TERM", onStop);
+    handle("INT", onStop);
+  }
+
+  private static void handle(String signal, Runnable action) {
+    try {
+      ClassLoader loader = Supervision.class.getClassLoader();
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
+        // the JVM's signal thread has no context class loader; reading config needs one
+        Thread.currentThread().setContextClassLoader(loader);
+        action.run();
+      });
+    } catch (Throwable e) { // LinkageError without jdk.unsupported, IllegalArgumentException
+      log.info("SIG{} not handled here ({}); the JVM default applies", signal, e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) return;
+    if (admin != null) admin.close();
+    jmx.close();
+  }
+}

@@ -1,0 +1,66 @@
+package clearip.proxy.ops.metrics;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.function.IntSupplier;
+
+/**
+ * The proxy's meters in one Prometheus registry: call and transport meters (handed to the
+ * actors and streams as their metric hooks), calls in flight, and the JVM's memory, GC, thread
+ * and CPU meters. {@link #scrape()} is what GET /metrics serves.
+ */
+public final class ProxyMetrics implements AutoCloseable {
+  /** Content type of {@link #scrape()}: the Prometheus text exposition format 0.0.4. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final PrometheusMeterRegistry registry;
+  private final CallMeters calls;
+  private final TransportMeters transports;
+  private final JvmGcMetrics gc;
+
+  public ProxyMetrics() {
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    calls = new CallMeters(registry);
+    transports = new TransportMeters(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+  }
+
+  public CallMeters calls() {
+    return calls;
+  }
+
+  public TransportMeters transports() {
+    return transports;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Publishes the calls in flight, read from the call registry at each scrape. */
+  public void callsInFlight(IntSupplier inFlight) {
+    Gauge.builder("clearip.calls.in.flight", inFlight, s -> s.getAsInt())
+        .description("Calls whose INVITE transaction is still open").strongReference(true)
+        .register(registry);
+  }
+
+  /** All meters in the Prometheus text format. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}

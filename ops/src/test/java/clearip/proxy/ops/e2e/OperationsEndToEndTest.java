@@ -1,0 +1,458 @@
+package clearip.proxy.ops.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clearip.proxy.emulator.ClearIpEmulator;
+import clearip.proxy.emulator.EmulatorSettings;
+import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.ops.jmx.JmxExporter;
+import clearip.proxy.ops.jmx.ListenerMXBean;
+import clearip.proxy.ops.jmx.ProxyMXBean;
+import clearip.proxy.ops.jmx.TraceControl;
+import clearip.proxy.ops.jmx.UpstreamMXBean;
+import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.ops.launcher.Supervision;
+import clearip.proxy.ops.metrics.ProxyMetrics;
+import clearip.proxy.streams.tls.TestPki;
+import clearip.proxy.streams.transport.AccessList;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.rmi.server.RMIClientSocketFactory;
+import java.rmi.server.RMIServerSocketFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.management.JMX;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerConnection;
+import javax.management.MBeanServerFactory;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXConnectorServer;
+import javax.management.remote.JMXConnectorServerFactory;
+import javax.management.remote.JMXServiceURL;
+import javax.management.remote.rmi.RMIConnectorServer;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Supervision end to end: the real proxy on loopback with its meters, JMX beans (read and
+ * operated over a remote JMX connection), admin HTTP endpoint, drain, reload, and the launcher
+ * stopped by SIGTERM; SIPp as the switch, the ClearIP emulator over TLS and TCP.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OperationsEndToEndTest {
+  /** A loopback address of its own, so the emulator can take the default ports 5060/5061. */
+  static final String EMU_HOST = "127.0.93.41";
+  static final Duration WAIT = Duration.ofSeconds(20);
+
+  Path work;
+  TestPki pki;
+  TestPki.Leaf leaf;
+  ActorSystem<Void> emuSystem;
+  ClearIpEmulator emulator;
+  /** True when the emulator got 5061 (TLS) and 5060 (TCP), so setUpstreamTransport applies. */
+  boolean defaultPorts;
+  String tlsUri;
+  String tcpUri;
+  Supervised main;
+  final List<Supervised> all = new ArrayList<>();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** One supervised proxy and a remote JMX connection to its beans. */
+  record Supervised(Path configFile, ProxyServer server, ProxyMetrics metrics,
+      Supervision supervision, JMXConnectorServer connectorServer, JMXConnector connector,
+      ProxyMXBean proxy, UpstreamMXBean upstream) {
+    MBeanServerConnection mbeans() throws IOException {
+      return connector.getMBeanServerConnection();
+    }
+
+    InetSocketAddress udp() {
+      return server.bound().udp().get(0);
+    }
+
+    URI admin(String path) {
+      InetSocketAddress a = supervision.adminAddress();
+      return URI.create("http://127.0.0.1:" + a.getPort() + path);
+    }
+  }
+
+  @BeforeAll
+  void start() throws Exception {
+    work = Files.createTempDirectory("e2e-operations");
+    pki = TestPki.create(work.resolve("pki"));
+    leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1", "localhost", EMU_HOST);
+    emuSystem = ActorSystem.create(Behaviors.empty(), "ops-emulator");
+    try {
+      emulator = startEmulator(EMU_HOST + ":5061", EMU_HOST + ":5060");
+      defaultPorts = true;
+      tlsUri = "sip:" + EMU_HOST + ":5061;transport=tls";
+    } catch (Exception busy) {
+      // 5060/5061 taken on that address: switch by URI instead of by transport
+      emulator = startEmulator("127.0.0.1:0", "127.0.0.1:0");
+      tlsUri = "sip:127.0.0.1:" + emulator.bound().tls().get(0).getPort() + ";transport=tls";
+    }
+    String host = defaultPorts ? EMU_HOST : "127.0.0.1";
+    tcpUri = "sip:" + host + ":" + emulator.bound().tcp().get(0).getPort() + ";transport=tcp";
+    main = startSupervised("main", tlsUri);
+  }
+
+  ClearIpEmulator startEmulator(String tls, String tcp) throws Exception {
+    Config emu = ConfigFactory.parseString("""
+        clearip-emulator {
+          listen { udp = [], tcp = ["%s"], tls = ["%s"] }
+          identity.reuse-across-numbers = on
+          rules = [
+            { name = r1, called-prefix = "1", action = redirect, identity = on, attest = A,
+              destinations = ["sip:${user}@127.0.0.1:5080", "sip:${user}@127.0.0.1:5082"] }
+            { name = slow7, called-prefix = "7", action = redirect, delay = 1500ms, identity = on,
+              attest = A,
+              destinations = ["sip:${user}@127.0.0.1:5080", "sip:${user}@127.0.0.1:5082"] }
+          ]
+        }
+        """.formatted(tcp, tls))
+        .withValue("clearip-emulator.tls.certificate",
+            ConfigValueFactory.fromAnyRef(leaf.chain().toString()))
+        .withValue("clearip-emulator.tls.private-key",
+            ConfigValueFactory.fromAnyRef(leaf.privateKey().toString()))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    return ClearIpEmulator.start(emuSystem,
+        EmulatorSettings.fromConfig(emu.getConfig(EmulatorSettings.SECTION)))
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  String configText(String upstream, String extra) {
+    return String.join("\n",
+        "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
+        "clearip-proxy.listen.tcp = [\"127.0.0.1:0\"]",
+        "clearip-proxy.listen.tls = [\"127.0.0.1:0\"]",
+        "clearip-proxy.listen.tls-certificate = \"" + leaf.chain() + "\"",
+        "clearip-proxy.listen.tls-private-key = \"" + leaf.privateKey() + "\"",
+        "clearip-proxy.upstream.uri = \"" + upstream + "\"",
+        "clearip-proxy.upstream.tls.ca-file = \"" + pki.caCertificate() + "\"",
+        "clearip-proxy.upstream.timeout = 4s",
+        "clearip-proxy.admin.listen = \"127.0.0.1:0\"",
+        "clearip-proxy.shutdown.drain-timeout = 5s",
+        extra, "");
+  }
+
+  Supervised startSupervised(String name, String upstream) throws Exception {
+    Path file = work.resolve(name + ".conf");
+    Files.writeString(file, configText(upstream, ""));
+    ProxyMetrics metrics = new ProxyMetrics();
+    ProxyServer server = ProxyServer.start(ProxyConfig.load(file), metrics.calls(),
+        metrics.transports()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    MBeanServer mbs = MBeanServerFactory.newMBeanServer();
+    Supervision sup = Supervision.start(server, metrics, file, mbs, TraceControl.NONE);
+    JMXConnectorServer cs = remoteJmx(mbs);
+    JMXConnector c = JMXConnectorFactory.connect(cs.getAddress());
+    MBeanServerConnection conn = c.getMBeanServerConnection();
+    Supervised s = new Supervised(file, server, metrics, sup, cs, c,
+        JMX.newMXBeanProxy(conn, JmxExporter.proxyName(), ProxyMXBean.class),
+        JMX.newMXBeanProxy(conn, JmxExporter.upstreamName(), UpstreamMXBean.class));
+    all.add(s);
+    assertTrue(server.awaitUpstream(WAIT), name + " connected to the emulator");
+    return s;
+  }
+
+  /** An RMI connector on loopback, ephemeral port, reached only through loopback sockets. */
+  static JMXConnectorServer remoteJmx(MBeanServer mbs) throws IOException {
+    RMIServerSocketFactory server =
+        port -> new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+    RMIClientSocketFactory client = (RMIClientSocketFactory & Serializable)
+        (host, port) -> new Socket(InetAddress.getLoopbackAddress(), port);
+    Map<String, Object> env = new HashMap<>();
+    env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, server);
+    env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, client);
+    JMXConnectorServer cs = JMXConnectorServerFactory.newJMXConnectorServer(
+        new JMXServiceURL("service:jmx:rmi://127.0.0.1"), env, mbs);
+    cs.start();
+    return cs;
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    for (Supervised s : all) {
+      s.connector().close();
+      s.connectorServer().stop();
+      s.supervision().close();
+      s.server().stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      s.metrics().close();
+    }
+    if (emulator != null) emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    if (emuSystem != null) emuSystem.terminate();
+  }
+
+  /** Polls {@code condition} every 50 ms until it holds or {@code timeout} passes. */
+  static void await(String what, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+  }
+
+  HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The value of one sample in Prometheus text format, or -1 when absent. */
+  static double sample(String scrape, String nameAndLabels) {
+    Matcher m = Pattern.compile("^" + Pattern.quote(nameAndLabels) + " ([0-9.eE+-]+)$",
+        Pattern.MULTILINE).matcher(scrape);
+    return m.find() ? Double.parseDouble(m.group(1)) : -1;
+  }
+
+  static void assertAllPassed(Sipp.Result r, int calls) {
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals(calls, r.successful(), r.toString());
+    assertEquals(0, r.failed(), r.toString());
+  }
+
+  // ---- tests ----
+
+  @Test
+  void remoteJmxShowsTheProxyTheUpstreamAndEachListener() throws Exception {
+    MBeanServerConnection conn = main.mbeans();
+    assertEquals("tls-proxy", main.proxy().getMode());
+    await("upstream CONNECTED over JMX", WAIT,
+        () -> main.upstream().getState().equals("CONNECTED"));
+    assertEquals(main.proxy().getUpstreamUri(), main.upstream().getUri());
+    assertTrue(main.upstream().getConnects() >= 1);
+    assertTrue(main.upstream().getConnectedAddress().contains("127."),
+        main.upstream().getConnectedAddress());
+    var listeners = conn.queryNames(new ObjectName("clearip.proxy:type=Listener,*"), null);
+    assertEquals(3, listeners.size(), listeners.toString());
+    InetSocketAddress udp = main.udp();
+    ObjectName udpName = new ObjectName("clearip.proxy:type=Listener,name=\"udp-127.0.0.1:"
+        + udp.getPort() + "\"");
+    ListenerMXBean l = JMX.newMXBeanProxy(conn, udpName, ListenerMXBean.class);
+    assertEquals("udp", l.getTransport());
+    assertEquals("127.0.0.1:" + udp.getPort(), l.getAddress());
+    assertEquals("", main.proxy().getNotReadyReason());
+    assertTrue(main.proxy().startTrace(5).contains("not available"));
+    assertTrue(main.proxy().stopTrace().contains("not available"));
+  }
+
+  @Test
+  void countersMoveInJmxAndInTheScrapedMetrics() throws Exception {
+    Sipp.assumeInstalled();
+    long before = main.proxy().getClearIp302();
+    Sipp.Result r = Sipp.run(work.resolve("count"), "uac_302", "14016401234", main.udp(), "u1",
+        10, 20, WAIT);
+    assertAllPassed(r, 10);
+    await("ten more 302s from ClearIP over JMX", WAIT,
+        () -> main.proxy().getClearIp302() >= before + 10);
+    assertTrue(main.proxy().getCallsReceived() >= 10);
+    assertTrue(main.proxy().getFinals3xx() >= 10);
+    assertTrue(main.proxy().getClearIpRttP50Millis() > 0);
+    assertTrue(main.proxy().getClearIpRttP99Millis() >= main.proxy().getClearIpRttP50Millis());
+
+    HttpResponse<String> metrics = get(main.admin("/metrics"));
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+    String body = metrics.body();
+    assertTrue(sample(body, "clearip_calls_received_total") >= 10, body);
+    assertTrue(sample(body, "clearip_upstream_answers_total{status=\"302\"}") >= before + 10,
+        body);
+    assertTrue(sample(body, "clearip_calls_finals_total{class=\"3xx\"}") >= 10, body);
+    assertTrue(sample(body, "clearip_sip_messages_in_total{transport=\"udp\"}") >= 10, body);
+    assertTrue(sample(body, "clearip_upstream_rtt_seconds{quantile=\"0.99\"}") > 0, body);
+    assertTrue(sample(body, "clearip_calls_in_flight") >= 0, body);
+    assertTrue(body.contains("jvm_memory_used_bytes"), "JVM meters bound");
+    assertEquals(200, get(main.admin("/health")).statusCode());
+    assertEquals(404, get(main.admin("/nothing")).statusCode());
+  }
+
+  @Test
+  void switchingTheUpstreamTransportUnderLoadLosesNoCall() throws Exception {
+    Sipp.assumeInstalled();
+    long received = main.proxy().getCallsReceived();
+    CompletableFuture<Sipp.Result> load = CompletableFuture.supplyAsync(() -> {
+      try {
+        return Sipp.run(work.resolve("switch"), "uac_302", "14016401234", main.udp(), "u1", 100,
+            20, Duration.ofSeconds(40));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await("SIPp under way", WAIT, () -> main.proxy().getCallsReceived() >= received + 20);
+    String result = defaultPorts ? main.proxy().setUpstreamTransport("tcp")
+        : main.proxy().setUpstreamUri(tcpUri);
+    assertTrue(result.contains("transport=tcp"), result);
+    assertEquals(tcpUri, main.proxy().getUpstreamUri());
+    assertAllPassed(load.get(60, TimeUnit.SECONDS), 100);
+    int tcpPort = emulator.bound().tcp().get(0).getPort();
+    await("connected over TCP", WAIT, () -> main.upstream().getConnectedAddress()
+        .endsWith(":" + tcpPort) && main.upstream().getUri().equals(tcpUri));
+    // and back, so the other tests find ClearIP over TLS
+    String back = defaultPorts ? main.proxy().setUpstreamTransport("tls")
+        : main.proxy().setUpstreamUri(tlsUri);
+    assertEquals(tlsUri, main.proxy().getUpstreamUri(), back);
+    Sipp.Result after = Sipp.run(work.resolve("switch-back"), "uac_302", "14016401234",
+        main.udp(), "u1", 5, 10, WAIT);
+    assertAllPassed(after, 5);
+    assertThrows(IllegalArgumentException.class, () -> main.proxy().setUpstreamTransport("udp"));
+  }
+
+  @Test
+  void reloadKeepsTheRunningConfigurationWhenTheFileIsBad() throws Exception {
+    String good = Files.readString(main.configFile());
+    AccessList accessBefore = main.server().endpoints().accessList();
+    var settingsBefore = main.server().callContext().settings();
+    try {
+      Files.writeString(main.configFile(), good
+          + "clearip-proxy.emergency.numbers = [\"911\", \"933\", \"5305550199\"]\n"
+          + "clearip-proxy.access.allow = [\"10.0.0.0/33\"]\n"
+          + "clearip-proxy.upstream.timeout = banana\n");
+      String rejected = main.proxy().reloadConfiguration();
+      assertTrue(rejected.startsWith("rejected"), rejected);
+      assertTrue(rejected.contains("access.allow") && rejected.contains("upstream.timeout"),
+          rejected);
+      assertEquals(settingsBefore, main.server().callContext().settings());
+      assertEquals(accessBefore, main.server().endpoints().accessList());
+
+      // a good file is applied: the new emergency number is never screened
+      Files.writeString(main.configFile(), good
+          + "clearip-proxy.emergency.numbers = [\"911\", \"933\", \"5305550199\"]\n"
+          + "clearip-proxy.upstream.timeout = 3s\n");
+      String applied = main.proxy().reloadConfiguration();
+      assertTrue(applied.startsWith("reloaded"), applied);
+      assertTrue(main.server().callContext().settings().emergencyNumbers()
+          .contains("5305550199"));
+      assertEquals(Duration.ofSeconds(3), main.server().callContext().settings()
+          .upstreamTimeout());
+      if (Sipp.which("sipp") != null) {
+        long bypasses = main.proxy().getEmergencyBypasses();
+        Sipp.Result r = Sipp.run(work.resolve("reloaded-sos"), "uac_503", "5305550199",
+            main.udp(), "u1", 2, 10, WAIT, "-recv_timeout", "500");
+        assertAllPassed(r, 2);
+        await("emergency bypasses counted", WAIT,
+            () -> main.proxy().getEmergencyBypasses() >= bypasses + 2);
+      }
+    } finally {
+      Files.writeString(main.configFile(), good);
+      assertTrue(main.proxy().reloadConfiguration().startsWith("reloaded"));
+    }
+    assertEquals(settingsBefore, main.server().callContext().settings());
+  }
+
+  @Test
+  void drainAnswersCallsInFlightRefusesNewOnesAndFlipsReady() throws Exception {
+    Sipp.assumeInstalled();
+    Supervised d = startSupervised("drain", tlsUri);
+    await("/ready 200", WAIT, () -> {
+      try {
+        return get(d.admin("/ready")).statusCode() == 200;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    // ClearIP answers 7... after 1.5 s: these calls are in flight when the drain starts
+    CompletableFuture<Sipp.Result> slow = CompletableFuture.supplyAsync(() -> {
+      try {
+        return Sipp.run(work.resolve("drain-slow"), "uac_302", "7305550100", d.udp(), "u1", 5,
+            20, WAIT);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await("5 calls in flight", WAIT, () -> d.proxy().getCallsInFlight() >= 5);
+    assertTrue(d.proxy().drain().startsWith("draining"));
+    assertTrue(d.proxy().isDraining());
+    HttpResponse<String> ready = get(d.admin("/ready"));
+    assertEquals(503, ready.statusCode());
+    assertTrue(ready.body().contains("draining"), ready.body());
+    assertEquals("draining", d.proxy().getNotReadyReason());
+    // new calls get 503 at once instead of ClearIP's 302
+    Sipp.Result refused = Sipp.run(work.resolve("drain-new"), "uac_503", "14016401234",
+        d.udp(), "u1", 3, 10, WAIT, "-recv_timeout", "500");
+    assertAllPassed(refused, 3);
+    assertAllPassed(slow.get(30, TimeUnit.SECONDS), 5);
+    assertTrue(d.proxy().getFailOpenOverload() >= 3);
+    d.supervision().operations().drainAndStop(Duration.ofSeconds(5)).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    assertEquals(0, d.server().registry().inFlight());
+  }
+
+  @Test
+  void sigtermDrainsAndTheLauncherExitsZero() throws Exception {
+    Path conf = work.resolve("child.conf");
+    int adminPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      adminPort = s.getLocalPort();
+    }
+    Files.writeString(conf, configText(tlsUri, "")
+        .replace("admin.listen = \"127.0.0.1:0\"", "admin.listen = \"127.0.0.1:" + adminPort
+            + "\""));
+    String cp = System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path"));
+    Path log = work.resolve("child.log");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml")
+            .toAbsolutePath(),
+        "-cp", cp, "clearip.proxy.ops.launcher.Main", "run", "--config", conf.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      URI ready = URI.create("http://127.0.0.1:" + adminPort + "/ready");
+      await("the launched proxy is ready", Duration.ofSeconds(60), () -> {
+        try {
+          return get(ready).statusCode() == 200;
+        } catch (Exception e) {
+          return p.isAlive() ? false : fail(log);
+        }
+      });
+      // SIGHUP reloads the file (here unchanged)
+      new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
+      await("SIGHUP reload logged", WAIT, () -> read(log).contains("SIGHUP: reloaded"));
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGTERM");
+      assertEquals(0, p.exitValue(), read(log));
+    } finally {
+      if (p.isAlive()) p.destroyForcibly(); // our own child
+    }
+  }
+
+  static boolean fail(Path log) {
+    throw new AssertionError("the launched proxy exited:\n" + read(log));
+  }
+
+  static String read(Path p) {
+    try {
+      return Files.exists(p) ? Files.readString(p) : "";
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+}
