@@ -123,6 +123,9 @@ class RingingCallsMemoryBench {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
+  static final String SDP = "v=0\r\no=sw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+      + "t=0 0\r\nm=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+
   static String invite(int i, int port) {
     return "INVITE sip:1401640" + String.format("%04d", i % 10_000) + "@127.0.0.1 SIP/2.0\r\n"
         + "Via: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bKring" + i + ";rport\r\n"
@@ -133,9 +136,8 @@ class RingingCallsMemoryBench {
         + "CSeq: 1 INVITE\r\n"
         + "Contact: <sip:14045266060@127.0.0.1:" + port + ">\r\n"
         + "Content-Type: application/sdp\r\n"
-        + "Content-Length: 129\r\n\r\n"
-        + "v=0\r\no=sw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-        + "m=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+        + "Content-Length: " + SDP.length() + "\r\n\r\n"
+        + SDP;
   }
 
   static Thread daemon(String name, ThrowingRunnable r) {
