@@ -1,6 +1,7 @@
 package clearip.proxy.ops.config;
 
 import clearip.proxy.actors.call.CallSettings;
+import clearip.proxy.ops.trace.TraceSettings;
 import clearip.proxy.sip.codec.ParseLimits;
 import clearip.proxy.streams.tls.ClientEngines;
 import clearip.proxy.streams.tls.ClientTlsSettings;
@@ -38,6 +39,11 @@ import java.util.Set;
 public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettings serverTls,
     AccessList access, UpstreamSettings upstream, ClientTlsSettings upstreamTls,
     CallSettings calls, Config raw) {
+
+  /** Call trace settings (section trace), validated when the configuration was read. */
+  public TraceSettings trace() {
+    return new Reader(raw.getConfig(ROOT), new ArrayList<>()).trace();
+  }
 
   /** The host written in Via/Record-Route when listening on a wildcard address ("" = own). */
   public String advertise() {
@@ -172,6 +178,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       CallSettings calls = calls(serverName);
       if (mode == Mode.INLINE) calls = calls.withInline(inline());
       operations();
+      trace(); // for its problems; read again by trace()
       return new ProxyConfig(mode, listeners, serverTls, access, upstream, upstreamTls, calls,
           full);
     }
@@ -341,6 +348,45 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
           bool("inline.record-route"));
     }
 
+    TraceSettings trace() {
+      TraceSettings d = TraceSettings.defaults();
+      String file = string("trace.file", "");
+      long maxSize = d.maxFileSize();
+      try {
+        maxSize = c.getBytes("trace.max-file-size");
+        if (maxSize < (1L << 20)) {
+          problem("trace.max-file-size", "must be at least 1MiB");
+          maxSize = d.maxFileSize();
+        }
+      } catch (ConfigException e) {
+        problem("trace.max-file-size", "must be a size such as 100MiB");
+      }
+      InetSocketAddress collector = null;
+      String hep = string("trace.hep.collector", "");
+      if (!hep.isEmpty()) {
+        try {
+          collector = parseCollector(hep);
+        } catch (IllegalArgumentException e) {
+          problem("trace.hep.collector", e.getMessage());
+        }
+      }
+      int captureId = 0;
+      try {
+        long id = c.getLong("trace.hep.capture-id");
+        if (id < 0 || id > 0xffff_ffffL) {
+          problem("trace.hep.capture-id", "must be between 0 and 4294967295");
+        } else {
+          captureId = (int) id;
+        }
+      } catch (ConfigException e) {
+        problem("trace.hep.capture-id", "must be a whole number");
+      }
+      return new TraceSettings(bool("trace.enabled"),
+          file.isEmpty() ? null : Path.of(file), maxSize, positiveInt("trace.max-files"),
+          positiveInt("trace.queue-size"), collector, captureId,
+          string("trace.hep.password", ""));
+    }
+
     CallSettings calls(String serverName) {
       Set<String> emergency = new LinkedHashSet<>();
       for (String n : strings("emergency.numbers")) {
@@ -451,6 +497,23 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
         return 0.2;
       }
     }
+  }
+
+  /** Parses the HEP collector's {@code host:port} or {@code [v6]:port}; names resolve later. */
+  static InetSocketAddress parseCollector(String s) {
+    int colon = s.lastIndexOf(':');
+    String host = colon > 0 ? s.substring(0, colon) : "";
+    if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+    int port = -1;
+    try {
+      port = Integer.parseInt(s.substring(colon + 1));
+    } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      // reported below
+    }
+    if (host.isEmpty() || port < 1 || port > 65_535 || (host.contains(":") && !s.startsWith("["))) {
+      throw new IllegalArgumentException("'" + s + "' is not host:port");
+    }
+    return InetSocketAddress.createUnresolved(host, port);
   }
 
   /** Parses {@code host:port}, {@code [v6]:port}; the host must be a literal address. */

@@ -2,7 +2,6 @@ package clearip.proxy.ops.launcher;
 
 import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
-import clearip.proxy.ops.jmx.TraceControl;
 import clearip.proxy.ops.metrics.ProxyMetrics;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -97,7 +96,7 @@ public final class Main {
     try {
       supervision = Supervision.start(server, metrics,
           configFile == null ? null : Path.of(configFile),
-          ManagementFactory.getPlatformMBeanServer(), TraceControl.NONE);
+          ManagementFactory.getPlatformMBeanServer(), server.traces());
     } catch (Exception e) {
       System.err.println("clearip-proxy failed to start: " + rootMessage(e));
       server.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -5,6 +5,7 @@ import clearip.proxy.actors.call.CallSession;
 import clearip.proxy.actors.routing.CallRegistry;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.ops.trace.TraceController;
 import clearip.proxy.streams.tls.ClientEngines;
 import clearip.proxy.streams.tls.ServerEngines;
 import clearip.proxy.streams.transport.BoundAddresses;
@@ -40,10 +41,12 @@ public final class ProxyServer {
   private final TransportEndpoints endpoints;
   private final BoundAddresses bound;
   private final CallSession.Context callContext;
+  private final TraceController traces;
 
   private ProxyServer(ActorSystem<Void> system, ProxyConfig config, UpstreamChannel upstream,
       ActorRef<UpstreamConnection.Command> upstreamActor, CallRegistry registry,
-      TransportEndpoints endpoints, BoundAddresses bound, CallSession.Context callContext) {
+      TransportEndpoints endpoints, BoundAddresses bound, CallSession.Context callContext,
+      TraceController traces) {
     this.system = system;
     this.config = config;
     this.upstream = upstream;
@@ -52,6 +55,7 @@ public final class ProxyServer {
     this.endpoints = endpoints;
     this.bound = bound;
     this.callContext = callContext;
+    this.traces = traces;
   }
 
   /** What the guardian creates inside the actor system. */
@@ -98,6 +102,8 @@ public final class ProxyServer {
       return Behaviors.empty();
     });
     ActorSystem<Void> system = ActorSystem.create(guardian, "clearip-proxy", pekkoConfig(config));
+    TraceController traces = new TraceController(system, config.trace());
+    traces.startConfigured();
     return parts.thenCompose(p -> {
       TransportEndpoints.Builder b = TransportEndpoints.builder(system, p.registry())
           .listeners(config.listeners())
@@ -115,11 +121,12 @@ public final class ProxyServer {
       return endpoints.start().thenApply(bound -> {
         p.destinations().bound(bound);
         ProxyServer s = new ProxyServer(system, config, p.upstream(), p.actor(), p.registry(),
-            endpoints, bound, p.context());
+            endpoints, bound, p.context(), traces);
         log.info("clearip-proxy {} mode listening on {}; ClearIP at {}", config.mode(),
             describe(bound), config.upstream().uri());
         return s;
       }).exceptionallyCompose(e -> {
+        traces.stopTrace();
         system.terminate();
         return CompletableFuture.failedFuture(e);
       });
@@ -168,11 +175,17 @@ public final class ProxyServer {
     return callContext;
   }
 
+  /** Call traces: started on demand (JMX) or by trace.enabled. */
+  public TraceController traces() {
+    return traces;
+  }
+
   /** Stops listening, then the actor system; completes when all is down. */
   public CompletionStage<Done> stop() {
     return endpoints.stop()
         .exceptionally(e -> Done.getInstance())
         .thenCompose(d -> {
+          traces.stopTrace(); // completes and closes the file
           system.terminate();
           return system.getWhenTerminated();
         });

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import clearip.proxy.ops.trace.TraceSettings;
 import clearip.proxy.streams.transport.Transport;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -120,5 +121,38 @@ class ProxyConfigTest {
   @Test
   void missingFileIsAProblemNotACrash() {
     assertThrows(ConfigProblemException.class, () -> ProxyConfig.load(dir.resolve("none.conf")));
+  }
+
+  @Test
+  void traceSettingsAreReadWithTheirDefaults() throws Exception {
+    TraceSettings d = ProxyConfig.defaults().trace();
+    assertEquals(TraceSettings.defaults(), d);
+    TraceSettings t = ProxyConfig.load(write("""
+        clearip-proxy.trace {
+          enabled = on, file = "/var/tmp/t.pcap", max-file-size = 2MiB, max-files = 3
+          hep { collector = "homer.example.net:9060", capture-id = 4294967295, password = pw }
+        }
+        """)).trace();
+    assertTrue(t.enabled());
+    assertEquals(Path.of("/var/tmp/t.pcap"), t.file());
+    assertEquals(2L << 20, t.maxFileSize());
+    assertEquals(3, t.maxFiles());
+    assertEquals("homer.example.net", t.hepCollector().getHostString());
+    assertEquals(9060, t.hepCollector().getPort());
+    assertEquals(-1, t.hepCaptureId(), "unsigned 32 bits");
+    assertEquals("pw", t.hepPassword());
+    assertEquals(null, ProxyConfig.load(write("clearip-proxy.trace.file = \"\"")).trace().file());
+    assertEquals("::1", ProxyConfig.parseCollector("[::1]:9060").getHostString());
+  }
+
+  @Test
+  void reportsBadTraceSettings() throws Exception {
+    List<String> p = problems("""
+        clearip-proxy.trace {
+          max-file-size = 10KiB, max-files = 0, hep.collector = "homer", hep.capture-id = -1
+        }
+        """);
+    assertEquals(4, p.size(), p.toString());
+    assertTrue(p.get(0).contains("trace.max-file-size"), p.toString());
   }
 }

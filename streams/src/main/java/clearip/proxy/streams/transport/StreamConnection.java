@@ -7,6 +7,8 @@ import clearip.proxy.streams.framing.SipFramingStage;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,6 +64,7 @@ final class StreamConnection implements Origin {
   private final TransportMetrics metrics;
   private final BoundedSourceQueue<Outgoing> queue;
   private final SharedKillSwitch killSwitch;
+  private final MessageTaps taps;
   private final Set<Outgoing> pending = ConcurrentHashMap.newKeySet();
   private MessageIntake intake;
   private volatile InetSocketAddress local;
@@ -69,10 +72,12 @@ final class StreamConnection implements Origin {
   private volatile boolean established;
   private volatile String endReason;
   private volatile Cancellable handshakeTimer;
+  /** Traced messages queued before an outbound connection knew its local address. */
+  private List<byte[]> tappedBeforeConnect;
 
   private StreamConnection(Transport transport, InetSocketAddress remote, InetSocketAddress local,
       boolean outbound, TransportMetrics metrics, BoundedSourceQueue<Outgoing> queue,
-      SharedKillSwitch killSwitch) {
+      SharedKillSwitch killSwitch, MessageTaps taps) {
     this.transport = transport;
     this.remote = remote;
     this.local = local;
@@ -80,6 +85,7 @@ final class StreamConnection implements Origin {
     this.metrics = metrics;
     this.queue = queue;
     this.killSwitch = killSwitch;
+    this.taps = taps;
   }
 
   /** What a connection needs besides its socket. */
@@ -103,7 +109,7 @@ final class StreamConnection implements Origin {
     SharedKillSwitch ks = KillSwitches.shared("sip-" + transport.viaToken().toLowerCase()
         + "-" + remote.getAddress().getHostAddress() + "-" + remote.getPort());
     StreamConnection c = new StreamConnection(transport, remote, local, outbound, ctx.metrics(),
-        q.first(), ks);
+        q.first(), ks, MessageTaps.get(ctx.system()));
     c.intake = ctx.intake();
     if (engine == null) c.established = !outbound;
 
@@ -192,7 +198,16 @@ final class StreamConnection implements Origin {
   }
 
   void setLocal(InetSocketAddress local) {
-    this.local = local;
+    List<byte[]> held;
+    synchronized (this) {
+      this.local = local;
+      held = tappedBeforeConnect;
+      tappedBeforeConnect = null;
+    }
+    MessageTap tap = taps.current();
+    if (held != null && tap != MessageTap.NONE) {
+      for (byte[] m : held) tap.onMessage(MessageTap.Direction.OUT, transport, local, remote, m);
+    }
   }
 
   boolean isOutbound() {
@@ -244,12 +259,34 @@ final class StreamConnection implements Origin {
     return Offer.CLOSED;
   }
 
+  /**
+   * Reports a message the stream takes towards the socket to the tap. An outbound connection
+   * learns its local address only once connected: messages taken before are held until then
+   * (and never reported if it fails, since they never reached the wire).
+   */
+  private void tapOut(MessageTap tap, byte[] message) {
+    InetSocketAddress l = local;
+    if (l == null) {
+      synchronized (this) {
+        l = local;
+        if (l == null) {
+          if (tappedBeforeConnect == null) tappedBeforeConnect = new ArrayList<>();
+          if (tappedBeforeConnect.size() < 1024) tappedBeforeConnect.add(message);
+          return;
+        }
+      }
+    }
+    tap.onMessage(MessageTap.Direction.OUT, transport, l, remote, message);
+  }
+
   /** The stream took the message towards the socket. */
   private ByteString emit(Outgoing o) {
     if (o.tracked()) {
       o.emitted = true;
       if (established && pending.remove(o)) o.complete(SendResult.Sent.INSTANCE);
     }
+    MessageTap tap = taps.current();
+    if (tap != MessageTap.NONE && o.bytes != PONG) tapOut(tap, o.bytes.toArrayUnsafe());
     return o.bytes;
   }
 
@@ -286,6 +323,10 @@ final class StreamConnection implements Origin {
   private void onFrame(Frame f) {
     if (f instanceof Frame.Message m) {
       byte[] b = m.bytes();
+      MessageTap tap = taps.current();
+      if (tap != MessageTap.NONE) {
+        tap.onMessage(MessageTap.Direction.IN, transport, local, remote, b);
+      }
       intake.onMessage(b, 0, b.length, SipDecoder.Framing.STREAM, this);
     } else if (f == Frame.Ping.INSTANCE) {
       offerUntracked(PONG); // RFC 5626 section 4.4.1: CRLF pong on the same connection

@@ -39,6 +39,7 @@ final class UdpListener {
   private static final AtomicInteger ids = new AtomicInteger();
 
   private final TransportMetrics metrics;
+  private final MessageTaps taps;
   private final CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
   private final CompletableFuture<Void> unbound = new CompletableFuture<>();
   private final ActorRef handler;
@@ -49,6 +50,7 @@ final class UdpListener {
       int receiveBufferSize, MessageIntake intake, Supplier<AccessList> accessList,
       TransportMetrics metrics) {
     this.metrics = metrics;
+    this.taps = MessageTaps.get(system);
     ExtendedActorSystem classic = (ExtendedActorSystem) system.classicSystem();
     // a system actor: works under both classic and typed systems (no user guardian needed)
     this.handler = classic.systemActorOf(
@@ -89,6 +91,7 @@ final class UdpListener {
   boolean send(byte[] message, InetSocketAddress target) {
     ActorRef s = socket;
     if (s == null || unbound.isDone()) return false;
+    tapOut(message, target);
     s.tell(UdpMessage.send(ByteString.fromArrayUnsafe(message), target), handler);
     metrics.datagramOut();
     metrics.messageOut(Transport.UDP);
@@ -103,10 +106,22 @@ final class UdpListener {
       Callbacks.run(result, new SendResult.Failed("UDP socket not bound"));
       return;
     }
+    tapOut(message, target);
     s.tell(UdpMessage.send(ByteString.fromArrayUnsafe(message), target, new Ack(result)),
         handler);
     metrics.datagramOut();
     metrics.messageOut(Transport.UDP);
+  }
+
+  /**
+   * Before the datagram goes to the socket, so that a trace never shows an answer before its
+   * request; a datagram the socket then refuses (counted as queue-full) is still traced.
+   */
+  private void tapOut(byte[] message, InetSocketAddress target) {
+    MessageTap tap = taps.current();
+    if (tap != MessageTap.NONE) {
+      tap.onMessage(MessageTap.Direction.OUT, Transport.UDP, local, target, message);
+    }
   }
 
   CompletionStage<Void> unbind() {
@@ -185,6 +200,10 @@ final class UdpListener {
       }
       byte[] b = r.data().toArrayUnsafe();
       if (SipDecoder.isKeepAlive(b, 0, b.length)) return; // RFC 5626 CRLF keep-alive
+      MessageTap tap = listener.taps.current();
+      if (tap != MessageTap.NONE) {
+        tap.onMessage(MessageTap.Direction.IN, Transport.UDP, listener.local, source, b);
+      }
       intake.onMessage(b, 0, b.length, SipDecoder.Framing.DATAGRAM,
           new UdpOrigin(listener, source));
     }

@@ -4,6 +4,9 @@ import clearip.proxy.sip.codec.Decoded;
 import clearip.proxy.sip.codec.SipDecoder;
 import clearip.proxy.sip.codec.SipStreamFramer;
 import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.streams.transport.MessageTap;
+import clearip.proxy.streams.transport.MessageTaps;
+import clearip.proxy.streams.transport.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +51,7 @@ public final class UpstreamLink {
   private final Map<String, UpstreamListener> inflight = new ConcurrentHashMap<>();
   private final SipStreamFramer framer;
   private final SipDecoder decoder;
+  private final MessageTaps taps;
   private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
   private final AtomicLong lastResponseNanos = new AtomicLong(System.nanoTime());
   private volatile boolean closed;
@@ -59,6 +63,7 @@ public final class UpstreamLink {
     this.tls = engines != null;
     this.framer = new SipStreamFramer(settings.limits());
     this.decoder = new SipDecoder(settings.limits());
+    this.taps = MessageTaps.get(system);
     Optional<java.time.Duration> idle = settings.idleTimeout().isZero()
         ? Optional.empty() : Optional.of(settings.idleTimeout());
     Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> connection = tls
@@ -75,6 +80,7 @@ public final class UpstreamLink {
     Pair<Pair<Pair<BoundedSourceQueue<ByteString>, CompletionStage<Tcp.OutgoingConnection>>,
         UniqueKillSwitch>, CompletionStage<Done>> mat =
         Source.<ByteString>queue(settings.queueSize())
+            .map(this::tapOut)
             .viaMat(connection, Keep.both())
             .viaMat(KillSwitches.single(), Keep.both())
             .toMat(Sink.foreach(this::onBytes), Keep.both())
@@ -141,6 +147,10 @@ public final class UpstreamLink {
 
   public boolean isTls() {
     return tls;
+  }
+
+  private Transport transport() {
+    return tls ? Transport.TLS : Transport.TCP;
   }
 
   public boolean isOpen() {
@@ -256,7 +266,21 @@ public final class UpstreamLink {
     }
   }
 
+  /** On the stream, as the bytes go to the connection: a trace keeps requests before answers. */
+  private ByteString tapOut(ByteString bytes) {
+    MessageTap tap = taps.current();
+    if (tap != MessageTap.NONE && bytes != PING) {
+      tap.onMessage(MessageTap.Direction.OUT, transport(), localAddress, address,
+          bytes.toArrayUnsafe());
+    }
+    return bytes;
+  }
+
   private void onMessage(byte[] bytes) {
+    MessageTap tap = taps.current();
+    if (tap != MessageTap.NONE) {
+      tap.onMessage(MessageTap.Direction.IN, transport(), localAddress, address, bytes);
+    }
     Decoded d = decoder.decode(bytes, 0, bytes.length, SipDecoder.Framing.STREAM);
     if (!(d instanceof Decoded.Ok ok) || !(ok.message() instanceof SipResponse response)) {
       log.debug("ClearIP connection {}: ignoring {}", address,
