@@ -39,6 +39,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  */
 public final class UpstreamConnection extends AbstractBehavior<UpstreamConnection.Command> {
 
+  /** How long a link must have been silent before timeouts count as a wedge. */
+  static final Duration WEDGE_SILENCE = Duration.ofSeconds(2);
+
   public sealed interface Command {}
 
   /** Switch to another URI (address or transport); calls in flight on the old link finish. */
@@ -359,8 +362,12 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
   private Behavior<Command> onHealth() {
     int max = settings.maxConsecutiveTimeouts();
     if (max <= 0) return this;
+    // wedged = calls time out in a row AND nothing at all came back for a while; timeouts alone
+    // also happen when this proxy itself is overloaded, and recycling would make that worse
+    long silence = Math.max(settings.pingTimeout().toNanos(), WEDGE_SILENCE.toNanos());
     for (Slot s : slots) {
-      if (s.up && s.link.consecutiveTimeouts() >= max) {
+      if (s.up && s.link.consecutiveTimeouts() >= max
+          && s.link.nanosSinceLastResponse() > silence) {
         getContext().getLog().warn("ClearIP {}: {} calls in a row got no answer; recycling the "
             + "connection", s.link.address(), s.link.consecutiveTimeouts());
         s.link.abort("connection stopped answering");

@@ -96,7 +96,8 @@ public final class ProxyServer {
               org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
       CallSession.Context callContext = new CallSession.Context(config.calls(), channel, metrics,
           destinations);
-      int shards = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
+      // many spawners keep each one's set of live children small (each spawn and stop updates it)
+      int shards = 64;
       CallRegistry registry = CallRegistry.create(ctx, callContext, shards);
       parts.complete(new Parts(channel, up, registry, destinations, callContext));
       return Behaviors.empty();

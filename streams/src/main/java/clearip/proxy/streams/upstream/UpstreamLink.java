@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class UpstreamLink {
   private static final Logger log = LoggerFactory.getLogger(UpstreamLink.class);
   private static final ByteString PING = ByteString.fromString("\r\n\r\n");
+  private static final long BATCH_BYTES = 16 * 1024; // one TLS record's worth
 
   private final InetSocketAddress address;
   private final boolean tls;
@@ -81,6 +82,9 @@ public final class UpstreamLink {
         UniqueKillSwitch>, CompletionStage<Done>> mat =
         Source.<ByteString>queue(settings.queueSize())
             .map(this::tapOut)
+            // while the connection is busy, queued messages are joined, so TLS seals them in
+            // few large records instead of one record (and one AES-GCM setup) per message
+            .batchWeighted(BATCH_BYTES, bs -> (long) bs.size(), bs -> bs, ByteString::concat)
             .viaMat(connection, Keep.both())
             .viaMat(KillSwitches.single(), Keep.both())
             .toMat(Sink.foreach(this::onBytes), Keep.both())
