@@ -30,6 +30,7 @@
 #
 # CSV columns: date scenario proxy rate seconds created success failed fail_pct achieved_cps
 # p50_ms p90_ms p99_ms max_ms cpu_proxy_pct us_per_call mem_peak_mb udp_drops other_pct verdict run
+# (run: the rig's run folder, relative to RESULTS)
 # mem_peak_mb is the peak proportional set size (PSS) of the proxy's processes, sampled every
 # second: RSS for our single JVM; for Kamailio's processes it counts their shared memory once.
 set -uo pipefail
@@ -119,7 +120,7 @@ one_run() {   # proxy scenario rate seconds -> appends a CSV line, returns bench
     echo "harness: bench.sh gave no result for $proxy $scen $rate:" >&2; tail -5 "$RESULTS/last-run.out" >&2
     return 2
   fi
-  echo "$line" | awk -F'\t' -v OFS=, -v s="$secs" -v mem="$mem" -v w="$RIG_WORK" '{
+  echo "$line" | awk -F'\t' -v OFS=, -v s="$secs" -v mem="$mem" -v w="rig" '{
     us = ($13 > 0 && $19 != "-") ? sprintf("%.0f", 1e6 * $19 / 100 / $13) : "";
     print $1,$2,$3,$6,s,$8,$9,$10,$11,$13,$14,$15,$16,$17,$19,us,mem,$25,$24,$26,w "/" $27 }' >>"$CSV"
   tail -n 1 "$CSV" | awk -F, '{printf "%-9s %-8s rate %-6s ok %-7s failed %-6s (%s %%) cps %-7s p50/p90/p99 %s/%s/%s ms  cpu %s%% = %s us/call  mem %s MB  udp drops %s  other %s%%  %s\n",$3,$2,$4,$7,$8,$9,$10,$11,$12,$13,$15,$16,$17,$18,$19,$20}'
