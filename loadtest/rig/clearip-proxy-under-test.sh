@@ -4,7 +4,8 @@
 #
 # The rig starts it in the foreground (PROXY_CMD) and stops it with SIGTERM. It turns the
 # rig's environment into a proxy configuration file and execs the JVM (so SIGTERM reaches it):
-#   PROXY_MODE    tls | inline
+#   PROXY_MODE    tls | inline (inline: record-route on and udp-max-size 0, like the rig's
+#                 Kamailio, which Record-Routes and sends UDP whatever the size)
 #   UPSTREAM_URI  sip URI of the screening service, e.g. sip:127.0.0.1:5061;transport=tls
 #   RIG_CA        PEM CA that signed the service's certificate (SAN 127.0.0.1)
 #   RIG_CERT/RIG_KEY  certificate and key for our own TLS listener (off unless PROXY_TLS_LISTEN=1)
@@ -26,9 +27,14 @@ jar="$here/../../ops/target/clearip-proxy.jar"
 [ -f "$jar" ] || { echo "clearip-proxy-under-test: $jar not found; build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 : "${UPSTREAM_URI:?}" "${RIG_CA:?}" "${RIG_RUN_DIR:?}"
 
+inline_conf=''
 case "${PROXY_MODE:-tls}" in
   tls) mode=tls-proxy ;;
-  inline) mode=inline ;;
+  inline) mode=inline
+          inline_conf='inline {
+    record-route = on
+    udp-max-size = 0
+  }' ;;
   *) echo "clearip-proxy-under-test: unknown PROXY_MODE ${PROXY_MODE}" >&2; exit 2 ;;
 esac
 
@@ -59,6 +65,7 @@ clearip-proxy {
     connections = 1
     tls.ca-file = "$RIG_CA"
   }
+  $inline_conf
 }
 ${PROXY_EXTRA_CONF:-}
 CONF

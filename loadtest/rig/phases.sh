@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# phases.sh - several bounded SIPp loads, one after the other, against ONE clearip-proxy process,
+# on the comparison rig's emulator, destinations and scenarios (the rig's bench.sh starts a new
+# proxy for every run, so it cannot show warm-up-then-measure, or overload-then-recovery).
+#
+# usage: phases.sh SCENARIO RATE:SECONDS[:LABEL] [RATE:SECONDS[:LABEL] ...]
+#   SCENARIO  tls503 | inline | reroute (same meaning as in the rig's bench.sh)
+#   e.g. phases.sh tls503 1500:20:warmup 3000:30:measured
+#        phases.sh tls503 3000:20:normal 6000:60:overload 3000:20:after
+#
+# Environment:
+#   RIG_DIR     the comparison rig's folder (default: ../shared/rig from the repository root)
+#   RIG_WORK    writable folder for certificates and runs (default: $TMPDIR/clearip-rig)
+#   JAVA_OPTS, PROXY_EXTRA_CONF   passed to clearip-proxy-under-test.sh
+#   RECV_TIMEOUT_MS   SIPp per-message timeout (default 8000, as bench.sh)
+#   PHASE_GAP   seconds between phases (default 2)
+#
+# Output: one line per phase (calls, failures, cps, INVITE->final percentiles, proxy CPU and
+# CPU per call, RSS, UDP drops, the proxy's own 503s from /metrics), in RUN/phases.tsv, plus
+# jstat -gc (1 s) of the proxy in RUN/jstat.log. Everything binds to 127.0.0.1; every process
+# started here is stopped here by its PID; each SIPp is bounded by -m and a timeout.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+RIG_DIR="$(cd "${RIG_DIR:-$repo/../shared/rig}" && pwd)" || { echo "RIG_DIR not found" >&2; exit 2; }
+export RIG_WORK="${RIG_WORK:-${TMPDIR:-/tmp}/clearip-rig}"
+RECV_TIMEOUT_MS="${RECV_TIMEOUT_MS:-8000}"
+SCEN="${1:?usage: phases.sh SCENARIO RATE:SECONDS[:LABEL]...}"; shift
+(( $# >= 1 )) || { echo "give at least one RATE:SECONDS phase" >&2; exit 2; }
+for p in "$@"; do
+  [[ "$p" =~ ^[0-9]+:[0-9]+(:[A-Za-z0-9_-]+)?$ ]] || { echo "bad phase $p" >&2; exit 2; }
+  r=${p%%:*}; s=${p#*:}; s=${s%%:*}
+  (( r >= 1 && r <= 20000 && s >= 1 && s <= 300 )) || { echo "phase $p out of bounds (rate 1..20000, 1..300 s)" >&2; exit 2; }
+done
+for b in sipp kamailio ss java jstat; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 2; }; done
+
+PROXY_MODE=tls; UAC_XML=uac_screen.xml; DEST1_XML=; DEST2_XML=
+case "$SCEN" in
+  tls503) NUMBER=5125550100 ;;
+  inline) PROXY_MODE=inline; UAC_XML=uac_call.xml; NUMBER=12125550100; DEST1_XML=uas_dest.xml; DEST2_XML=uas_dest.xml ;;
+  reroute) PROXY_MODE=inline; UAC_XML=uac_call.xml; NUMBER=12125550100; DEST1_XML=uas_503.xml; DEST2_XML=uas_dest.xml ;;
+  *) echo "unknown scenario $SCEN" >&2; exit 2 ;;
+esac
+
+(cd "$RIG_DIR" && ./certs.sh >/dev/null) || { echo "certs.sh failed" >&2; exit 2; }
+CERTS="$RIG_WORK/certs"
+RUN="$RIG_WORK/phases/$(date +%Y%m%d-%H%M%S)_$SCEN"
+mkdir -p "$RUN"
+ulimit -n 20000 2>/dev/null || true
+
+PIDS=()
+stop_all() {
+  local i pid
+  for (( i=${#PIDS[@]}-1; i>=0; i-- )); do kill -TERM "${PIDS[$i]}" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  PIDS=()
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+wait_listen() { local i; for (( i=0; i<$3*10; i++ )); do ss -Hln"$1" "sport = :$2" | grep -q . && return 0; sleep 0.1; done; return 1; }
+for pp in u:5060 t:5061 t:5070 u:5080 u:5082 u:5090 t:9060; do
+  ss -Hln"${pp%%:*}" "sport = :${pp##*:}" | grep -q . && { echo "port ${pp##*:} busy" >&2; exit 3; }
+done
+
+TOTAL=0; for p in "$@"; do s=${p#*:}; s=${s%%:*}; TOTAL=$(( TOTAL + s * 3 + 30 )); done
+HELPER_TMO=$(( TOTAL + 120 ))
+
+mkdir -p "$RUN/kemu"
+(cd "$RIG_DIR" && exec timeout -s TERM "$HELPER_TMO" kamailio -f kamailio/emulator.cfg -DD -E -m 256 -M 8 -Y "$RUN/kemu" \
+  -P "$RUN/kemu/kamailio.pid" -A "TLS_CERT=\"$CERTS/server.crt\"" -A "TLS_KEY=\"$CERTS/server.key\"" \
+  -A "TLS_CA=\"$CERTS/ca.crt\"") >"$RUN/emulator.log" 2>&1 &
+PIDS+=($!)
+wait_listen t 5061 10 || { echo "emulator did not start" >&2; exit 4; }
+start_uas() {
+  (cd "$RUN" && exec timeout -s TERM "$HELPER_TMO" sipp -sf "$RIG_DIR/scenarios/$2" -i 127.0.0.1 -p "$3" -t u1 \
+     -nostdin -timeout "${HELPER_TMO}s" -trace_err -error_file "$1_err.log" -max_log_size 2000000) >"$RUN/$1.out" 2>&1 &
+  PIDS+=($!); wait_listen u "$3" 10 || { echo "UAS $1 did not start" >&2; exit 4; }
+}
+[[ -n "$DEST1_XML" ]] && start_uas dest1 "$DEST1_XML" 5080
+[[ -n "$DEST2_XML" ]] && start_uas dest2 "$DEST2_XML" 5082
+
+export PROXY_MODE UPSTREAM_URI="sip:127.0.0.1:5061;transport=tls" RIG_CA="$CERTS/ca.crt" \
+  RIG_CERT="$CERTS/server.crt" RIG_KEY="$CERTS/server.key" RIG_RUN_DIR="$RUN"
+"$here/clearip-proxy-under-test.sh" >"$RUN/proxy.log" 2>&1 &   # execs java: this PID is the JVM
+JPID=$!; PIDS+=($JPID)
+wait_listen u 5060 60 || { echo "proxy did not listen, see $RUN/proxy.log" >&2; exit 4; }
+sleep 1
+timeout -s TERM "$HELPER_TMO" jstat -gc "$JPID" 1000 >"$RUN/jstat.log" 2>&1 &
+PIDS+=($!)
+
+HZ=$(getconf CLK_TCK)
+ticks() { local f; f=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }; f="${f##*) }"; set -- $f; echo $(( ${12} + ${13} )); }
+tree() { local c; echo "$1"; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree "$c"; done; }
+rig_ticks() {   # emulator, destinations and jstat (everything started here but the proxy)
+  local t=0 p q
+  for p in "${PIDS[@]}"; do [[ $p == "$JPID" ]] && continue; for q in $(tree "$p"); do t=$(( t + $(ticks "$q") )); done; done
+  echo "$t"
+}
+rss_mb() { awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo -; }
+udp_err() { awk '/^Udp:/{ if (!h) {for(i=1;i<=NF;i++) k[$i]=i; h=1} else print $k["RcvbufErrors"] }' /proc/net/snmp; }
+sys_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+proxy503() {   # calls the proxy answered 503 itself (clearip_calls_fail_open_total: overload, queue full, timeout, upstream down)
+  curl -s --max-time 2 http://127.0.0.1:9060/metrics 2>/dev/null |
+    awk '/^clearip_calls_fail_open_total/ {s+=$NF} END{printf "%d", s}'
+}
+TSV="$RUN/phases.tsv"
+printf 'phase\tscenario\trate\tseconds\tcreated\tsuccess\tfailed\tfail_pct\tachieved_cps\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tcpu_proxy\tus_per_call\trss_mb\tudp_drops\tproxy_503\tcpu_uac\tcpu_rig\tother_pct\talive\n' >"$TSV"
+echo "run folder: $RUN  proxy pid $JPID  ($(uptime))"
+n=0
+for p in "$@"; do
+  n=$((n+1)); RATE=${p%%:*}; rest=${p#*:}; DUR=${rest%%:*}; LABEL=phase$n; [[ "$rest" == *:* ]] && LABEL=${rest#*:}
+  PD="$RUN/$n-$LABEL"; mkdir -p "$PD"
+  CALLS=$(( RATE * DUR )); LIMIT=$(( RATE * 4 )); (( LIMIT < 200 )) && LIMIT=200
+  GT=$(( DUR * 3 + RECV_TIMEOUT_MS / 1000 + 30 ))
+  T0=$(ticks "$JPID"); K0=$(rig_ticks); U0=$(udp_err); R0=$(proxy503); read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
+  (cd "$PD" && exec /usr/bin/time -f "%U %S %e" -o uac_time.txt timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
+     -sf "$RIG_DIR/scenarios/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p 5090 -t u1 -r "$RATE" -rp 1000 -m "$CALLS" \
+     -l "$LIMIT" -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${GT}s" -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
+     -trace_rtt -rtt_freq 1 -trace_err -error_file uac_err.log -max_log_size 2000000) >"$PD/uac.out" 2>&1
+  W1=$(date +%s.%N); T1=$(ticks "$JPID"); K1=$(rig_ticks); U1=$(udp_err); R1=$(proxy503); read -r SB1 ST1 < <(sys_busy)
+  ALIVE=yes; kill -0 "$JPID" 2>/dev/null || ALIVE=no
+  read -r UU US _ < <(tail -n 1 "$PD/uac_time.txt" 2>/dev/null) || { UU=0; US=0; }
+  python3 - "$PD" "$p" "$SCEN" "$RATE" "$DUR" "$T0" "$T1" "$HZ" "$W0" "$W1" "$((U1-U0))" "$((R1-R0))" \
+    "$(rss_mb "$JPID")" "$ALIVE" "$SB0" "$ST0" "$SB1" "$ST1" "$(nproc)" "$UU" "$US" "$LABEL" "$((K1-K0))" >>"$TSV" <<'PY'
+import sys,glob,os
+(d,p,scen,rate,dur,t0,t1,hz,w0,w1,drops,r503,rss,alive,sb0,st0,sb1,st1,ncpu,uu,us,label,rigt)=sys.argv[1:]
+wall=float(w1)-float(w0); cpu=100*(int(t1)-int(t0))/int(hz)/wall
+last=None; hdr=None
+for line in open(os.path.join(d,'uac_stat.csv')) if os.path.exists(os.path.join(d,'uac_stat.csv')) else []:
+    f=line.rstrip('\n').split(';')
+    if hdr is None: hdr=f
+    else: last=dict(zip(hdr,f))
+g=lambda k: int(last.get(k,0) or 0) if last else 0
+created,succ,fail=g('TotalCallCreated'),g('SuccessfulCall(C)'),g('FailedCall(C)')
+el=last.get('ElapsedTime(C)','0:0:0:0').split(':') if last else ['0','0','0','0']
+elapsed=int(el[0])*3600+int(el[1])*60+int(el[2])+int(el[3])/1000 if len(el)>=4 else wall
+elapsed=elapsed or wall
+cps=succ/elapsed if elapsed else 0
+v=[]
+for f in glob.glob(os.path.join(d,'*_rtt.csv')):
+    for line in open(f):
+        x=line.split(';')
+        if len(x)>2 and x[2].strip()=='1':
+            try: v.append(float(x[1]))
+            except ValueError: pass
+v.sort()
+q=lambda pc: '%.2f'%v[min(len(v)-1,max(0,int(len(v)*pc/100+0.5)-1))] if v else '?'
+busy=100*int(ncpu)*(float(sb1)-float(sb0))/(float(st1)-float(st0)) if float(st1)>float(st0) else 0
+uac=100*(float(uu)+float(us))/wall
+rig=100*int(rigt)/int(hz)/wall
+other=max(0,busy-cpu-uac-rig)  # CPU used by anything this script did not start
+fp=100*fail/created if created else 100
+upc=1e6*cpu/100/cps if cps else 0
+print('\t'.join(map(str,[label,scen,rate,dur,created,succ,fail,'%.2f'%fp,'%.1f'%cps,q(50),q(90),q(99),q(100),
+      '%.0f'%cpu,'%.0f'%upc,rss,drops,r503,'%.0f'%uac,'%.0f'%rig,'%.0f'%other,alive])))
+PY
+  tail -n 1 "$TSV" | awk -F'\t' '{printf "%-10s rate %-5s %ss created %-7s ok %-7s fail %s (%s%%) cps %s p50 %s p90 %s p99 %s max %s | proxy cpu %s%% = %s us/call, rss %s MB, udp drops %s, proxy 503s %s | uac %s%% emulator+dest %s%% other %s%% | alive %s\n",$1,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22}'
+  [[ $ALIVE == yes ]] || { echo "proxy process is gone, see $RUN/proxy.log" >&2; break; }
+  sleep "${PHASE_GAP:-2}"
+done
+echo "jstat -gc (KB, 1 s): $RUN/jstat.log; heap after the run: $(jcmd "$JPID" GC.heap_info 2>/dev/null | sed -n 2p)"
