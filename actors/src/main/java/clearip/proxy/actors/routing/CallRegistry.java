@@ -36,6 +36,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   private final CallSession.Context context;
   private final ActorRef<SpawnerCommand>[] spawners;
   private final DialogRouter dialogs;
+  private final String attemptBranchPrefix;
   private volatile boolean draining;
 
   /** What the spawner actors handle. */
@@ -51,6 +52,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   private CallRegistry(ActorContext<?> parent, CallSession.Context context, int shards) {
     this.context = context;
     this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix());
+    this.attemptBranchPrefix = "z9hG4bK" + context.settings().branchPrefix() + ".";
     this.spawners = new ActorRef[shards];
     for (int i = 0; i < shards; i++) {
       spawners[i] = parent.spawn(spawner(), "calls-" + i);
@@ -191,6 +193,12 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       return;
     }
     if (recordRoutes() && dialogs.isOurs(response)) {
+      dialogs.forwardResponse(response);
+      return;
+    }
+    if (response.isSuccess() && branch != null && branch.startsWith(attemptBranchPrefix)) {
+      // a 2xx retransmission for an inline call already answered: relayed statelessly (RFC
+      // 6026), so finished calls need not stay in memory for it
       dialogs.forwardResponse(response);
       return;
     }

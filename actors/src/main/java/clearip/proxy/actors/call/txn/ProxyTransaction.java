@@ -429,7 +429,9 @@ public final class ProxyTransaction {
         for (Attempt other : attempts) {
           if (other != a) cancelAttempt(out, other);
         }
-        // 2xx retransmissions (UDP) keep being relayed statelessly for a while (Timer L)
+        // the call is done; 2xx retransmissions are relayed statelessly by the registry (RFC
+        // 6026), so only cancelled attempts still owing their final keep it (bounded wait)
+        if (!lingering()) return terminate(out);
         out.add(new Action.StartTimer(TimerKind.ACCEPTED, settings.timerH()));
       }
       return out;
@@ -437,7 +439,8 @@ public final class ProxyTransaction {
     out.add(new Action.ToDestination(a.index, a.destination, a.branch, ackOf(a, r)));
     if (!wasOpen || state != State.SEARCHING || a.index != current) {
       // the last late final we were waiting for: nothing keeps this call any more
-      if (state == State.COMPLETED && (reliable || switchAcked) && !lingering()) {
+      if (!lingering() && (state == State.ACCEPTED
+          || (state == State.COMPLETED && (reliable || switchAcked)))) {
         return terminate(out);
       }
       return out;

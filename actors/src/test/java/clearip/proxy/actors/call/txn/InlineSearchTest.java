@@ -102,6 +102,8 @@ class InlineSearchTest {
     assertEquals("z9hG4bKsw9", ok.topViaBranch(), "our Via removed");
     assertEquals(CallOutcome.ANSWERED, t.outcome());
     assertEquals(2, t.attemptsMade());
+    assertEquals(1, of(c, Action.Terminate.class).size(),
+        "answered: nothing keeps the call (2xx retransmissions are relayed statelessly)");
   }
 
   @Test
@@ -193,6 +195,13 @@ class InlineSearchTest {
         .statusCode());
     assertEquals(CallOutcome.ANSWERED, t.outcome());
     assertEquals(BRANCH + ".1", ((SipRequest) sip(second.bytes())).topViaBranch());
+    // the second attempt is cancelled (CANCEL pending until it has a provisional): the call
+    // waits for its final, bounded by the ACCEPTED timer
+    assertTrue(of(late, Action.Terminate.class).isEmpty());
+    assertTrue(of(late, Action.StartTimer.class).stream()
+        .anyMatch(st -> st.kind() == TimerKind.ACCEPTED));
+    List<Action> cancelledFinal = t.onDestinationResponse(destinationResponse(second, 487));
+    assertEquals(1, of(cancelledFinal, Action.Terminate.class).size());
   }
 
   @Test
