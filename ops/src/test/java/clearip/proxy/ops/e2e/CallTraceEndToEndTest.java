@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.emulator.ClearIpEmulator;
-import clearip.proxy.emulator.EmulatorSettings;
-import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.launcher.ProxyServer;
 import clearip.proxy.ops.trace.HepPackets;
 import clearip.proxy.streams.tls.TestPki;
-import clearip.proxy.streams.transport.TransportMetrics;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -58,7 +54,8 @@ class CallTraceEndToEndTest {
     work = Files.createTempDirectory("e2e-trace");
     TestPki pki = TestPki.create(work.resolve("pki"));
     TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1", "localhost");
-    Config emu = ConfigFactory.parseString("""
+    emuSystem = ActorSystem.create(Behaviors.empty(), "trace-emulator");
+    emulator = E2e.emulator(emuSystem, """
         clearip-emulator {
           listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
           identity.reuse-across-numbers = on
@@ -67,16 +64,7 @@ class CallTraceEndToEndTest {
               destinations = ["sip:${user}@127.0.0.1:5080"] }
           ]
         }
-        """)
-        .withValue("clearip-emulator.tls.certificate",
-            ConfigValueFactory.fromAnyRef(leaf.chain().toString()))
-        .withValue("clearip-emulator.tls.private-key",
-            ConfigValueFactory.fromAnyRef(leaf.privateKey().toString()))
-        .withFallback(ConfigFactory.defaultReference()).resolve();
-    emuSystem = ActorSystem.create(Behaviors.empty(), "trace-emulator");
-    emulator = ClearIpEmulator.start(emuSystem,
-        EmulatorSettings.fromConfig(emu.getConfig(EmulatorSettings.SECTION)))
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        """, leaf);
     emuPort = emulator.bound().tls().get(0).getPort();
     collector = new DatagramSocket(0, InetAddress.getLoopbackAddress());
     collector.setSoTimeout(5_000);
@@ -88,11 +76,8 @@ class CallTraceEndToEndTest {
         "clearip-proxy.trace.hep.collector = \"127.0.0.1:" + collector.getLocalPort() + "\"",
         "clearip-proxy.trace.hep.capture-id = 77"))
         .withValue("clearip-proxy.trace.file",
-            ConfigValueFactory.fromAnyRef(work.resolve("traces/calls.pcap").toString()))
-        .withValue("clearip-proxy.upstream.tls.ca-file",
-            ConfigValueFactory.fromAnyRef(pki.caCertificate().toString()));
-    proxy = ProxyServer.start(ProxyConfig.from(c), CallMetrics.NONE, TransportMetrics.NONE)
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            ConfigValueFactory.fromAnyRef(work.resolve("traces/calls.pcap").toString()));
+    proxy = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
     assertTrue(proxy.awaitUpstream(Duration.ofSeconds(10)), "proxy connected to the emulator");
   }
 

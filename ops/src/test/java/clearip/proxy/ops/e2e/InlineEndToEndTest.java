@@ -4,16 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.emulator.ClearIpEmulator;
-import clearip.proxy.emulator.EmulatorSettings;
-import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.launcher.ProxyServer;
 import clearip.proxy.streams.tls.TestPki;
-import clearip.proxy.streams.transport.TransportMetrics;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -62,7 +57,8 @@ class InlineEndToEndTest {
     }
     String a = "\"sip:${user}@127.0.0.1:" + destA + "\"";
     String b = "\"sip:${user}@127.0.0.1:" + destB + "\"";
-    Config emu = ConfigFactory.parseString("""
+    emuSystem = ActorSystem.create(Behaviors.empty(), "e2e-inline-emulator");
+    emulator = E2e.emulator(emuSystem, """
         clearip-emulator {
           listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
           rules = [
@@ -72,16 +68,7 @@ class InlineEndToEndTest {
               destinations = [%s] }
           ]
         }
-        """.formatted(a, b, twelve))
-        .withValue("clearip-emulator.tls.certificate",
-            ConfigValueFactory.fromAnyRef(leaf.chain().toString()))
-        .withValue("clearip-emulator.tls.private-key",
-            ConfigValueFactory.fromAnyRef(leaf.privateKey().toString()))
-        .withFallback(ConfigFactory.defaultReference()).resolve();
-    emuSystem = ActorSystem.create(Behaviors.empty(), "e2e-inline-emulator");
-    emulator = ClearIpEmulator.start(emuSystem,
-        EmulatorSettings.fromConfig(emu.getConfig(EmulatorSettings.SECTION)))
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        """.formatted(a, b, twelve), leaf);
     Config c = ConfigFactory.parseString(String.join("\n",
         "clearip-proxy.mode = inline",
         "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
@@ -92,11 +79,8 @@ class InlineEndToEndTest {
         "clearip-proxy.inline.record-route = on",
         "clearip-proxy.inline.no-answer-timeout = 1s",
         "clearip-proxy.inline.ring-timeout = 2s",
-        "clearip-proxy.inline.udp-max-size = 0"))
-        .withValue("clearip-proxy.upstream.tls.ca-file",
-            ConfigValueFactory.fromAnyRef(pki.caCertificate().toString()));
-    proxy = ProxyServer.start(ProxyConfig.from(c), CallMetrics.NONE, TransportMetrics.NONE)
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        "clearip-proxy.inline.udp-max-size = 0"));
+    proxy = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
     assertTrue(proxy.awaitUpstream(Duration.ofSeconds(10)));
   }
 

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.emulator.ClearIpEmulator;
-import clearip.proxy.emulator.EmulatorSettings;
-import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.launcher.ProxyServer;
 import clearip.proxy.sip.codec.Decoded;
 import clearip.proxy.sip.codec.ParseLimits;
@@ -17,10 +14,8 @@ import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.tls.ClientTlsSettings;
 import clearip.proxy.streams.tls.TestPki;
 import clearip.proxy.streams.tls.TlsContexts;
-import clearip.proxy.streams.transport.TransportMetrics;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -63,7 +58,8 @@ class TlsProxyEndToEndTest {
     work = Files.createTempDirectory("e2e-tls-proxy");
     pki = TestPki.create(work.resolve("pki"));
     leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1", "localhost");
-    Config emu = ConfigFactory.parseString("""
+    emuSystem = ActorSystem.create(Behaviors.empty(), "e2e-emulator");
+    emulator = E2e.emulator(emuSystem, """
         clearip-emulator {
           listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
           identity.reuse-across-numbers = on
@@ -77,16 +73,7 @@ class TlsProxyEndToEndTest {
             { name = drop9, called-prefix = "9", action = no-action, drop-connection = on }
           ]
         }
-        """)
-        .withValue("clearip-emulator.tls.certificate",
-            ConfigValueFactory.fromAnyRef(leaf.chain().toString()))
-        .withValue("clearip-emulator.tls.private-key",
-            ConfigValueFactory.fromAnyRef(leaf.privateKey().toString()))
-        .withFallback(ConfigFactory.defaultReference()).resolve();
-    emuSystem = ActorSystem.create(Behaviors.empty(), "e2e-emulator");
-    emulator = ClearIpEmulator.start(emuSystem,
-        EmulatorSettings.fromConfig(emu.getConfig(EmulatorSettings.SECTION)))
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        """, leaf);
     int emuPort = emulator.bound().tls().get(0).getPort();
     proxy = startProxy("sip:127.0.0.1:" + emuPort + ";transport=tls", "[]");
     assertTrue(proxy.awaitUpstream(Duration.ofSeconds(10)), "proxy connected to the emulator");
@@ -99,15 +86,10 @@ class TlsProxyEndToEndTest {
         "clearip-proxy.listen.tls = [\"127.0.0.1:0\"]",
         "clearip-proxy.upstream.uri = \"" + upstream + "\"",
         "clearip-proxy.upstream.timeout = 1s",
-        "clearip-proxy.access.allow = " + allow))
-        .withValue("clearip-proxy.listen.tls-certificate",
-            ConfigValueFactory.fromAnyRef(leaf.chain().toString()))
-        .withValue("clearip-proxy.listen.tls-private-key",
-            ConfigValueFactory.fromAnyRef(leaf.privateKey().toString()))
-        .withValue("clearip-proxy.upstream.tls.ca-file",
-            ConfigValueFactory.fromAnyRef(pki.caCertificate().toString()));
-    return ProxyServer.start(ProxyConfig.from(c), CallMetrics.NONE, TransportMetrics.NONE)
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        "clearip-proxy.access.allow = " + allow));
+    c = E2e.with(c, "clearip-proxy.listen.tls-certificate", leaf.chain());
+    c = E2e.with(c, "clearip-proxy.listen.tls-private-key", leaf.privateKey());
+    return E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
   }
 
   @AfterAll
