@@ -121,8 +121,9 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       }
       return;
     }
-    if (request.isInvite() && request.toTag() != null) {
-      // a re-INVITE in a dialog we are not part of: never screen it as a new call
+    if (request.toTag() != null && !request.isAck() && !request.isCancel()
+        && !request.methodIs("OPTIONS")) {
+      // in a dialog this proxy is not part of (a re-INVITE is never screened as a new call)
       respond(request, origin, 481, null);
       return;
     }
