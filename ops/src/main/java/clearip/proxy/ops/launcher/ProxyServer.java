@@ -70,7 +70,9 @@ public final class ProxyServer {
         "pekko.loglevel = INFO",
         "pekko.log-dead-letters = 0",
         "pekko.log-dead-letters-during-shutdown = off",
-        "pekko.coordinated-shutdown.exit-jvm = off"));
+        "pekko.coordinated-shutdown.exit-jvm = off",
+        // the launcher stops the proxy from its own shutdown hook, in order (drain first)
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off"));
     return config.raw().withFallback(ours).withFallback(ConfigFactory.load());
   }
 
