@@ -62,7 +62,7 @@ public final class ProxyServer {
   private record Parts(UpstreamChannel upstream, ActorRef<UpstreamConnection.Command> actor,
       CallRegistry registry, SenderDestinations destinations, CallSession.Context context) {}
 
-  /** Pekko settings the proxy always runs with; anything under {@code pekko} in the file wins. */
+  /** Pekko settings the proxy always runs with; other {@code pekko} keys may come from the file. */
   static Config pekkoConfig(ProxyConfig config) {
     Config ours = ConfigFactory.parseString(String.join("\n",
         "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
@@ -73,7 +73,8 @@ public final class ProxyServer {
         "pekko.coordinated-shutdown.exit-jvm = off",
         // the launcher stops the proxy from its own shutdown hook, in order (drain first)
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off"));
-    return config.raw().withFallback(ours).withFallback(ConfigFactory.load());
+    // ours first: config.raw() already holds every reference default, which would otherwise win
+    return ours.withFallback(config.raw()).withFallback(ConfigFactory.load());
   }
 
   /** Starts everything; completes when the listeners are bound. */
