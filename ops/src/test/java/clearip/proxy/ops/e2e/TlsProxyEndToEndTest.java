@@ -221,6 +221,12 @@ class TlsProxyEndToEndTest {
   /** Sends one request over UDP from a fresh loopback socket and returns the first answer. */
   static SipResponse udpExchange(InetSocketAddress proxy, String method, String number)
       throws Exception {
+    return udpExchange(proxy, method, number, "");
+  }
+
+  /** As above, with a To tag (e.g. ";tag=x") to make it an in-dialog request. */
+  static SipResponse udpExchange(InetSocketAddress proxy, String method, String number,
+      String toTag) throws Exception {
     try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress(
         java.net.InetAddress.getLoopbackAddress(), 0))) {
       s.setSoTimeout(3000);
@@ -229,7 +235,7 @@ class TlsProxyEndToEndTest {
           + System.nanoTime() + ";rport\r\n"
           + "Max-Forwards: 70\r\n"
           + "From: <sip:monitor@127.0.0.1>;tag=m1\r\n"
-          + "To: <sip:" + number + "@127.0.0.1>\r\n"
+          + "To: <sip:" + number + "@127.0.0.1>" + toTag + "\r\n"
           + "Call-ID: " + method + System.nanoTime() + "@127.0.0.1\r\n"
           + "CSeq: 1 " + method + "\r\n"
           + "Content-Length: 0\r\n\r\n";
@@ -249,6 +255,10 @@ class TlsProxyEndToEndTest {
     assertEquals(405, bye.statusCode());
     assertEquals("INVITE, ACK, CANCEL, OPTIONS", bye.header("Allow"));
     assertEquals(405, udpExchange(udp(proxy), "REGISTER", "x").statusCode());
+    // in a dialog this proxy is not part of: 481, and never screened as a new call
+    assertEquals(481, udpExchange(udp(proxy), "BYE", "14016401234", ";tag=d1").statusCode());
+    assertEquals(481, udpExchange(udp(proxy), "INVITE", "14016401234", ";tag=d1")
+        .statusCode());
   }
 
   @Test
