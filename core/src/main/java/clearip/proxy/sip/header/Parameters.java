@@ -4,7 +4,6 @@ import clearip.proxy.sip.codec.internal.SipChars;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * An ordered list of {@code ;name[=value]} parameters as they appeared on the wire: names keep
@@ -130,9 +129,5 @@ public final class Parameters {
   @Override
   public int hashCode() {
     return params.hashCode();
-  }
-
-  static String lower(String s) {
-    return s.toLowerCase(Locale.ROOT);
   }
 }

@@ -30,28 +30,13 @@ public final class HeaderScanner {
    * Returns the index after it (at ',' or to, LWS skipped) or -1.
    */
   public static int scanVia(byte[] b, int i, int to, int[] out) {
-    i = skipLws(b, i, to);
-    int s = i;
-    i = skipToken(b, i, to);
-    if (i == s) return -1;
-    out[VIA_PROTOCOL] = s;
-    out[VIA_PROTOCOL + 1] = i;
-    i = skipLws(b, i, to);
-    if (i >= to || b[i] != '/') return -1;
-    i = skipLws(b, i + 1, to);
-    s = i;
-    i = skipToken(b, i, to);
-    if (i == s) return -1;
-    out[VIA_VERSION] = s;
-    out[VIA_VERSION + 1] = i;
-    i = skipLws(b, i, to);
-    if (i >= to || b[i] != '/') return -1;
-    i = skipLws(b, i + 1, to);
-    s = i;
-    i = skipToken(b, i, to);
-    if (i == s) return -1;
-    out[VIA_TRANSPORT] = s;
-    out[VIA_TRANSPORT + 1] = i;
+    // sent-protocol = name SLASH version SLASH transport, LWS allowed around each slash
+    i = token(b, skipLws(b, i, to), to, out, VIA_PROTOCOL);
+    if (i < 0) return -1;
+    i = slashToken(b, i, to, out, VIA_VERSION);
+    if (i < 0) return -1;
+    i = slashToken(b, i, to, out, VIA_TRANSPORT);
+    if (i < 0) return -1;
     if (i >= to || !isLws(b[i])) return -1;
     i = skipLws(b, i, to);
     i = scanHostPort(b, i, to, out, VIA_HOST, VIA_PORT);
@@ -62,6 +47,22 @@ public final class HeaderScanner {
     if (i < 0) return -1;
     out[VIA_PARAMS + 1] = trimEnd(b, out[VIA_PARAMS], i);
     return endOfValue(b, i, to);
+  }
+
+  /** A non-empty token at i, its span written at out[at], out[at+1]; the index after it or -1. */
+  private static int token(byte[] b, int i, int to, int[] out, int at) {
+    int e = skipToken(b, i, to);
+    if (e == i) return -1;
+    out[at] = i;
+    out[at + 1] = e;
+    return e;
+  }
+
+  /** {@code SWS "/" SWS token}, the token's span written at out[at]. */
+  private static int slashToken(byte[] b, int i, int to, int[] out, int at) {
+    i = skipLws(b, i, to);
+    if (i >= to || b[i] != '/') return -1;
+    return token(b, skipLws(b, i + 1, to), to, out, at);
   }
 
   /**
