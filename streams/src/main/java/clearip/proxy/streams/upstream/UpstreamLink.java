@@ -57,6 +57,7 @@ public final class UpstreamLink {
   private final AtomicLong lastResponseNanos = new AtomicLong(System.nanoTime());
   private volatile boolean closed;
   private volatile InetSocketAddress localAddress;
+  private volatile String sentBy;
 
   private UpstreamLink(ClassicActorSystemProvider system, InetSocketAddress address, String serverName,
       TlsEngineFactory engines, UpstreamLinkSettings settings) {
@@ -139,6 +140,8 @@ public final class UpstreamLink {
 
   /** {@code host:port} of our end, IPv6 in brackets, for the Via we insert; null until connected. */
   public String viaSentBy() {
+    String cached = sentBy;
+    if (cached != null) return cached;
     InetSocketAddress a = localAddress;
     if (a == null) return null;
     String h = a.getAddress().getHostAddress();
@@ -146,7 +149,7 @@ public final class UpstreamLink {
       int pct = h.indexOf('%');
       h = "[" + (pct < 0 ? h : h.substring(0, pct)) + "]";
     }
-    return h + ":" + a.getPort();
+    return sentBy = h + ":" + a.getPort(); // built once per connection, read by every call
   }
 
   public boolean isTls() {
