@@ -176,6 +176,33 @@ class UdpTransportTest {
   }
 
   @Test
+  void stoppingClosesTheSocketEndsItsReaderAndFailsLaterSends() throws Exception {
+    RecordingHandler handler = new RecordingHandler();
+    InetSocketAddress bound = start(handler, new CountingMetrics(), AccessList.LOOPBACK_ONLY,
+        List.of(v4(0))).udp().get(0);
+    List<Thread> readers = readerThreads("-" + bound.getPort());
+    assertEquals(1, readers.size(), "one reader thread for the socket");
+    Sender sender = endpoints.sender();
+    endpoints.stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    endpoints = null;
+
+    readers.get(0).join(10_000);
+    assertFalse(readers.get(0).isAlive(), "the reader ended with the socket");
+    try (DatagramSocket again = new DatagramSocket(bound)) { // the port is free again
+      assertEquals(bound.getPort(), again.getLocalPort());
+    }
+    SendResult r = TransportTesting.send(sender, Transport.UDP, v4(9), null,
+        options("UDP", "127.0.0.1", false, "late")).get(10, TimeUnit.SECONDS);
+    assertInstanceOf(SendResult.Failed.class, r);
+  }
+
+  private static List<Thread> readerThreads(String portSuffix) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("sip-udp-") && t.getName().endsWith(portSuffix))
+        .toList();
+  }
+
+  @Test
   void stampingIsSkippedWhenNothingChanges() {
     MessageIntake intake = new MessageIntake(new clearip.proxy.sip.codec.SipDecoder(),
         new RecordingHandler(), TransportMetrics.NONE, "test");
