@@ -17,22 +17,30 @@ import java.util.Set;
  * @param optionsUnavailableWhenDown answer OPTIONS with 503 while ClearIP is unreachable, so
  *     switches that probe with OPTIONS skip this instance
  * @param maxCallsInFlight past this many calls, new INVITEs get 503 at once (overload control)
+ * @param maxDispatchDelay while new calls wait longer than this for a thread, new INVITEs get 503
+ *     at once (overload control); zero turns it off
  * @param inline how ClearIP's 302 is followed in inline mode; null in tls-proxy mode
  */
 public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumbers, Duration t1,
     Duration t2, Set<String> supportedProxyOptions, String serverName, String branchPrefix,
-    boolean optionsUnavailableWhenDown, int maxCallsInFlight, InlineSettings inline) {
+    boolean optionsUnavailableWhenDown, int maxCallsInFlight, Duration maxDispatchDelay,
+    InlineSettings inline) {
+
+  /** The default of {@code calls.max-dispatch-delay}. */
+  public static final Duration DEFAULT_MAX_DISPATCH_DELAY = Duration.ofMillis(50);
 
   public CallSettings(Duration upstreamTimeout, Set<String> emergencyNumbers, Duration t1,
       Duration t2, Set<String> supportedProxyOptions, String serverName, String branchPrefix,
       boolean optionsUnavailableWhenDown, int maxCallsInFlight) {
     this(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions, serverName,
-        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, null);
+        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, DEFAULT_MAX_DISPATCH_DELAY,
+        null);
   }
 
   public static CallSettings defaults() {
     return new CallSettings(Duration.ofSeconds(2), Set.of("911", "933"), Duration.ofMillis(500),
-        Duration.ofSeconds(4), Set.of(), "clearip-proxy", "cip", true, 20_000, null);
+        Duration.ofSeconds(4), Set.of(), "clearip-proxy", "cip", true, 20_000,
+        DEFAULT_MAX_DISPATCH_DELAY, null);
   }
 
   /** True in inline mode: ClearIP's 302 is followed here instead of relayed. */
@@ -42,7 +50,7 @@ public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumber
 
   public CallSettings withInline(InlineSettings i) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
-        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, i);
+        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay, i);
   }
 
   /** Timer H: how long a final response waits for its ACK (64 × T1). */
@@ -52,22 +60,27 @@ public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumber
 
   public CallSettings withUpstreamTimeout(Duration d) {
     return new CallSettings(d, emergencyNumbers, t1, t2, supportedProxyOptions, serverName,
-        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, inline);
+        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay, inline);
   }
 
   public CallSettings withTimers(Duration newT1, Duration newT2) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, newT1, newT2,
         supportedProxyOptions, serverName, branchPrefix, optionsUnavailableWhenDown,
-        maxCallsInFlight, inline);
+        maxCallsInFlight, maxDispatchDelay, inline);
   }
 
   public CallSettings withEmergencyNumbers(Set<String> numbers) {
     return new CallSettings(upstreamTimeout, numbers, t1, t2, supportedProxyOptions, serverName,
-        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, inline);
+        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay, inline);
   }
 
   public CallSettings withMaxCallsInFlight(int n) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
-        serverName, branchPrefix, optionsUnavailableWhenDown, n, inline);
+        serverName, branchPrefix, optionsUnavailableWhenDown, n, maxDispatchDelay, inline);
+  }
+
+  public CallSettings withMaxDispatchDelay(Duration d) {
+    return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
+        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, d, inline);
   }
 }

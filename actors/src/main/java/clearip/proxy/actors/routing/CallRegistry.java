@@ -37,6 +37,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   private final ActorRef<SpawnerCommand>[] spawners;
   private final DialogRouter dialogs;
   private final String attemptBranchPrefix;
+  private final LoadShedder shedder;
   private volatile boolean draining;
 
   /** What the spawner actors handle. */
@@ -53,6 +54,9 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     this.context = context;
     this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix());
     this.attemptBranchPrefix = "z9hG4bK" + context.settings().branchPrefix() + ".";
+    this.shedder = new LoadShedder(() -> context.settings().maxDispatchDelay().toNanos(),
+        parent.getSystem().executionContext());
+    shedder.start(parent.getSystem().scheduler());
     this.spawners = new ActorRef[shards];
     for (int i = 0; i < shards; i++) {
       spawners[i] = parent.spawn(spawner(), "calls-" + i);
@@ -68,6 +72,11 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   /** Calls currently in flight. */
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /** Decides when new calls are refused because the proxy is behind. */
+  public LoadShedder shedder() {
+    return shedder;
   }
 
   /** From now on, new INVITEs are answered 503 at once (graceful drain); calls in flight go on. */
@@ -161,6 +170,11 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       return;
     }
     if (inFlight.get() >= context.settings().maxCallsInFlight()) {
+      failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD);
+      return;
+    }
+    if (shedder.shouldShed()) {
+      shedder.shedOne();
       failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD);
       return;
     }

@@ -80,7 +80,11 @@ class TlsProxyEndToEndTest {
   }
 
   ProxyServer startProxy(String upstream, String allow) throws Exception {
-    Config c = ConfigFactory.parseString(String.join("\n",
+    return startProxy(upstream, allow, "");
+  }
+
+  ProxyServer startProxy(String upstream, String allow, String more) throws Exception {
+    Config c = ConfigFactory.parseString(String.join("\n", more,
         "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
         "clearip-proxy.listen.tcp = [\"127.0.0.1:0\"]",
         "clearip-proxy.listen.tls = [\"127.0.0.1:0\"]",
@@ -272,6 +276,23 @@ class TlsProxyEndToEndTest {
     SipResponse r = udpExchange(udp(down), "OPTIONS", "ping");
     assertEquals(503, r.statusCode());
     assertEquals("ClearIP unreachable", r.reasons().get(0).text());
+  }
+
+  @Test
+  void aProxyBehindItsLoadAnswersNewInvites503AtOnce() throws Exception {
+    int emuPort = emulator.bound().tls().get(0).getPort();
+    // any wait at all counts as "behind": every new INVITE is refused once a probe has run
+    ProxyServer behind = startProxy("sip:127.0.0.1:" + emuPort + ";transport=tls", "[]",
+        "clearip-proxy.calls.max-dispatch-delay = 1ns");
+    extra.add(behind);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (behind.registry().shedder().lastDelayNanos() == 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait(); // the first probe runs 10 ms after start
+    }
+    SipResponse r = udpExchange(udp(behind), "INVITE", "14016401234");
+    assertEquals(503, r.statusCode(), "no 100 Trying first: refused before any work");
+    assertEquals("proxy overloaded", r.reasons().get(0).text());
+    assertEquals(1, behind.registry().shedder().shedCount());
   }
 
   @Test

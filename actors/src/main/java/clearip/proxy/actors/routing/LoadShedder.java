@@ -1,0 +1,131 @@
+package clearip.proxy.actors.routing;
+
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.dispatch.ExecutionContexts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides when new calls are refused because the proxy is behind: every {@link #PROBE_INTERVAL}
+ * a probe task is queued on the dispatcher the calls run on, and the time it waits there is the
+ * time a new call would wait before its first step. Past the configured limit new INVITEs get an
+ * immediate 503 (the switch route-advances) until the dispatcher has caught up, so the calls that
+ * are accepted keep their latency instead of all of them slowing down together.
+ *
+ * <p>Why the dispatcher's delay and not a count of calls: a count right for a 20 ms ClearIP is
+ * wrong for a 200 ms one, and CPU starvation (more INVITEs than the cores can handle) shows as
+ * queueing delay whatever the call mix. {@link #shouldShed} is called for every new INVITE on
+ * the transport threads: two volatile reads and one clock read.
+ */
+public final class LoadShedder {
+  private static final Logger log = LoggerFactory.getLogger(LoadShedder.class);
+  static final Duration PROBE_INTERVAL = Duration.ofMillis(10);
+  /** An overload episode is over after this long without a late probe. */
+  private static final long CALM_NANOS = Duration.ofSeconds(1).toNanos();
+
+  private final LongSupplier maxDelayNanos;
+  private final Executor dispatcher;
+  private final LongSupplier clock;
+  private final AtomicLong shed = new AtomicLong();
+  private volatile long lastDelay;
+  /** When the probe now waiting on the dispatcher was queued; 0 when none waits. */
+  private volatile long pendingSince;
+  // episode bookkeeping, touched only by the probe task (one runs at a time)
+  private long episodeStart;
+  private long lastLate;
+  private long shedAtEpisodeStart;
+  private long worstDelay;
+  private Cancellable schedule;
+
+  /**
+   * @param maxDelayNanos the limit, read at every decision so a reload applies at once; 0 or less
+   *     turns shedding off
+   * @param dispatcher where the calls run
+   */
+  LoadShedder(LongSupplier maxDelayNanos, Executor dispatcher) {
+    this(maxDelayNanos, dispatcher, System::nanoTime);
+  }
+
+  LoadShedder(LongSupplier maxDelayNanos, Executor dispatcher, LongSupplier clock) {
+    this.maxDelayNanos = maxDelayNanos;
+    this.dispatcher = dispatcher;
+    this.clock = clock;
+  }
+
+  /** Starts probing; the probes stop with the scheduler (actor system termination). */
+  void start(Scheduler scheduler) {
+    // the stamp is taken on the scheduler's thread, so only the dispatcher's queue is measured
+    schedule = scheduler.scheduleAtFixedRate(PROBE_INTERVAL, PROBE_INTERVAL, this::probe,
+        ExecutionContexts.fromExecutor(Runnable::run));
+  }
+
+  void stop() {
+    if (schedule != null) schedule.cancel();
+  }
+
+  /** Queues one probe unless the previous one is still waiting (its age then counts). */
+  void probe() {
+    if (pendingSince != 0) return;
+    long queued = clock.getAsLong();
+    pendingSince = queued;
+    try {
+      dispatcher.execute(() -> probed(queued));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      pendingSince = 0; // shutting down
+    }
+  }
+
+  private void probed(long queued) {
+    long now = clock.getAsLong();
+    long delay = now - queued;
+    lastDelay = delay;
+    pendingSince = 0;
+    long max = maxDelayNanos.getAsLong();
+    if (max > 0 && delay > max) {
+      if (episodeStart == 0) {
+        episodeStart = now;
+        worstDelay = 0;
+        shedAtEpisodeStart = shed.get();
+        log.warn("Overloaded: new calls wait {} ms for a thread (limit {} ms); new INVITEs are "
+            + "answered 503 until the proxy catches up", delay / 1_000_000, max / 1_000_000);
+      }
+      lastLate = now;
+      worstDelay = Math.max(worstDelay, delay);
+    } else if (episodeStart != 0 && now - lastLate > CALM_NANOS) {
+      log.warn("Overload over after {} ms: {} INVITEs answered 503, worst wait {} ms",
+          (lastLate - episodeStart) / 1_000_000, shed.get() - shedAtEpisodeStart,
+          worstDelay / 1_000_000);
+      episodeStart = 0;
+    }
+  }
+
+  /** True while new calls should get an immediate 503. */
+  public boolean shouldShed() {
+    long max = maxDelayNanos.getAsLong();
+    if (max <= 0) return false;
+    if (lastDelay > max) return true;
+    long p = pendingSince;
+    // a probe that has waited longer than the limit already tells the answer
+    return p != 0 && clock.getAsLong() - p > max;
+  }
+
+  /** Counts one INVITE refused because of {@link #shouldShed}. */
+  void shedOne() {
+    shed.incrementAndGet();
+  }
+
+  /** INVITEs refused so far. */
+  public long shedCount() {
+    return shed.get();
+  }
+
+  /** The last measured wait of a probe, in nanoseconds. */
+  public long lastDelayNanos() {
+    return lastDelay;
+  }
+}
