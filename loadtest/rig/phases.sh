@@ -101,13 +101,15 @@ rig_ticks() {   # emulator, destinations and jstat (everything started here but 
 }
 rss_mb() { awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo -; }
 udp_err() { awk '/^Udp:/{ if (!h) {for(i=1;i<=NF;i++) k[$i]=i; h=1} else print $k["RcvbufErrors"] }' /proc/net/snmp; }
+# datagrams dropped at the proxy's own socket (127.0.0.1:5060), not at SIPp's or the emulator's
+sock_drops() { awk 'NR>1 && $2=="0100007F:13C4" {print $NF; exit}' /proc/net/udp; }
 sys_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 proxy503() {   # calls the proxy answered 503 itself (clearip_calls_fail_open_total: overload, queue full, timeout, upstream down)
   curl -s --max-time 2 http://127.0.0.1:9060/metrics 2>/dev/null |
     awk '/^clearip_calls_fail_open_total/ {s+=$NF} END{printf "%d", s}'
 }
 TSV="$RUN/phases.tsv"
-printf 'phase\tscenario\trate\tseconds\tcreated\tsuccess\tfailed\tfail_pct\tachieved_cps\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tcpu_proxy\tus_per_call\trss_mb\tudp_drops\tproxy_503\tcpu_uac\tcpu_rig\tother_pct\talive\n' >"$TSV"
+printf 'phase\tscenario\trate\tseconds\tcreated\tsuccess\tfailed\tfail_pct\tachieved_cps\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tcpu_proxy\tus_per_call\trss_mb\tudp_drops\tproxy_503\tcpu_uac\tcpu_rig\tother_pct\talive\tproxy_socket_drops\n' >"$TSV"
 echo "run folder: $RUN  proxy pid $JPID  ($(uptime))"
 n=0
 for p in "$@"; do
@@ -115,18 +117,18 @@ for p in "$@"; do
   PD="$RUN/$n-$LABEL"; mkdir -p "$PD"
   CALLS=$(( RATE * DUR )); LIMIT=$(( RATE * 4 )); (( LIMIT < 200 )) && LIMIT=200
   GT=$(( DUR * 3 + RECV_TIMEOUT_MS / 1000 + 30 ))
-  T0=$(ticks "$JPID"); K0=$(rig_ticks); U0=$(udp_err); R0=$(proxy503); read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
+  T0=$(ticks "$JPID"); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); R0=$(proxy503); read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
   (cd "$PD" && exec /usr/bin/time -f "%U %S %e" -o uac_time.txt timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
      -sf "$RIG_DIR/scenarios/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p 5090 -t u1 -r "$RATE" -rp 1000 -m "$CALLS" \
      -l "$LIMIT" -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${GT}s" -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
      -trace_rtt -rtt_freq 1 -trace_err -error_file uac_err.log -max_log_size 2000000) >"$PD/uac.out" 2>&1
-  W1=$(date +%s.%N); T1=$(ticks "$JPID"); K1=$(rig_ticks); U1=$(udp_err); R1=$(proxy503); read -r SB1 ST1 < <(sys_busy)
+  W1=$(date +%s.%N); T1=$(ticks "$JPID"); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); R1=$(proxy503); read -r SB1 ST1 < <(sys_busy)
   ALIVE=yes; kill -0 "$JPID" 2>/dev/null || ALIVE=no
   read -r UU US _ < <(tail -n 1 "$PD/uac_time.txt" 2>/dev/null) || { UU=0; US=0; }
   python3 - "$PD" "$p" "$SCEN" "$RATE" "$DUR" "$T0" "$T1" "$HZ" "$W0" "$W1" "$((U1-U0))" "$((R1-R0))" \
-    "$(rss_mb "$JPID")" "$ALIVE" "$SB0" "$ST0" "$SB1" "$ST1" "$(nproc)" "$UU" "$US" "$LABEL" "$((K1-K0))" >>"$TSV" <<'PY'
+    "$(rss_mb "$JPID")" "$ALIVE" "$SB0" "$ST0" "$SB1" "$ST1" "$(nproc)" "$UU" "$US" "$LABEL" "$((K1-K0))" "$(( ${D1:-0} - ${D0:-0} ))" >>"$TSV" <<'PY'
 import sys,glob,os
-(d,p,scen,rate,dur,t0,t1,hz,w0,w1,drops,r503,rss,alive,sb0,st0,sb1,st1,ncpu,uu,us,label,rigt)=sys.argv[1:]
+(d,p,scen,rate,dur,t0,t1,hz,w0,w1,drops,r503,rss,alive,sb0,st0,sb1,st1,ncpu,uu,us,label,rigt,sockdrops)=sys.argv[1:]
 wall=float(w1)-float(w0); cpu=100*(int(t1)-int(t0))/int(hz)/wall
 last=None; hdr=None
 for line in open(os.path.join(d,'uac_stat.csv')) if os.path.exists(os.path.join(d,'uac_stat.csv')) else []:
@@ -155,9 +157,9 @@ other=max(0,busy-cpu-uac-rig)  # CPU used by anything this script did not start
 fp=100*fail/created if created else 100
 upc=1e6*cpu/100/cps if cps else 0
 print('\t'.join(map(str,[label,scen,rate,dur,created,succ,fail,'%.2f'%fp,'%.1f'%cps,q(50),q(90),q(99),q(100),
-      '%.0f'%cpu,'%.0f'%upc,rss,drops,r503,'%.0f'%uac,'%.0f'%rig,'%.0f'%other,alive])))
+      '%.0f'%cpu,'%.0f'%upc,rss,drops,r503,'%.0f'%uac,'%.0f'%rig,'%.0f'%other,alive,sockdrops])))
 PY
-  tail -n 1 "$TSV" | awk -F'\t' '{printf "%-10s rate %-5s %ss created %-7s ok %-7s fail %s (%s%%) cps %s p50 %s p90 %s p99 %s max %s | proxy cpu %s%% = %s us/call, rss %s MB, udp drops %s, proxy 503s %s | uac %s%% emulator+dest %s%% other %s%% | alive %s\n",$1,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22}'
+  tail -n 1 "$TSV" | awk -F'\t' '{printf "%-10s rate %-5s %ss created %-7s ok %-7s fail %s (%s%%) cps %s p50 %s p90 %s p99 %s max %s | proxy cpu %s%% = %s us/call, rss %s MB, udp drops %s (proxy socket %s), proxy 503s %s | uac %s%% emulator+dest %s%% other %s%% | alive %s\n",$1,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$23,$18,$19,$20,$21,$22}'
   [[ $ALIVE == yes ]] || { echo "proxy process is gone, see $RUN/proxy.log" >&2; break; }
   sleep "${PHASE_GAP:-2}"
 done
