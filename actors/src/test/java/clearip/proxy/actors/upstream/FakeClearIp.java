@@ -22,23 +22,23 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 
 /**
- * A ClearIP stand-in for upstream connection tests, on plain JDK sockets bound to loopback:
- * answers every INVITE with a fixed status, or misbehaves on purpose (silent, not reading, no
- * TLS handshake).
+ * A ClearIP stand-in for upstream connection and call tests, on plain JDK sockets bound to
+ * loopback: answers every INVITE with a fixed status, or misbehaves on purpose (silent, not
+ * reading, no TLS handshake).
  */
-final class FakeClearIp implements AutoCloseable {
-  enum Mode { ANSWER, SILENT, NO_READ, NO_HANDSHAKE }
+public final class FakeClearIp implements AutoCloseable {
+  public enum Mode { ANSWER, SILENT, NO_READ, NO_HANDSHAKE }
 
   private final ServerSocket server;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-  final BlockingQueue<SipRequest> received = new LinkedBlockingQueue<>();
+  public final BlockingQueue<SipRequest> received = new LinkedBlockingQueue<>();
   final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
   final AtomicInteger connections = new AtomicInteger();
-  volatile Mode mode;
-  volatile int status = 302;
+  public volatile Mode mode;
+  public volatile int status = 302;
   private final Thread acceptor;
 
-  FakeClearIp(Mode mode, SSLContext tls) throws IOException {
+  public FakeClearIp(Mode mode, SSLContext tls) throws IOException {
     this.mode = mode;
     InetAddress lo = InetAddress.getLoopbackAddress();
     if (tls != null && mode != Mode.NO_HANDSHAKE) {
@@ -54,7 +54,7 @@ final class FakeClearIp implements AutoCloseable {
     acceptor.start();
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 

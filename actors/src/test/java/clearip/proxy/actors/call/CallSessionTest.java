@@ -1,0 +1,237 @@
+package clearip.proxy.actors.call;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import clearip.proxy.actors.upstream.FakeClearIp;
+import clearip.proxy.actors.upstream.UpstreamConnection;
+import clearip.proxy.sip.message.SipRequest;
+import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.sip.testing.SipFixtures;
+import clearip.proxy.streams.transport.Origin;
+import clearip.proxy.streams.transport.Transport;
+import clearip.proxy.streams.upstream.UpstreamChannel;
+import clearip.proxy.streams.upstream.UpstreamLink;
+import clearip.proxy.streams.upstream.UpstreamLinkSettings;
+import clearip.proxy.streams.upstream.UpstreamSettings;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** One call's actor, against a fake ClearIP on loopback: every command and the stop signal. */
+class CallSessionTest {
+  static final ActorTestKit kit = ActorTestKit.create();
+
+  final List<ActorRef<?>> connections = new CopyOnWriteArrayList<>();
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  @AfterEach
+  void stopConnections() {
+    for (ActorRef<?> c : connections) kit.stop(c);
+  }
+
+  /** A switch's side of the call: what the proxy sends back, in order. */
+  record SwitchOrigin(Transport transport, BlockingQueue<byte[]> sent) implements Origin {
+    SwitchOrigin(Transport transport) {
+      this(transport, new LinkedBlockingQueue<>());
+    }
+
+    @Override
+    public InetSocketAddress remote() {
+      return new InetSocketAddress(InetAddress.getLoopbackAddress(), 5060);
+    }
+
+    @Override
+    public InetSocketAddress local() {
+      return new InetSocketAddress(InetAddress.getLoopbackAddress(), 5070);
+    }
+
+    @Override
+    public boolean reply(byte[] message) {
+      sent.add(message);
+      return true;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    SipResponse next() throws InterruptedException {
+      byte[] b = sent.poll(5, TimeUnit.SECONDS);
+      assertNotNull(b, "nothing sent to the switch");
+      return SipFixtures.response(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  record Ended(CallOutcome outcome, int finalStatus, int clearIpStatus) {}
+
+  static final class Metrics implements CallMetrics {
+    final List<Ended> ended = new CopyOnWriteArrayList<>();
+    volatile int started;
+
+    @Override
+    public void callStarted() {
+      started++;
+    }
+
+    @Override
+    public void callEnded(CallOutcome outcome, int finalStatus, int clearIpStatus,
+        long clearIpRttNanos, long durationNanos) {
+      ended.add(new Ended(outcome, finalStatus, clearIpStatus));
+    }
+  }
+
+  static CallSettings settings() {
+    return CallSettings.defaults().withTimers(Duration.ofMillis(50), Duration.ofMillis(200))
+        .withUpstreamTimeout(Duration.ofMillis(300));
+  }
+
+  /** A channel with one plain TCP link to the fake, up. */
+  UpstreamChannel upstream(FakeClearIp fake) {
+    UpstreamChannel channel = new UpstreamChannel();
+    UpstreamSettings s = UpstreamSettings.fromUri("sip:127.0.0.1:" + fake.port()
+        + ";transport=tcp")
+        .withTimers(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1))
+        .withLink(new UpstreamLinkSettings(64, Duration.ofSeconds(1), Duration.ofMillis(500),
+            Duration.ZERO, clearip.proxy.sip.codec.ParseLimits.DEFAULT));
+    connections.add(kit.spawn(UpstreamConnection.create(s, null, channel)));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(channel.isUp(), "upstream not up");
+      return null;
+    });
+    return channel;
+  }
+
+  static SipRequest invite(String callId) {
+    return SipFixtures.request(SipFixtures.invite(callId, "z9hG4bKsw" + callId));
+  }
+
+  static SipRequest cancelOf(SipRequest invite) {
+    String text = invite.toString();
+    String headers = text.substring(0, text.indexOf("\r\n\r\n"))
+        .replaceFirst("^INVITE ", "CANCEL ")
+        .replace("CSeq: 201 INVITE", "CSeq: 201 CANCEL")
+        .replaceAll("Content-Length: \\d+", "Content-Length: 0")
+        .replace("Content-Type: application/sdp\r\n", "");
+    return SipFixtures.request(headers + "\r\n\r\n");
+  }
+
+  private ActorRef<CallSession.Command> start(SipRequest invite, Origin origin, Metrics metrics,
+      UpstreamChannel channel) {
+    CallSession.Context c = new CallSession.Context(settings(), channel, metrics);
+    ActorRef<CallSession.Command> call = kit.spawn(CallSession.create(invite, origin, "k", c));
+    call.tell(CallSession.Start.INSTANCE);
+    return call;
+  }
+
+  private static void awaitEnded(TestProbe<?> probe, ActorRef<?> call, Metrics metrics,
+      Ended expected) {
+    probe.expectTerminated(call, Duration.ofSeconds(5));
+    assertEquals(List.of(expected), metrics.ended, "the call is reported once, when it ends");
+  }
+
+  @Test
+  void withoutClearIpTheSwitchGets503AtOnce() throws Exception {
+    SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
+    Metrics metrics = new Metrics();
+    ActorRef<CallSession.Command> call = start(invite("none"), sw, metrics,
+        new UpstreamChannel());
+    assertEquals(503, sw.next().statusCode());
+    awaitEnded(kit.createTestProbe(), call, metrics,
+        new Ended(CallOutcome.FAIL_OPEN_UNAVAILABLE, 503, 0));
+    assertEquals(1, metrics.started);
+  }
+
+  @Test
+  void redirectIsRelayedAckedUpstreamRetransmittedAndAbsorbsTheSwitchsAck() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
+      UpstreamChannel channel = upstream(fake);
+      SwitchOrigin sw = new SwitchOrigin(Transport.UDP);
+      Metrics metrics = new Metrics();
+      ActorRef<CallSession.Command> call = start(invite("redirect"), sw, metrics, channel);
+      assertEquals(100, sw.next().statusCode());
+      SipRequest forwarded = fake.received.poll(5, TimeUnit.SECONDS);
+      assertNotNull(forwarded);
+      assertTrue(forwarded.isInvite());
+      SipResponse relayed = sw.next();
+      assertEquals(302, relayed.statusCode());
+      assertEquals("z9hG4bKswredirect", relayed.topViaBranch(), "our Via is popped");
+      // hop by hop: the 302 is ACKed towards ClearIP on the INVITE's branch
+      SipRequest ack = fake.received.poll(5, TimeUnit.SECONDS);
+      assertNotNull(ack);
+      assertTrue(ack.isAck());
+      assertEquals(forwarded.topViaBranch(), ack.topViaBranch());
+      assertEquals(forwarded.requestUri(), ack.requestUri());
+      assertEquals("fake", ack.toTag());
+      assertEquals("201 ACK", ack.cseqNumber() + " " + ack.cseqMethod());
+      // UDP: Timer G repeats the final until the switch ACKs
+      assertEquals(302, sw.next().statusCode());
+      UpstreamLink link = channel.pick(forwarded.topViaBranch());
+      assertFalse(link.carries(forwarded.topViaBranch()));
+      call.tell(CallSession.AckReceived.INSTANCE);
+      awaitEnded(kit.createTestProbe(), call, metrics, new Ended(CallOutcome.RELAYED, 302, 302));
+    }
+  }
+
+  @Test
+  void cancelBeforeClearIpAnswersGets200And487() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.SILENT, null)) {
+      UpstreamChannel channel = upstream(fake);
+      SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
+      Metrics metrics = new Metrics();
+      SipRequest invite = invite("cancel");
+      ActorRef<CallSession.Command> call = start(invite, sw, metrics, channel);
+      assertEquals(100, sw.next().statusCode());
+      SipRequest forwarded = fake.received.poll(5, TimeUnit.SECONDS);
+      assertNotNull(forwarded);
+      call.tell(CallSession.Retransmitted.INSTANCE);
+      assertEquals(100, sw.next().statusCode(), "a retransmitted INVITE gets the 100 again");
+      SwitchOrigin cancelOrigin = new SwitchOrigin(Transport.TCP);
+      call.tell(new CallSession.CancelReceived(cancelOf(invite), cancelOrigin));
+      SipResponse ok = cancelOrigin.next();
+      assertEquals(200, ok.statusCode());
+      assertTrue(ok.cseqMethodIs("CANCEL"));
+      assertEquals(487, sw.next().statusCode());
+      awaitEnded(kit.createTestProbe(), call, metrics, new Ended(CallOutcome.CANCELLED, 487, 0));
+      assertFalse(channel.pick("x").carries(forwarded.topViaBranch()), "the branch is forgotten");
+      // no provisional came from ClearIP, so no CANCEL may go there (RFC 3261 9.1)
+      assertNull(fake.received.poll(200, TimeUnit.MILLISECONDS));
+    }
+  }
+
+  @Test
+  void silentClearIpTimesOutAnd503sTheSwitch() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.SILENT, null)) {
+      UpstreamChannel channel = upstream(fake);
+      SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
+      Metrics metrics = new Metrics();
+      ActorRef<CallSession.Command> call = start(invite("timeout"), sw, metrics, channel);
+      assertEquals(100, sw.next().statusCode());
+      SipResponse failOpen = sw.next();
+      assertEquals(503, failOpen.statusCode());
+      assertEquals("ClearIP timeout", failOpen.reasons().get(0).text());
+      awaitEnded(kit.createTestProbe(), call, metrics,
+          new Ended(CallOutcome.FAIL_OPEN_TIMEOUT, 503, 0));
+      assertEquals(1, channel.pick("x").consecutiveTimeouts());
+    }
+  }
+}
