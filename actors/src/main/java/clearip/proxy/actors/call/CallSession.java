@@ -15,11 +15,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ExtensibleBehavior;
+import org.apache.pekko.actor.typed.MessageAdaptionFailure;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.Signal;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +29,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Owns one INVITE transaction (tls-proxy mode): performs what {@link ProxyTransaction} decides —
  * sends to the switch and to ClearIP, runs the keyed timers — and stops when it is over.
+ *
+ * <p>Every call is a new actor, so this dispatches with a plain type test instead of extending
+ * {@code AbstractBehavior}, whose receive table would be built again for every call.
  */
-public final class CallSession extends AbstractBehavior<CallSession.Command> {
+public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   private static final Logger summary = LoggerFactory.getLogger("clearip.proxy.calls");
   private static final AtomicLong BRANCHES = new AtomicLong(
       ThreadLocalRandom.current().nextLong() & 0xffff_ffffL);
@@ -113,6 +118,7 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
         timers -> new CallSession(ctx, timers, invite, origin, key, context, branches)));
   }
 
+  private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final SipRequest invite;
   private final Origin origin;
@@ -127,7 +133,7 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
 
   private CallSession(ActorContext<Command> ctx, TimerScheduler<Command> timers,
       SipRequest invite, Origin origin, String key, Context context, ClientBranches branches) {
-    super(ctx);
+    this.ctx = ctx;
     this.branches = branches;
     this.timers = timers;
     this.invite = invite;
@@ -155,21 +161,42 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
   }
 
   @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Start.class, m -> begin())
-        .onMessage(UpstreamResponse.class,
-            m -> perform(txn.onUpstreamResponse(m.response(), System.nanoTime())))
-        .onMessage(UpstreamUnavailable.class, m -> perform(txn.onUpstreamUnavailable(m.reason())))
-        .onMessage(Timer.class, m -> perform(m.attempt() < 0 ? txn.onTimer(m.kind())
-            : txn.onAttemptTimer(m.kind(), m.attempt())))
-        .onMessage(DestinationResponse.class, m -> perform(txn.onDestinationResponse(m.response())))
-        .onMessage(SendOutcome.class, m -> perform(txn.onSendResult(m.attempt(), m.result())))
-        .onMessage(Retransmitted.class, m -> perform(txn.onRetransmission()))
-        .onMessage(AckReceived.class, m -> perform(txn.onAck()))
-        .onMessage(CancelReceived.class, this::onCancel)
-        .onSignal(PostStop.class, s -> onStop())
-        .build();
+  public Behavior<Command> receive(TypedActorContext<Command> unused, Command m) {
+    if (m instanceof Start) {
+      return begin();
+    } else if (m instanceof UpstreamResponse r) {
+      return perform(txn.onUpstreamResponse(r.response(), System.nanoTime()));
+    } else if (m instanceof UpstreamUnavailable u) {
+      return perform(txn.onUpstreamUnavailable(u.reason()));
+    } else if (m instanceof Timer t) {
+      return perform(t.attempt() < 0 ? txn.onTimer(t.kind())
+          : txn.onAttemptTimer(t.kind(), t.attempt()));
+    } else if (m instanceof DestinationResponse d) {
+      return perform(txn.onDestinationResponse(d.response()));
+    } else if (m instanceof SendOutcome o) {
+      return perform(txn.onSendResult(o.attempt(), o.result()));
+    } else if (m instanceof Retransmitted) {
+      return perform(txn.onRetransmission());
+    } else if (m instanceof AckReceived) {
+      return perform(txn.onAck());
+    } else if (m instanceof CancelReceived c) {
+      return onCancel(c);
+    }
+    return Behaviors.unhandled();
+  }
+
+  @Override
+  public Behavior<Command> receiveSignal(TypedActorContext<Command> unused, Signal signal) {
+    if (signal instanceof PostStop) return onStop();
+    // what a receive builder does: a failing message adapter fails the actor
+    if (signal instanceof MessageAdaptionFailure f) throw CallSession.<RuntimeException>rethrow(
+        f.exception());
+    return Behaviors.unhandled();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+    throw (E) t;
   }
 
   private Behavior<Command> onCancel(CancelReceived m) {
@@ -213,7 +240,7 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
   }
 
   private void toDestination(Action.ToDestination d) {
-    ActorRef<Command> self = getContext().getSelf();
+    ActorRef<Command> self = ctx.getSelf();
     if (!registered.contains(d.branch())) {
       registered.add(d.branch());
       branches.register(d.branch(), self);
@@ -224,7 +251,7 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
   }
 
   private UpstreamListener listener() {
-    ActorRef<Command> self = getContext().getSelf();
+    ActorRef<Command> self = ctx.getSelf();
     return new UpstreamListener() {
       @Override
       public void onResponse(SipResponse response) {
@@ -242,7 +269,7 @@ public final class CallSession extends AbstractBehavior<CallSession.Command> {
     if (cleanedUp) return this;
     cleanedUp = true;
     if (link != null) link.forget(txn.branch());
-    for (String b : registered) branches.unregister(b, getContext().getSelf());
+    for (String b : registered) branches.unregister(b, ctx.getSelf());
     long duration = System.nanoTime() - txn.startNanos();
     CallOutcome outcome = txn.outcome();
     if (outcome != null) {
