@@ -141,11 +141,11 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     this.key = key;
     this.context = context;
     CallSettings s = context.settings();
-    long n = BRANCHES.incrementAndGet();
-    String branch = "z9hG4bK" + s.branchPrefix() + "." + Long.toHexString(n);
+    String n = Long.toHexString(BRANCHES.incrementAndGet());
+    String branch = "z9hG4bK" + s.branchPrefix() + "." + n;
     long now = System.nanoTime();
     this.txn = new ProxyTransaction(invite, s, origin.transport().isStream(), branch,
-        s.branchPrefix() + Long.toHexString(n), now, context.destinations()::localSentBy);
+        s.branchPrefix() + n, now, context.destinations()::localSentBy);
     context.metrics().callStarted();
     link = context.upstream().pick(branch);
     if (link != null) {
