@@ -405,6 +405,28 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
     return nameAddrs(HeaderName.ROUTE);
   }
 
+  /**
+   * Where the URI of the first Route value lies in {@link #buffer()}, as {@code start << 32 |
+   * end}: {@code routes().get(0).uri()} without building the list; -1 when there is none.
+   */
+  public final long topRouteUriSpan() {
+    int[] s = new int[HeaderScanner.NA_SPANS];
+    for (int i = indexOf(HeaderName.ROUTE); i >= 0; i = indexOf(HeaderName.ROUTE, i + 1)) {
+      int p = index[i * STRIDE + VALUE];
+      int ve = index[i * STRIDE + VALUE_END];
+      while (p < ve) {
+        // as nameAddrs(): a malformed value is skipped
+        if (HeaderScanner.scanNameAddr(buf, p, ve, s) >= 0) {
+          return ((long) s[HeaderScanner.NA_URI] << 32) | s[HeaderScanner.NA_URI + 1];
+        }
+        int c = HeaderScanner.nextComma(buf, p, ve);
+        if (c < 0) break;
+        p = c + 1;
+      }
+    }
+    return -1;
+  }
+
   public final List<NameAddr> recordRoutes() {
     return nameAddrs(HeaderName.RECORD_ROUTE);
   }
