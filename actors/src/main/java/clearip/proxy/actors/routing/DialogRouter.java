@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 final class DialogRouter {
   private static final Logger log = LoggerFactory.getLogger(DialogRouter.class);
 
+  private static final Transport[] TRANSPORTS = Transport.values();
+
   private final Destinations destinations;
   private final String branchPrefix;
 
@@ -33,19 +35,45 @@ final class DialogRouter {
 
   /** True when the top Route names this proxy (as written by our Record-Route). */
   boolean routedToUs(SipRequest r) {
-    List<NameAddr> routes = r.routes();
-    if (routes.isEmpty()) return false;
-    SipUri u = SipUri.parse(routes.get(0).uri());
-    return u != null && isUs(u);
-  }
-
-  private boolean isUs(SipUri u) {
-    String hp = (u.host().indexOf(':') >= 0 && !u.host().startsWith("[") ? "[" + u.host() + "]"
-        : u.host()) + ":" + u.portOrDefault();
-    for (Transport t : Transport.values()) {
-      if (hp.equalsIgnoreCase(destinations.localSentBy(t))) return true;
+    // read in place: every in-dialog request asks, and most are ours
+    long span = r.topRouteUriSpan();
+    if (span < 0) return false;
+    byte[] b = r.buffer();
+    int[] host = new int[2];
+    int port = SipUri.hostAndPort(b, (int) (span >>> 32), (int) span, host);
+    if (port < 0) return false;
+    for (Transport t : TRANSPORTS) {
+      if (isHostPort(destinations.localSentBy(t), b, host[0], host[1], port)) return true;
     }
     return false;
+  }
+
+  /**
+   * {@code sentBy.equalsIgnoreCase(host + ":" + port)} without building the string; the host is
+   * ASCII (an IPv6 reference keeps its brackets).
+   */
+  private static boolean isHostPort(String sentBy, byte[] b, int hostStart, int hostEnd,
+      int port) {
+    int hostLength = hostEnd - hostStart;
+    int digits = port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10_000 ? 4 : 5;
+    if (sentBy == null || sentBy.length() != hostLength + 1 + digits) return false;
+    for (int k = 0; k < hostLength; k++) {
+      if (!sameIgnoringCase((char) b[hostStart + k], sentBy.charAt(k))) return false;
+    }
+    if (sentBy.charAt(hostLength) != ':') return false;
+    for (int k = sentBy.length() - 1; k > hostLength; k--) {
+      if (sentBy.charAt(k) != '0' + port % 10) return false;
+      port /= 10;
+    }
+    return true;
+  }
+
+  /** The per-character rule of {@link String#equalsIgnoreCase}. */
+  private static boolean sameIgnoringCase(char a, char b) {
+    if (a == b) return true;
+    char ua = Character.toUpperCase(a);
+    char ub = Character.toUpperCase(b);
+    return ua == ub || Character.toLowerCase(ua) == Character.toLowerCase(ub);
   }
 
   /** Forwards an in-dialog request routed to us; false when it cannot be routed. */
