@@ -14,6 +14,11 @@
 #   JAVA_OPTS, PROXY_EXTRA_CONF   passed to clearip-proxy-under-test.sh
 #   RECV_TIMEOUT_MS   SIPp per-message timeout (default 8000, as bench.sh)
 #   PHASE_GAP   seconds between phases (default 2)
+#   PROXY_CPUS, LOAD_CPUS   pin the proxy, and SIPp plus the emulator and destinations, to these
+#               CPUs (taskset lists, e.g. 1 and 0), so the load generator keeps a core of its own
+#               when the proxy is overloaded; unset: no pinning
+#   SIPP_BUFF   SIPp's socket buffers in bytes (default 4194304, the host's rmem_max here): with
+#               the OS default (208 KB) SIPp itself drops the answers at 10,000 calls/s
 #
 # Output: one line per phase (calls, failures, cps, INVITE->final percentiles, proxy CPU and
 # CPU per call, RSS, UDP drops, the proxy's own 503s from /metrics), in RUN/phases.tsv, plus
@@ -48,6 +53,9 @@ RUN="$RIG_WORK/phases/$(date +%Y%m%d-%H%M%S)_$SCEN"
 mkdir -p "$RUN"
 ulimit -n 20000 2>/dev/null || true
 
+PROXYPIN=(); LOADPIN=()
+[[ -n "${PROXY_CPUS:-}" ]] && PROXYPIN=(taskset -c "$PROXY_CPUS")
+[[ -n "${LOAD_CPUS:-}" ]] && LOADPIN=(taskset -c "$LOAD_CPUS")
 PIDS=()
 stop_all() {
   local i pid
@@ -69,13 +77,13 @@ TOTAL=0; for p in "$@"; do s=${p#*:}; s=${s%%:*}; TOTAL=$(( TOTAL + s * 3 + 30 )
 HELPER_TMO=$(( TOTAL + 120 ))
 
 mkdir -p "$RUN/kemu"
-(cd "$RIG_DIR" && exec timeout -s TERM "$HELPER_TMO" kamailio -f kamailio/emulator.cfg -DD -E -m 256 -M 8 -Y "$RUN/kemu" \
+(cd "$RIG_DIR" && exec "${LOADPIN[@]}" timeout -s TERM "$HELPER_TMO" kamailio -f kamailio/emulator.cfg -DD -E -m 256 -M 8 -Y "$RUN/kemu" \
   -P "$RUN/kemu/kamailio.pid" -A "TLS_CERT=\"$CERTS/server.crt\"" -A "TLS_KEY=\"$CERTS/server.key\"" \
   -A "TLS_CA=\"$CERTS/ca.crt\"") >"$RUN/emulator.log" 2>&1 &
 PIDS+=($!)
 wait_listen t 5061 10 || { echo "emulator did not start" >&2; exit 4; }
 start_uas() {
-  (cd "$RUN" && exec timeout -s TERM "$HELPER_TMO" sipp -sf "$RIG_DIR/scenarios/$2" -i 127.0.0.1 -p "$3" -t u1 \
+  (cd "$RUN" && exec "${LOADPIN[@]}" timeout -s TERM "$HELPER_TMO" sipp -sf "$RIG_DIR/scenarios/$2" -i 127.0.0.1 -p "$3" -t u1 \
      -nostdin -timeout "${HELPER_TMO}s" -trace_err -error_file "$1_err.log" -max_log_size 2000000) >"$RUN/$1.out" 2>&1 &
   PIDS+=($!); wait_listen u "$3" 10 || { echo "UAS $1 did not start" >&2; exit 4; }
 }
@@ -84,7 +92,7 @@ start_uas() {
 
 export PROXY_MODE UPSTREAM_URI="sip:127.0.0.1:5061;transport=tls" RIG_CA="$CERTS/ca.crt" \
   RIG_CERT="$CERTS/server.crt" RIG_KEY="$CERTS/server.key" RIG_RUN_DIR="$RUN"
-"$here/clearip-proxy-under-test.sh" >"$RUN/proxy.log" 2>&1 &   # execs java: this PID is the JVM
+"${PROXYPIN[@]}" "$here/clearip-proxy-under-test.sh" >"$RUN/proxy.log" 2>&1 &   # execs java: this PID is the JVM
 JPID=$!; PIDS+=($JPID)
 wait_listen u 5060 60 || { echo "proxy did not listen, see $RUN/proxy.log" >&2; exit 4; }
 sleep 1
@@ -118,10 +126,10 @@ for p in "$@"; do
   CALLS=$(( RATE * DUR )); LIMIT=$(( RATE * 4 )); (( LIMIT < 200 )) && LIMIT=200
   GT=$(( DUR * 3 + RECV_TIMEOUT_MS / 1000 + 30 ))
   T0=$(ticks "$JPID"); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); R0=$(proxy503); read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
-  (cd "$PD" && exec /usr/bin/time -f "%U %S %e" -o uac_time.txt timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
+  (cd "$PD" && exec "${LOADPIN[@]}" /usr/bin/time -f "%U %S %e" -o uac_time.txt timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
      -sf "$RIG_DIR/scenarios/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p 5090 -t u1 -r "$RATE" -rp 1000 -m "$CALLS" \
      -l "$LIMIT" -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${GT}s" -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
-     -trace_rtt -rtt_freq 1 -trace_err -error_file uac_err.log -max_log_size 2000000) >"$PD/uac.out" 2>&1
+     -buff_size "${SIPP_BUFF:-4194304}" -trace_rtt -rtt_freq 1 -trace_err -error_file uac_err.log -max_log_size 2000000) >"$PD/uac.out" 2>&1
   W1=$(date +%s.%N); T1=$(ticks "$JPID"); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); R1=$(proxy503); read -r SB1 ST1 < <(sys_busy)
   ALIVE=yes; kill -0 "$JPID" 2>/dev/null || ALIVE=no
   read -r UU US _ < <(tail -n 1 "$PD/uac_time.txt" 2>/dev/null) || { UU=0; US=0; }

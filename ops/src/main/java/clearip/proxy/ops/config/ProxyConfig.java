@@ -45,6 +45,15 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     return new Reader(raw.getConfig(ROOT), new ArrayList<>()).trace();
   }
 
+  /**
+   * Threads of the dispatcher that runs calls and connections: {@code calls.threads}, or one per
+   * CPU core (at least 2) when it is 0.
+   */
+  public int dispatcherThreads() {
+    int n = raw.getInt(ROOT + ".calls.threads");
+    return n > 0 ? n : Math.max(2, Runtime.getRuntime().availableProcessors());
+  }
+
   /** The host written in Via/Record-Route when listening on a wildcard address ("" = own). */
   public String advertise() {
     return raw.getString(ROOT + ".listen.advertise");
@@ -154,6 +163,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
 
     ProxyConfig read(Config full) {
       Mode mode = mode();
+      nonNegativeInt("calls.threads"); // read by dispatcherThreads(); checked here
       String serverName = string("server-name", "clearip-proxy");
       ParseLimits limits = limits();
       List<InetSocketAddress> udp = addresses("listen.udp");

@@ -72,7 +72,12 @@ public final class ProxyServer {
         "pekko.log-dead-letters-during-shutdown = off",
         "pekko.coordinated-shutdown.exit-jvm = off",
         // the launcher stops the proxy from its own shutdown hook, in order (drain first)
-        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off"));
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+        // as many threads as cores: more only add hand-offs (and CPU) per call
+        "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = "
+            + config.dispatcherThreads(),
+        "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = "
+            + config.dispatcherThreads()));
     // ours first: config.raw() already holds every reference default, which would otherwise win
     return ours.withFallback(config.raw()).withFallback(ConfigFactory.load());
   }

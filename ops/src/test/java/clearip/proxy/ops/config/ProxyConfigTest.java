@@ -43,6 +43,21 @@ class ProxyConfigTest {
   }
 
   @Test
+  void overloadAndThreadSettings() throws Exception {
+    ProxyConfig d = ProxyConfig.defaults();
+    assertEquals(Duration.ofMillis(50), d.calls().maxDispatchDelay());
+    assertEquals(Math.max(2, Runtime.getRuntime().availableProcessors()), d.dispatcherThreads());
+    ProxyConfig c = ProxyConfig.load(write("""
+        clearip-proxy.calls { max-dispatch-delay = 0, threads = 3 }
+        """));
+    assertEquals(Duration.ZERO, c.calls().maxDispatchDelay());
+    assertEquals(3, c.dispatcherThreads());
+    List<String> p = problems("clearip-proxy.calls { max-dispatch-delay = -1s, threads = -2 }");
+    assertTrue(p.stream().anyMatch(m -> m.contains("calls.max-dispatch-delay")), p.toString());
+    assertTrue(p.stream().anyMatch(m -> m.contains("calls.threads")), p.toString());
+  }
+
+  @Test
   void readsTheDocumentedKeys() throws Exception {
     Path f = write("""
         clearip-proxy {
