@@ -17,6 +17,10 @@
 #   PROXY_CPUS, LOAD_CPUS   pin the proxy, and SIPp plus the emulator and destinations, to these
 #               CPUs (taskset lists, e.g. 1 and 0), so the load generator keeps a core of its own
 #               when the proxy is overloaded; unset: no pinning
+#   PROXY_CPU_QUOTA   cap the proxy at this % of one core (e.g. 50) with a CPU cgroup made for
+#               the run (cgroup v1 cpu controller, 10 ms period so throttling adds little
+#               latency; needs root): an overload test can then offer
+#               twice what the proxy can do without the load generator running out of CPU first
 #   SIPP_BUFF   SIPp's socket buffers in bytes (default 4194304, the host's rmem_max here): with
 #               the OS default (208 KB) SIPp itself drops the answers at 10,000 calls/s
 #
@@ -56,6 +60,16 @@ ulimit -n 20000 2>/dev/null || true
 PROXYPIN=(); LOADPIN=()
 [[ -n "${PROXY_CPUS:-}" ]] && PROXYPIN=(taskset -c "$PROXY_CPUS")
 [[ -n "${LOAD_CPUS:-}" ]] && LOADPIN=(taskset -c "$LOAD_CPUS")
+CGROUP=
+if [[ -n "${PROXY_CPU_QUOTA:-}" ]]; then
+  [[ "$PROXY_CPU_QUOTA" =~ ^[0-9]+$ ]] && (( PROXY_CPU_QUOTA >= 10 && PROXY_CPU_QUOTA <= 800 )) ||
+    { echo "PROXY_CPU_QUOTA must be 10..800 (% of one core)" >&2; exit 2; }
+  [[ -w /sys/fs/cgroup/cpu ]] || { echo "PROXY_CPU_QUOTA needs the cgroup v1 cpu controller at /sys/fs/cgroup/cpu (and root)" >&2; exit 2; }
+  CGROUP=/sys/fs/cgroup/cpu/clearip-phases-$$
+  mkdir "$CGROUP" && echo 10000 >"$CGROUP/cpu.cfs_period_us" && echo $(( PROXY_CPU_QUOTA * 100 )) >"$CGROUP/cpu.cfs_quota_us" ||
+    { echo "cannot make the CPU cgroup $CGROUP" >&2; exit 2; }
+  PROXYPIN=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP" "${PROXYPIN[@]}")
+fi
 PIDS=()
 stop_all() {
   local i pid
@@ -65,6 +79,8 @@ stop_all() {
     kill -KILL "$pid" 2>/dev/null
   done
   PIDS=()
+  [[ -n "$CGROUP" ]] && rmdir "$CGROUP" 2>/dev/null
+  CGROUP=
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM

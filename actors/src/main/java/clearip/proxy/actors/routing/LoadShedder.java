@@ -2,6 +2,7 @@ package clearip.proxy.actors.routing;
 
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.Cancellable;
@@ -11,20 +12,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides when new calls are refused because the proxy is behind: every {@link #PROBE_INTERVAL}
+ * Decides which new calls are refused because the proxy is behind: every {@link #PROBE_INTERVAL}
  * a probe task is queued on the dispatcher the calls run on, and the time it waits there is the
- * time a new call would wait before its first step. Past the configured limit new INVITEs get an
- * immediate 503 (the switch route-advances) until the dispatcher has caught up, so the calls that
- * are accepted keep their latency instead of all of them slowing down together.
+ * time a new call would wait before its first step. While probes wait longer than the configured
+ * limit, a shrinking share of new INVITEs is admitted (each probe over the limit cuts it by a
+ * quarter, each probe under half the limit gives back 5 points); the rest get an immediate 503
+ * and the switch route-advances. The calls that are admitted keep their latency instead of all
+ * of them slowing down together, and the admitted share settles where the proxy keeps up.
  *
  * <p>Why the dispatcher's delay and not a count of calls: a count right for a 20 ms ClearIP is
  * wrong for a 200 ms one, and CPU starvation (more INVITEs than the cores can handle) shows as
- * queueing delay whatever the call mix. {@link #shouldShed} is called for every new INVITE on
- * the transport threads: two volatile reads and one clock read.
+ * queueing delay whatever the call mix. Why a share and not all-or-nothing: refusing every call
+ * until the next probe swings between an idle and a swamped dispatcher and refuses far more calls
+ * than the proxy could take. {@link #shouldShed} is called for every new INVITE on the transport
+ * threads: a few volatile reads, one clock read and one random draw.
  */
 public final class LoadShedder {
   private static final Logger log = LoggerFactory.getLogger(LoadShedder.class);
   static final Duration PROBE_INTERVAL = Duration.ofMillis(10);
+  /** The share of new calls admitted never drops below this, so probes keep measuring calls. */
+  static final double MIN_ADMITTED = 0.02;
   /** An overload episode is over after this long without a late probe. */
   private static final long CALM_NANOS = Duration.ofSeconds(1).toNanos();
 
@@ -33,6 +40,8 @@ public final class LoadShedder {
   private final LongSupplier clock;
   private final AtomicLong shed = new AtomicLong();
   private volatile long lastDelay;
+  /** The share of new INVITEs admitted, 0..1; written by the probe task only. */
+  private volatile double admitted = 1.0;
   /** When the probe now waiting on the dispatcher was queued; 0 when none waits. */
   private volatile long pendingSince;
   // episode bookkeeping, touched only by the probe task (one runs at a time)
@@ -87,16 +96,21 @@ public final class LoadShedder {
     pendingSince = 0;
     long max = maxDelayNanos.getAsLong();
     if (max > 0 && delay > max) {
+      admitted = Math.max(MIN_ADMITTED, admitted * 0.75);
       if (episodeStart == 0) {
         episodeStart = now;
         worstDelay = 0;
         shedAtEpisodeStart = shed.get();
-        log.warn("Overloaded: new calls wait {} ms for a thread (limit {} ms); new INVITEs are "
-            + "answered 503 until the proxy catches up", delay / 1_000_000, max / 1_000_000);
+        log.warn("Overloaded: new calls wait {} ms for a thread (limit {} ms); part of the new "
+            + "INVITEs are answered 503 until the proxy catches up", delay / 1_000_000,
+            max / 1_000_000);
       }
       lastLate = now;
       worstDelay = Math.max(worstDelay, delay);
-    } else if (episodeStart != 0 && now - lastLate > CALM_NANOS) {
+    } else if (max <= 0 || delay <= max / 2) {
+      admitted = Math.min(1.0, admitted + 0.05);
+    }
+    if (episodeStart != 0 && admitted >= 1.0 && now - lastLate > CALM_NANOS) {
       log.warn("Overload over after {} ms: {} INVITEs answered 503, worst wait {} ms",
           (lastLate - episodeStart) / 1_000_000, shed.get() - shedAtEpisodeStart,
           worstDelay / 1_000_000);
@@ -104,14 +118,25 @@ public final class LoadShedder {
     }
   }
 
-  /** True while new calls should get an immediate 503. */
+  /** True when this new call should get an immediate 503. */
   public boolean shouldShed() {
+    return shouldShed(ThreadLocalRandom.current().nextDouble());
+  }
+
+  /** As {@link #shouldShed()}, with the random draw (0 inclusive to 1 exclusive) given. */
+  boolean shouldShed(double draw) {
+    return draw >= admittedNow();
+  }
+
+  /** The share of new calls admitted right now. */
+  public double admittedNow() {
     long max = maxDelayNanos.getAsLong();
-    if (max <= 0) return false;
-    if (lastDelay > max) return true;
+    if (max <= 0) return 1.0;
+    double a = admitted;
     long p = pendingSince;
-    // a probe that has waited longer than the limit already tells the answer
-    return p != 0 && clock.getAsLong() - p > max;
+    // a probe already waiting longer than the limit tells the answer before it has run
+    if (p != 0 && clock.getAsLong() - p > max) a = Math.max(MIN_ADMITTED, a * 0.5);
+    return a;
   }
 
   /** Counts one INVITE refused because of {@link #shouldShed}. */

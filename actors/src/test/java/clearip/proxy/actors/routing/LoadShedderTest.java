@@ -33,39 +33,62 @@ class LoadShedderTest {
     return new LoadShedder(() -> limit, dispatcher, () -> now);
   }
 
+  private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /** One probe that waits {@code delay} on the dispatcher, then the rest of its 10 ms period. */
+  private void probeWaiting(LoadShedder s, long delay) {
+    s.probe();
+    now += delay;
+    dispatcher.runAll();
+    now += 10 * MS;
+  }
+
   @Test
   void aDispatcherThatKeepsUpAdmitsEveryCall() {
     LoadShedder s = shedder(LIMIT);
     for (int i = 0; i < 100; i++) {
-      s.probe();
-      now += TimeUnit.MILLISECONDS.toNanos(1);
-      dispatcher.runAll();
-      assertFalse(s.shouldShed());
-      now += TimeUnit.MILLISECONDS.toNanos(9);
+      probeWaiting(s, MS);
+      assertFalse(s.shouldShed(0.999_999));
     }
-    assertEquals(TimeUnit.MILLISECONDS.toNanos(1), s.lastDelayNanos());
+    assertEquals(MS, s.lastDelayNanos());
+    assertEquals(1.0, s.admittedNow());
   }
 
   @Test
-  void aProbeWaitingPastTheLimitShedsBeforeItRunsAndUntilAProbeRunsInTime() {
+  void lateProbesShrinkTheAdmittedShareAndPromptOnesGiveItBack() {
+    LoadShedder s = shedder(LIMIT);
+    probeWaiting(s, LIMIT); // exactly the limit: not late
+    assertEquals(1.0, s.admittedNow());
+    probeWaiting(s, 80 * MS);
+    assertEquals(0.75, s.admittedNow(), 1e-9);
+    assertTrue(s.shouldShed(0.8), "a draw above the admitted share is refused");
+    assertFalse(s.shouldShed(0.7));
+    probeWaiting(s, 80 * MS);
+    assertEquals(0.5625, s.admittedNow(), 1e-9);
+    for (int i = 0; i < 40; i++) probeWaiting(s, 500 * MS);
+    assertEquals(LoadShedder.MIN_ADMITTED, s.admittedNow(), 1e-9,
+        "some calls always get through, so the probes keep measuring calls");
+
+    probeWaiting(s, 40 * MS); // between half the limit and the limit: hold
+    assertEquals(LoadShedder.MIN_ADMITTED, s.admittedNow(), 1e-9);
+    probeWaiting(s, 2 * MS);
+    assertEquals(LoadShedder.MIN_ADMITTED + 0.05, s.admittedNow(), 1e-9);
+    for (int i = 0; i < 30; i++) probeWaiting(s, 2 * MS);
+    assertEquals(1.0, s.admittedNow(), "caught up: every call is admitted again");
+  }
+
+  @Test
+  void aProbeStillWaitingPastTheLimitHalvesTheShareBeforeItHasRun() {
     LoadShedder s = shedder(LIMIT);
     s.probe();
-    now += LIMIT; // exactly the limit: still admitted
-    assertFalse(s.shouldShed());
+    now += LIMIT;
+    assertEquals(1.0, s.admittedNow());
     now += 1;
-    assertTrue(s.shouldShed(), "the waiting probe is already older than the limit");
+    assertEquals(0.5, s.admittedNow(), 1e-9);
     s.probe(); // one probe at a time: the late one keeps counting
     assertEquals(1, dispatcher.queue.size());
-
-    now += TimeUnit.MILLISECONDS.toNanos(30);
-    dispatcher.runAll(); // it ran 80 ms after it was queued
-    assertTrue(s.shouldShed(), "shedding until a probe shows the dispatcher caught up");
-    assertEquals(TimeUnit.MILLISECONDS.toNanos(80) + 1, s.lastDelayNanos());
-
-    s.probe();
-    now += TimeUnit.MILLISECONDS.toNanos(2);
     dispatcher.runAll();
-    assertFalse(s.shouldShed(), "caught up: calls are admitted again");
+    assertEquals(0.75, s.admittedNow(), 1e-9, "once it ran, its delay counts as a late probe");
   }
 
   @Test
@@ -73,21 +96,19 @@ class LoadShedderTest {
     LoadShedder s = shedder(0);
     s.probe();
     now += TimeUnit.SECONDS.toNanos(10);
-    assertFalse(s.shouldShed());
+    assertFalse(s.shouldShed(0.999_999));
     dispatcher.runAll();
-    assertFalse(s.shouldShed());
+    assertFalse(s.shouldShed(0.999_999));
   }
 
   @Test
   void theLimitIsReadAtEveryDecisionSoAReloadAppliesAtOnce() {
     long[] limit = {LIMIT};
     LoadShedder s = new LoadShedder(() -> limit[0], dispatcher, () -> now);
-    s.probe();
-    now += TimeUnit.MILLISECONDS.toNanos(20);
-    dispatcher.runAll();
-    assertFalse(s.shouldShed());
-    limit[0] = TimeUnit.MILLISECONDS.toNanos(10);
-    assertTrue(s.shouldShed());
+    for (int i = 0; i < 5; i++) probeWaiting(s, 200 * MS);
+    assertTrue(s.admittedNow() < 0.5);
+    limit[0] = 0; // shedding turned off by a reload
+    assertEquals(1.0, s.admittedNow());
   }
 
   @Test

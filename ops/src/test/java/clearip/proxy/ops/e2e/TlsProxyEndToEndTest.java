@@ -281,18 +281,26 @@ class TlsProxyEndToEndTest {
   @Test
   void aProxyBehindItsLoadAnswersNewInvites503AtOnce() throws Exception {
     int emuPort = emulator.bound().tls().get(0).getPort();
-    // any wait at all counts as "behind": every new INVITE is refused once a probe has run
+    // any wait at all counts as "behind": the admitted share falls to its floor (2 %)
     ProxyServer behind = startProxy("sip:127.0.0.1:" + emuPort + ";transport=tls", "[]",
         "clearip-proxy.calls.max-dispatch-delay = 1ns");
     extra.add(behind);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (behind.registry().shedder().lastDelayNanos() == 0 && System.nanoTime() < deadline) {
-      Thread.onSpinWait(); // the first probe runs 10 ms after start
+    while (behind.registry().shedder().admittedNow() > 0.05 && System.nanoTime() < deadline) {
+      Thread.onSpinWait(); // a probe runs every 10 ms and each cuts the share by a quarter
     }
-    SipResponse r = udpExchange(udp(behind), "INVITE", "14016401234");
-    assertEquals(503, r.statusCode(), "no 100 Trying first: refused before any work");
-    assertEquals("proxy overloaded", r.reasons().get(0).text());
-    assertEquals(1, behind.registry().shedder().shedCount());
+    int refused = 0;
+    for (int i = 0; i < 5; i++) { // 2 % of them may still be admitted
+      SipResponse r = udpExchange(udp(behind), "INVITE", "14016401234");
+      if (r.statusCode() == 503) {
+        assertEquals("proxy overloaded", r.reasons().get(0).text());
+        refused++;
+      } else {
+        assertEquals(100, r.statusCode());
+      }
+    }
+    assertTrue(refused >= 3, refused + " of 5 refused with 503 before any 100 Trying");
+    assertEquals(refused, behind.registry().shedder().shedCount());
   }
 
   @Test
