@@ -126,7 +126,8 @@ rig_ticks() {   # emulator, destinations and jstat (everything started here but 
 rss_mb() { awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo -; }
 udp_err() { awk '/^Udp:/{ if (!h) {for(i=1;i<=NF;i++) k[$i]=i; h=1} else print $k["RcvbufErrors"] }' /proc/net/snmp; }
 # datagrams dropped at the proxy's own socket (127.0.0.1:5060), not at SIPp's or the emulator's
-sock_drops() { awk 'NR>1 && $2=="0100007F:13C4" {print $NF; exit}' /proc/net/udp; }
+# (an IPv4 socket, or an IPv6 one bound to ::ffff:127.0.0.1, so both tables are read)
+sock_drops() { cat /proc/net/udp /proc/net/udp6 | awk '$2 ~ /(0100007F|FFFF00000100007F):13C4$/ {d+=$NF} END{print d+0}'; }
 sys_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 proxy503() {   # calls the proxy answered 503 itself (clearip_calls_fail_open_total: overload, queue full, timeout, upstream down)
   curl -s --max-time 2 http://127.0.0.1:9060/metrics 2>/dev/null |

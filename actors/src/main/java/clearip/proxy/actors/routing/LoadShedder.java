@@ -50,6 +50,7 @@ public final class LoadShedder {
   private long shedAtEpisodeStart;
   private long worstDelay;
   private Cancellable schedule;
+  private volatile LongSupplier intakeBacklog = () -> 0;
 
   /**
    * @param maxDelayNanos the limit, read at every decision so a reload applies at once; 0 or less
@@ -73,6 +74,14 @@ public final class LoadShedder {
         ExecutionContexts.fromExecutor(Runnable::run));
   }
 
+  /**
+   * Also counts the transports' own backlog as a wait (e.g. how long a UDP reader has gone
+   * without catching up): when reading is the bottleneck the dispatcher may look idle.
+   */
+  public void watchIntake(LongSupplier backlogNanos) {
+    this.intakeBacklog = backlogNanos;
+  }
+
   void stop() {
     if (schedule != null) schedule.cancel();
   }
@@ -91,7 +100,7 @@ public final class LoadShedder {
 
   private void probed(long queued) {
     long now = clock.getAsLong();
-    long delay = now - queued;
+    long delay = Math.max(now - queued, intakeBacklog.getAsLong());
     lastDelay = delay;
     pendingSince = 0;
     long max = maxDelayNanos.getAsLong();
@@ -101,7 +110,7 @@ public final class LoadShedder {
         episodeStart = now;
         worstDelay = 0;
         shedAtEpisodeStart = shed.get();
-        log.warn("Overloaded: new calls wait {} ms for a thread (limit {} ms); part of the new "
+        log.warn("Overloaded: new calls wait {} ms (limit {} ms); part of the new "
             + "INVITEs are answered 503 until the proxy catches up", delay / 1_000_000,
             max / 1_000_000);
       }

@@ -92,6 +92,19 @@ class LoadShedderTest {
   }
 
   @Test
+  void anIntakeThatCannotCatchUpCountsLikeALateProbe() {
+    LoadShedder s = shedder(LIMIT);
+    long[] backlog = {0};
+    s.watchIntake(() -> backlog[0]);
+    probeWaiting(s, MS);
+    assertEquals(1.0, s.admittedNow());
+    backlog[0] = 80 * MS; // the reader has not found its socket empty for 80 ms
+    probeWaiting(s, MS);
+    assertEquals(0.75, s.admittedNow(), 1e-9);
+    assertEquals(80 * MS, s.lastDelayNanos());
+  }
+
+  @Test
   void aZeroLimitNeverSheds() {
     LoadShedder s = shedder(0);
     s.probe();

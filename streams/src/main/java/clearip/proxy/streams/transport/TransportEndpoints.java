@@ -217,4 +217,15 @@ public final class TransportEndpoints {
       return new TransportEndpoints(this);
     }
   }
+
+  /**
+   * How long the busiest UDP reader has gone without finding its socket empty (0 when every
+   * reader keeps up): the intake's own backlog, which overload control counts like a wait.
+   */
+  public long udpReaderBusyNanos() {
+    long now = System.nanoTime();
+    long worst = 0;
+    for (UdpListener l : udpListeners) worst = Math.max(worst, l.busyNanos(now));
+    return worst;
+  }
 }

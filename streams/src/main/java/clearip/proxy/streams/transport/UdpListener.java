@@ -56,6 +56,8 @@ final class UdpListener {
   private volatile Selector selector;
   private volatile InetSocketAddress local;
   private volatile boolean closing;
+  /** Since when the reader has found a datagram waiting at every read; 0 once it found none. */
+  private volatile long busySince;
 
   private UdpListener(ClassicActorSystemProvider system, MessageIntake intake,
       Supplier<AccessList> accessList, TransportMetrics metrics) {
@@ -194,6 +196,16 @@ final class UdpListener {
     }
   }
 
+  /**
+   * How long the reader has been reading without ever finding the socket empty, 0 when it is
+   * keeping up: datagrams arrive faster than it handles them and queue in the kernel, where
+   * the overflow is dropped.
+   */
+  long busyNanos(long now) {
+    long b = busySince;
+    return b == 0 ? 0 : Math.max(0, now - b);
+  }
+
   /** Stops reading and closes the socket; completes once the reader has ended. */
   CompletionStage<Void> unbind() {
     closing = true;
@@ -219,10 +231,12 @@ final class UdpListener {
           continue;
         }
         if (from == null) {
+          if (busySince != 0) busySince = 0;
           sel.select(); // nothing queued: wait for the next datagram or unbind's wakeup
           sel.selectedKeys().clear();
           continue;
         }
+        if (busySince == 0) busySince = System.nanoTime();
         buf.flip();
         onDatagram(buf, (InetSocketAddress) from);
       }
