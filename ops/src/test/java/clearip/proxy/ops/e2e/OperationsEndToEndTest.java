@@ -159,6 +159,7 @@ class OperationsEndToEndTest {
         "clearip-proxy.upstream.uri = \"" + upstream + "\"",
         "clearip-proxy.upstream.tls.ca-file = \"" + pki.caCertificate() + "\"",
         "clearip-proxy.upstream.timeout = 4s",
+        "clearip-proxy.calls.max-dispatch-delay = 0", // call flows only, see E2e.callFlowsOnly
         "clearip-proxy.admin.listen = \"127.0.0.1:0\"",
         "clearip-proxy.shutdown.drain-timeout = 5s",
         extra, "");
