@@ -54,16 +54,6 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     return n > 0 ? n : Math.max(2, Runtime.getRuntime().availableProcessors());
   }
 
-  /** How long `run` warms the call path up before the listeners open; zero: not at all. */
-  public Duration warmUpDuration() {
-    return raw.getDuration(ROOT + ".warm-up.duration");
-  }
-
-  /** Synthetic calls per second during the warm-up. */
-  public int warmUpRate() {
-    return raw.getInt(ROOT + ".warm-up.rate");
-  }
-
   /** The host written in Via/Record-Route when listening on a wildcard address ("" = own). */
   public String advertise() {
     return raw.getString(ROOT + ".listen.advertise");
@@ -174,8 +164,6 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     ProxyConfig read(Config full) {
       Mode mode = mode();
       nonNegativeInt("calls.threads"); // read by dispatcherThreads(); checked here
-      durationOrZero("warm-up.duration"); // read by warmUpDuration(); checked here
-      nonNegativeInt("warm-up.rate");
       String serverName = string("server-name", "clearip-proxy");
       ParseLimits limits = limits();
       List<InetSocketAddress> udp = addresses("listen.udp");

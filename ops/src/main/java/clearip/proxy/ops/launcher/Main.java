@@ -83,12 +83,6 @@ public final class Main {
       for (String p : e.problems()) System.err.println(p);
       return 1;
     }
-    try {
-      WarmUp.run(config.warmUpDuration(), config.warmUpRate());
-    } catch (Exception e) {
-      // a cold start is slower, not wrong: start anyway
-      System.err.println("clearip-proxy: JIT warm-up failed, starting cold: " + rootMessage(e));
-    }
     ProxyMetrics metrics = new ProxyMetrics();
     ProxyServer server;
     Supervision supervision;
