@@ -27,7 +27,7 @@ def num(v):
 series = {}
 for r in rows:
     series.setdefault((r["scenario"], r["proxy"]), []).append(r)
-colours = {"ours": "tab:blue", "kamailio": "tab:orange"}
+colours = {"ours": "tab:blue", "ours-warm": "tab:green", "kamailio": "tab:orange"}
 styles = ["-", "--", ":", "-."]
 scenarios = sorted({k[0] for k in series})
 
@@ -66,6 +66,8 @@ ax_cpu.legend(fontsize=8)
 ax_cpu.grid(True, alpha=0.3)
 ax_cpu.set_ylim(bottom=0)
 dates = sorted(r["date"] for r in rows)
-fig.suptitle(f"{', '.join(scenarios)}: ours vs Kamailio ({dates[0]} – {dates[-1]}, whole runs)")
+warm = any(r["proxy"] == "ours-warm" for r in rows)
+kind = "ours-warm: one process after a warm-up; others: whole runs" if warm else "whole runs"
+fig.suptitle(f"{', '.join(scenarios)}: ours vs Kamailio ({dates[0]} – {dates[-1]})\n{kind}")
 fig.tight_layout()
 fig.savefig(out, dpi=110)

@@ -24,6 +24,9 @@
 #   RIG_DIR=DIR            the comparison rig (default ../shared/rig from the repository root)
 #   JAVA_OPTS, PROXY_EXTRA_CONF   for our proxy (see clearip-proxy-under-test.sh)
 #   KAM_CHILDREN, KAM_TCP_CHILDREN, KAM_SHM, UPSTREAM, RECV_TIMEOUT_MS   passed to bench.sh
+#   WARM=RATE:SECONDS      measure ours warm instead: ONE proxy process gets this warm-up load,
+#                          then every rate in turn (loadtest/rig/phases.sh); its rows are
+#                          labelled ours-warm. Kamailio needs no warm-up and runs as usual.
 #   NO_INSTALL=1           do not apt-get install missing tools, just fail
 # Bounds: RATE 1..20000 cps, SECONDS 1..300, at most 30 rates per sweep; every SIPp has -m and a
 # timeout (bench.sh).
@@ -127,6 +130,23 @@ one_run() {   # proxy scenario rate seconds -> appends a CSV line, returns bench
   return $rc
 }
 
+warm_runs() {   # scenario seconds rates... -> one phases.sh run of ours, one CSV line per rate
+  local scen=$1 secs=$2; shift 2
+  local phases=("${WARM}:warmup") r out run
+  for r in "$@"; do phases+=("$r:$secs:r$r"); done
+  out="$RESULTS/last-warm.out"
+  RIG_DIR="$RIG_DIR" "$repo/loadtest/rig/phases.sh" "$scen" "${phases[@]}" >"$out" 2>&1
+  run=$(sed -n 's/^run folder: \([^ ]*\).*/\1/p' "$out" | head -1)
+  [[ -n "$run" && -f "$run/phases.tsv" ]] || { echo "harness: phases.sh gave no result:" >&2; tail -5 "$out" >&2; return 2; }
+  # phase scenario rate seconds created success failed fail_pct achieved_cps p50 p90 p99 max
+  # cpu_proxy us_per_call rss_mb udp_drops proxy_503 cpu_uac cpu_rig other_pct alive socket_drops
+  awk -F'\t' -v OFS=, -v d="$(date +%Y%m%d-%H%M%S)" -v run="${run#"$RESULTS"/}" 'NR > 2 {
+    v = ($8 + 0 < 0.5 && $22 == "yes") ? "PASS" : "FAIL";
+    print d,$2,"ours-warm",$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$21,v,run }' \
+    "$run/phases.tsv" >>"$CSV"
+  grep -v '^warmup' "$out" | grep -E '^r[0-9]+ ' | sed 's/^/ours-warm /'
+}
+
 chart() {   # PNG beside the first CSV
   local png="${1%.csv}.png"
   "$CHART_PY" "$here/chart.py" "$png" "$@" && echo "chart: $png"
@@ -166,6 +186,12 @@ echo "$CSV_HEADER" >"$CSV"
 echo "harness: $cmd $SCEN ${SECS}s rates ${RATES[*]} proxies ${PLIST[*]}; results $CSV  ($(uptime | sed 's/^ *//'))"
 declare -A FAILS BEST
 for p in "${PLIST[@]}"; do FAILS[$p]=0; BEST[$p]=none; done
+if [[ -n "${WARM:-}" && " ${PLIST[*]} " == *" ours "* ]]; then
+  [[ "$WARM" =~ ^[0-9]+:[0-9]+$ ]] || die "WARM must be RATE:SECONDS"
+  warm_runs "$SCEN" "$SECS" "${RATES[@]}"
+  FAILS[ours]=2   # measured above
+  BEST[ours]=$(awk -F, -v s="$SCEN" '$2 == s && $3 == "ours-warm" && $20 == "PASS" {b = $4} END {print b ? b : "none"}' "$CSV")
+fi
 for r in "${RATES[@]}"; do
   for p in "${PLIST[@]}"; do
     (( FAILS[$p] >= 2 )) && continue

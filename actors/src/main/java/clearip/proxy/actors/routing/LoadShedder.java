@@ -143,8 +143,12 @@ public final class LoadShedder {
     if (max <= 0) return 1.0;
     double a = admitted;
     long p = pendingSince;
-    // a probe already waiting longer than the limit tells the answer before it has run
-    if (p != 0 && clock.getAsLong() - p > max) a = Math.max(MIN_ADMITTED, a * 0.5);
+    // a probe already waiting longer than the limit, or a reader that has not caught up for
+    // that long, tells the answer before the next probe has run: a sudden surge fills the
+    // socket within tens of milliseconds
+    if ((p != 0 && clock.getAsLong() - p > max) || intakeBacklog.getAsLong() > max) {
+      a = Math.max(MIN_ADMITTED, a * 0.5);
+    }
     return a;
   }
 

@@ -99,7 +99,10 @@ class LoadShedderTest {
     probeWaiting(s, MS);
     assertEquals(1.0, s.admittedNow());
     backlog[0] = 80 * MS; // the reader has not found its socket empty for 80 ms
+    assertEquals(0.5, s.admittedNow(), 1e-9, "halved at once, before the next probe");
     probeWaiting(s, MS);
+    assertEquals(0.375, s.admittedNow(), 1e-9, "the probe cut it by a quarter, still behind");
+    backlog[0] = 0;
     assertEquals(0.75, s.admittedNow(), 1e-9);
     assertEquals(80 * MS, s.lastDelayNanos());
   }
