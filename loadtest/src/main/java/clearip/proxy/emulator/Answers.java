@@ -1,5 +1,6 @@
 package clearip.proxy.emulator;
 
+import clearip.proxy.sip.message.ByteBuilder;
 import clearip.proxy.sip.header.HeaderName;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponses;

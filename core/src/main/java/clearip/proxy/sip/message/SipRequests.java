@@ -2,7 +2,6 @@ package clearip.proxy.sip.message;
 
 import clearip.proxy.sip.header.HeaderName;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Builds the requests a proxy originates for a transaction it forwarded: the hop-by-hop ACK for
@@ -76,127 +75,66 @@ public final class SipRequests {
     int to = toSource.indexOf(HeaderName.TO);
     int callId = invite.indexOf(HeaderName.CALL_ID);
     long cseq = invite.cseqNumber();
-    int size = 2 * method.length + 1 + Writer.length(requestUri) + VERSION_VIA.length
-        + Writer.length(ourVia) + MAX_FORWARDS.length
-        + FROM.length + Writer.length(invite, from) + TO.length + Writer.length(toSource, to)
-        + CRLF.length + CALL_ID.length + Writer.length(invite, callId)
-        + CSEQ.length + Writer.digits(cseq) + 1 + END.length;
+    int size = 2 * method.length + 1 + length(requestUri) + VERSION_VIA.length
+        + length(ourVia) + MAX_FORWARDS.length
+        + FROM.length + length(invite, from) + TO.length + length(toSource, to)
+        + CRLF.length + CALL_ID.length + length(invite, callId)
+        + CSEQ.length + digits(cseq) + 1 + END.length;
     for (int i = invite.indexOf(HeaderName.ROUTE); i >= 0;
         i = invite.indexOf(HeaderName.ROUTE, i + 1)) {
-      size += ROUTE.length + Writer.length(invite, i) + CRLF.length;
+      size += ROUTE.length + length(invite, i) + CRLF.length;
     }
-    if (reason != null) size += REASON.length + Writer.length(reason) + CRLF.length;
-    Writer w = new Writer(size);
-    w.bytes(method).ascii(' ').text(requestUri).bytes(VERSION_VIA).text(ourVia)
-        .bytes(MAX_FORWARDS);
+    if (reason != null) size += REASON.length + length(reason) + CRLF.length;
+    ByteBuilder w = new ByteBuilder(size);
+    w.append(method).append((byte) ' ').append(text(requestUri)).append(VERSION_VIA)
+        .append(text(ourVia)).append(MAX_FORWARDS);
     for (int i = invite.indexOf(HeaderName.ROUTE); i >= 0;
         i = invite.indexOf(HeaderName.ROUTE, i + 1)) {
-      w.bytes(ROUTE).value(invite, i).bytes(CRLF);
+      value(w.append(ROUTE), invite, i).append(CRLF);
     }
-    w.bytes(FROM).value(invite, from).bytes(TO).value(toSource, to).bytes(CRLF);
-    if (reason != null) w.bytes(REASON).text(reason).bytes(CRLF);
-    w.bytes(CALL_ID).value(invite, callId).bytes(CSEQ).number(cseq).ascii(' ').bytes(method)
-        .bytes(END);
-    return w.toBytes();
+    value(w.append(FROM), invite, from);
+    value(w.append(TO), toSource, to).append(CRLF);
+    if (reason != null) w.append(REASON).append(reason).append(CRLF);
+    value(w.append(CALL_ID), invite, callId).append(CSEQ).appendDecimal(cseq)
+        .append((byte) ' ').append(method).append(END);
+    return w.take();
+  }
+
+  /** As {@code StringBuilder.append(String)}: null is "null". */
+  private static String text(String s) {
+    return s == null ? "null" : s;
   }
 
   /**
-   * Appends to an array sized up front. The sizes assume ASCII, as SIP nearly always is; other
-   * text is encoded as UTF-8 and grows the array.
+   * Header field i's value as {@link SipMessage#headerValue} gives it: the bytes themselves
+   * unless decoding could change them (a fold, or bytes beyond ASCII).
    */
-  private static final class Writer {
-    private byte[] buf;
-    private int n;
-
-    Writer(int size) {
-      buf = new byte[size];
+  private static ByteBuilder value(ByteBuilder w, SipMessage m, int i) {
+    if (i < 0) return w.append("null");
+    byte[] src = m.buffer();
+    int from = m.headerValueStart(i);
+    int to = m.headerValueEnd(i);
+    for (int k = from; k < to; k++) {
+      byte c = src[k];
+      if (c < 0 || c == '\r') return w.append(m.headerValue(i));
     }
+    return w.append(src, from, to);
+  }
 
-    static int length(String s) {
-      return s == null ? 4 : s.length();
-    }
+  // sizes assume ASCII, as SIP nearly always is; other text is UTF-8 and grows the array
 
-    static int length(SipMessage m, int i) {
-      return i < 0 ? 4 : m.headerValueEnd(i) - m.headerValueStart(i);
-    }
+  private static int length(String s) {
+    return s == null ? 4 : s.length();
+  }
 
-    static int digits(long v) {
-      if (v < 0) return Long.toString(v).length();
-      int d = 1;
-      while (v >= 10) {
-        v /= 10;
-        d++;
-      }
-      return d;
-    }
+  private static int length(SipMessage m, int i) {
+    return i < 0 ? 4 : m.headerValueEnd(i) - m.headerValueStart(i);
+  }
 
-    private void ensure(int more) {
-      if (n + more > buf.length) buf = Arrays.copyOf(buf, Math.max(2 * buf.length, n + more));
-    }
-
-    Writer ascii(char c) {
-      ensure(1);
-      buf[n++] = (byte) c;
-      return this;
-    }
-
-    Writer bytes(byte[] b) {
-      return bytes(b, 0, b.length);
-    }
-
-    Writer bytes(byte[] b, int from, int to) {
-      int len = to - from;
-      ensure(len);
-      System.arraycopy(b, from, buf, n, len);
-      n += len;
-      return this;
-    }
-
-    /** As {@code StringBuilder.append(String)} then UTF-8: null is "null". */
-    Writer text(String s) {
-      if (s == null) s = "null";
-      int len = s.length();
-      ensure(len);
-      for (int i = 0; i < len; i++) {
-        char c = s.charAt(i);
-        // n is not advanced yet: the encoded string overwrites what was copied
-        if (c >= 0x80) return bytes(s.getBytes(StandardCharsets.UTF_8));
-        buf[n + i] = (byte) c;
-      }
-      n += len;
-      return this;
-    }
-
-    /**
-     * Header field i's value as {@link SipMessage#headerValue} gives it: the bytes themselves
-     * unless decoding could change them (a fold, or bytes beyond ASCII).
-     */
-    Writer value(SipMessage m, int i) {
-      if (i < 0) return text(null);
-      byte[] src = m.buffer();
-      int from = m.headerValueStart(i);
-      int to = m.headerValueEnd(i);
-      for (int k = from; k < to; k++) {
-        byte c = src[k];
-        if (c < 0 || c == '\r') return text(m.headerValue(i));
-      }
-      return bytes(src, from, to);
-    }
-
-    Writer number(long v) {
-      if (v < 0) return text(Long.toString(v));
-      int d = digits(v);
-      ensure(d);
-      for (int i = n + d - 1; i >= n; i--) {
-        buf[i] = (byte) ('0' + v % 10);
-        v /= 10;
-      }
-      n += d;
-      return this;
-    }
-
-    byte[] toBytes() {
-      return n == buf.length ? buf : Arrays.copyOf(buf, n);
-    }
+  private static int digits(long v) {
+    if (v < 0) return Long.toString(v).length();
+    int d = 1;
+    for (; v >= 10; v /= 10) d++;
+    return d;
   }
 }
