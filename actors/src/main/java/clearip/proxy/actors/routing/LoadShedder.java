@@ -5,7 +5,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.dispatch.ExecutionContexts;
 import org.slf4j.Logger;
@@ -49,7 +48,6 @@ public final class LoadShedder {
   private long lastLate;
   private long shedAtEpisodeStart;
   private long worstDelay;
-  private Cancellable schedule;
   private volatile LongSupplier intakeBacklog = () -> 0;
 
   /**
@@ -67,10 +65,10 @@ public final class LoadShedder {
     this.clock = clock;
   }
 
-  /** Starts probing; the probes stop with the scheduler (actor system termination). */
+  /** Starts probing; the probes stop with the actor system's scheduler. */
   void start(Scheduler scheduler) {
     // the stamp is taken on the scheduler's thread, so only the dispatcher's queue is measured
-    schedule = scheduler.scheduleAtFixedRate(PROBE_INTERVAL, PROBE_INTERVAL, this::probe,
+    scheduler.scheduleAtFixedRate(PROBE_INTERVAL, PROBE_INTERVAL, this::probe,
         ExecutionContexts.fromExecutor(Runnable::run));
   }
 
@@ -80,10 +78,6 @@ public final class LoadShedder {
    */
   public void watchIntake(LongSupplier backlogNanos) {
     this.intakeBacklog = backlogNanos;
-  }
-
-  void stop() {
-    if (schedule != null) schedule.cancel();
   }
 
   /** Queues one probe unless the previous one is still waiting (its age then counts). */

@@ -43,6 +43,8 @@ public final class Supervision implements AutoCloseable {
   public static Supervision start(ProxyServer server, ProxyMetrics metrics, Path configFile,
       MBeanServer mbeans, TraceControl trace) throws IOException, JMException {
     metrics.callsInFlight(server.registry()::inFlight);
+    metrics.overload(server.registry().shedder()::admittedNow,
+        server.registry().shedder()::lastDelayNanos);
     ProxyOperations ops = new ProxyOperations(server, configFile);
     JmxExporter jmx = JmxExporter.register(mbeans, ops, metrics, trace);
     AdminHttpServer admin = null;

@@ -7,7 +7,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The proxy's meters in one Prometheus registry: call and transport meters (handed to the
@@ -51,6 +53,19 @@ public final class ProxyMetrics implements AutoCloseable {
     Gauge.builder("clearip.calls.in.flight", inFlight, s -> s.getAsInt())
         .description("Calls whose INVITE transaction is still open").strongReference(true)
         .register(registry);
+  }
+
+  /**
+   * Overload control as it stands: the share of new INVITEs admitted (1 = all) and the last
+   * measured wait of a new call, in seconds.
+   */
+  public void overload(DoubleSupplier admitted, LongSupplier waitNanos) {
+    Gauge.builder("clearip.calls.admitted.share", admitted, DoubleSupplier::getAsDouble)
+        .description("Share of new INVITEs admitted by overload control (1 = all)")
+        .strongReference(true).register(registry);
+    Gauge.builder("clearip.calls.dispatch.wait", waitNanos, s -> s.getAsLong() / 1e9)
+        .description("Last measured wait of a new call for a thread (or of the UDP intake)")
+        .baseUnit("seconds").strongReference(true).register(registry);
   }
 
   /** All meters in the Prometheus text format. */

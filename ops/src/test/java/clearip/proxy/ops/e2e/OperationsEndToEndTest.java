@@ -290,6 +290,8 @@ class OperationsEndToEndTest {
     assertTrue(sample(body, "clearip_sip_messages_in_total{transport=\"udp\"}") >= 10, body);
     assertTrue(sample(body, "clearip_upstream_rtt_seconds{quantile=\"0.99\"}") > 0, body);
     assertTrue(sample(body, "clearip_calls_in_flight") >= 0, body);
+    assertEquals(1.0, sample(body, "clearip_calls_admitted_share"), body); // not overloaded
+    assertTrue(sample(body, "clearip_calls_dispatch_wait_seconds") >= 0, body);
     assertTrue(body.contains("jvm_memory_used_bytes"), "JVM meters bound");
     assertEquals(200, get(main.admin("/health")).statusCode());
     assertEquals(404, get(main.admin("/nothing")).statusCode());
