@@ -15,6 +15,8 @@
 #   PROXY_EXTRA_CONF    HOCON appended to the generated file (e.g. dispatcher settings)
 #   PROXY_TLS_LISTEN=1  also listen for TLS on 127.0.0.1:5061+1000 with RIG_CERT/RIG_KEY
 #   PROXY_JFR=SECONDS   record a Java Flight Recording of that length into RIG_RUN_DIR
+#   PROXY_JAR           the shaded jar to run (default: this checkout's build), e.g. an older
+#                       build kept aside to compare two versions on the same rig
 #
 # The per-call summary logger is set to WARN unless CLEARIP_CALL_LOG_LEVEL is given: one INFO
 # line per call on the console would otherwise be part of what is measured.
@@ -23,7 +25,7 @@
 #   PROXY_NAME=ours PROXY_CMD=/path/to/loadtest/rig/clearip-proxy-under-test.sh ./bench.sh tls503 3000 20
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-jar="$here/../../ops/target/clearip-proxy.jar"
+jar="${PROXY_JAR:-$here/../../ops/target/clearip-proxy.jar}"
 [ -f "$jar" ] || { echo "clearip-proxy-under-test: $jar not found; build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 : "${UPSTREAM_URI:?}" "${RIG_CA:?}" "${RIG_RUN_DIR:?}"
 

@@ -4,7 +4,9 @@
 # proxy for every run, so it cannot show warm-up-then-measure, or overload-then-recovery).
 #
 # usage: phases.sh SCENARIO RATE:SECONDS[:LABEL] [RATE:SECONDS[:LABEL] ...]
-#   SCENARIO  tls503 | inline | reroute (same meaning as in the rig's bench.sh)
+#   SCENARIO  tls503 | inline | reroute (same meaning as in the rig's bench.sh), or
+#             overload: tls-proxy mode, ClearIP blocks every call (603), so the calls the
+#             overload control refused (its 503) are timed apart from the calls it admitted
 #   e.g. phases.sh tls503 1500:20:warmup 3000:30:measured
 #        phases.sh tls503 3000:20:normal 6000:60:overload 3000:20:after
 #
@@ -21,6 +23,10 @@
 #               the run (cgroup v1 cpu controller, 10 ms period so throttling adds little
 #               latency; needs root): an overload test can then offer
 #               twice what the proxy can do without the load generator running out of CPU first
+#   PROXY_CPU_HOG=1   with PROXY_CPUS: also run a busy loop on the proxy's CPUs, so the proxy gets
+#               about half of them by the scheduler's fair share (finer-grained than a quota: a
+#               proxy thread woken by a packet preempts the loop at once); stopped by its PID.
+#               PROXY_CPU_HOG_NICE (e.g. -3, needs root) gives the loop more of the CPUs
 #   SIPP_BUFF   SIPp's socket buffers in bytes (default 4194304, the host's rmem_max here): with
 #               the OS default (208 KB) SIPp itself drops the answers at 10,000 calls/s
 #
@@ -43,9 +49,10 @@ for p in "$@"; do
 done
 for b in sipp kamailio ss java jstat; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 2; }; done
 
-PROXY_MODE=tls; UAC_XML=uac_screen.xml; DEST1_XML=; DEST2_XML=
+PROXY_MODE=tls; UAC_XML=uac_screen.xml; DEST1_XML=; DEST2_XML=; UAC_DIR="$RIG_DIR/scenarios"
 case "$SCEN" in
   tls503) NUMBER=5125550100 ;;
+  overload) NUMBER=6125550100; UAC_DIR="$repo/loadtest/sipp"; UAC_XML=uac_overload.xml ;;
   inline) PROXY_MODE=inline; UAC_XML=uac_call.xml; NUMBER=12125550100; DEST1_XML=uas_dest.xml; DEST2_XML=uas_dest.xml ;;
   reroute) PROXY_MODE=inline; UAC_XML=uac_call.xml; NUMBER=12125550100; DEST1_XML=uas_503.xml; DEST2_XML=uas_dest.xml ;;
   *) echo "unknown scenario $SCEN" >&2; exit 2 ;;
@@ -112,6 +119,12 @@ export PROXY_MODE UPSTREAM_URI="sip:127.0.0.1:5061;transport=tls" RIG_CA="$CERTS
 JPID=$!; PIDS+=($JPID)
 wait_listen u 5060 60 || { echo "proxy did not listen, see $RUN/proxy.log" >&2; exit 4; }
 sleep 1
+HOGPID=
+if [[ "${PROXY_CPU_HOG:-}" == 1 ]]; then
+  [[ -n "${PROXY_CPUS:-}" ]] || { echo "PROXY_CPU_HOG needs PROXY_CPUS" >&2; exit 2; }
+  timeout -s TERM "$HELPER_TMO" nice -n "${PROXY_CPU_HOG_NICE:-0}" taskset -c "$PROXY_CPUS" sh -c 'while :; do :; done' &
+  HOGPID=$!; PIDS+=($HOGPID)
+fi
 timeout -s TERM "$HELPER_TMO" jstat -gc "$JPID" 1000 >"$RUN/jstat.log" 2>&1 &
 PIDS+=($!)
 
@@ -120,7 +133,7 @@ ticks() { local f; f=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }; 
 tree() { local c; echo "$1"; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree "$c"; done; }
 rig_ticks() {   # emulator, destinations and jstat (everything started here but the proxy)
   local t=0 p q
-  for p in "${PIDS[@]}"; do [[ $p == "$JPID" ]] && continue; for q in $(tree "$p"); do t=$(( t + $(ticks "$q") )); done; done
+  for p in "${PIDS[@]}"; do [[ $p == "$JPID" || $p == "$HOGPID" ]] && continue; for q in $(tree "$p"); do t=$(( t + $(ticks "$q") )); done; done
   echo "$t"
 }
 rss_mb() { awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo -; }
@@ -128,13 +141,15 @@ udp_err() { awk '/^Udp:/{ if (!h) {for(i=1;i<=NF;i++) k[$i]=i; h=1} else print $
 # datagrams dropped at the proxy's own socket (127.0.0.1:5060), not at SIPp's or the emulator's
 # (an IPv4 socket, or an IPv6 one bound to ::ffff:127.0.0.1, so both tables are read)
 sock_drops() { cat /proc/net/udp /proc/net/udp6 | awk '$2 ~ /(0100007F|FFFF00000100007F):13C4$/ {d+=$NF} END{print d+0}'; }
+# with PROXY_CPU_QUOTA: CFS periods so far, those the proxy was throttled in, and for how long (ms)
+throttled() { [[ -n "$CGROUP" ]] && awk '{v[$1]=$2} END{printf "%d %d %d", v["nr_periods"], v["nr_throttled"], v["throttled_time"]/1e6}' "$CGROUP/cpu.stat"; }
 sys_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 proxy503() {   # calls the proxy answered 503 itself (clearip_calls_fail_open_total: overload, queue full, timeout, upstream down)
   curl -s --max-time 2 http://127.0.0.1:9060/metrics 2>/dev/null |
     awk '/^clearip_calls_fail_open_total/ {s+=$NF} END{printf "%d", s}'
 }
 TSV="$RUN/phases.tsv"
-printf 'phase\tscenario\trate\tseconds\tcreated\tsuccess\tfailed\tfail_pct\tachieved_cps\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tcpu_proxy\tus_per_call\trss_mb\tudp_drops\tproxy_503\tcpu_uac\tcpu_rig\tother_pct\talive\tproxy_socket_drops\n' >"$TSV"
+printf 'phase\tscenario\trate\tseconds\tcreated\tsuccess\tfailed\tfail_pct\tachieved_cps\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tcpu_proxy\tus_per_call\trss_mb\tudp_drops\tproxy_503\tcpu_uac\tcpu_rig\tother_pct\talive\tproxy_socket_drops\trefused_timed\trefused_p50_ms\trefused_p99_ms\n' >"$TSV"
 echo "run folder: $RUN  proxy pid $JPID  ($(uptime))"
 n=0
 for p in "$@"; do
@@ -142,12 +157,12 @@ for p in "$@"; do
   PD="$RUN/$n-$LABEL"; mkdir -p "$PD"
   CALLS=$(( RATE * DUR )); LIMIT=$(( RATE * 4 )); (( LIMIT < 200 )) && LIMIT=200
   GT=$(( DUR * 3 + RECV_TIMEOUT_MS / 1000 + 30 ))
-  T0=$(ticks "$JPID"); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); R0=$(proxy503); read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
+  TH0=$(throttled); T0=$(ticks "$JPID"); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); R0=$(proxy503); read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
   (cd "$PD" && exec "${LOADPIN[@]}" /usr/bin/time -f "%U %S %e" -o uac_time.txt timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
-     -sf "$RIG_DIR/scenarios/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p 5090 -t u1 -r "$RATE" -rp 1000 -m "$CALLS" \
+     -sf "$UAC_DIR/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p 5090 -t u1 -r "$RATE" -rp 1000 -m "$CALLS" \
      -l "$LIMIT" -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${GT}s" -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
      -buff_size "${SIPP_BUFF:-4194304}" -trace_rtt -rtt_freq 1 -trace_err -error_file uac_err.log -max_log_size 2000000) >"$PD/uac.out" 2>&1
-  W1=$(date +%s.%N); T1=$(ticks "$JPID"); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); R1=$(proxy503); read -r SB1 ST1 < <(sys_busy)
+  W1=$(date +%s.%N); TH1=$(throttled); T1=$(ticks "$JPID"); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); R1=$(proxy503); read -r SB1 ST1 < <(sys_busy)
   ALIVE=yes; kill -0 "$JPID" 2>/dev/null || ALIVE=no
   read -r UU US _ < <(tail -n 1 "$PD/uac_time.txt" 2>/dev/null) || { UU=0; US=0; }
   python3 - "$PD" "$p" "$SCEN" "$RATE" "$DUR" "$T0" "$T1" "$HZ" "$W0" "$W1" "$((U1-U0))" "$((R1-R0))" \
@@ -166,15 +181,17 @@ el=last.get('ElapsedTime(C)','0:0:0:0').split(':') if last else ['0','0','0','0'
 elapsed=int(el[0])*3600+int(el[1])*60+int(el[2])+int(el[3])/1000 if len(el)>=4 else wall
 elapsed=elapsed or wall
 cps=succ/elapsed if elapsed else 0
-v=[]
+# response time 1: INVITE -> final; 2 (the overload scenario only): INVITE -> the proxy's own 503
+rt={'1':[],'2':[]}
 for f in glob.glob(os.path.join(d,'*_rtt.csv')):
     for line in open(f):
         x=line.split(';')
-        if len(x)>2 and x[2].strip()=='1':
-            try: v.append(float(x[1]))
+        if len(x)>2 and x[2].strip() in rt:
+            try: rt[x[2].strip()].append(float(x[1]))
             except ValueError: pass
-v.sort()
-q=lambda pc: '%.2f'%v[min(len(v)-1,max(0,int(len(v)*pc/100+0.5)-1))] if v else '?'
+for k in rt: rt[k].sort()
+pct=lambda v,pc: '%.2f'%v[min(len(v)-1,max(0,int(len(v)*pc/100+0.5)-1))] if v else '?'
+q=lambda pc: pct(rt['1'],pc)
 busy=100*int(ncpu)*(float(sb1)-float(sb0))/(float(st1)-float(st0)) if float(st1)>float(st0) else 0
 uac=100*(float(uu)+float(us))/wall
 rig=100*int(rigt)/int(hz)/wall
@@ -182,9 +199,15 @@ other=max(0,busy-cpu-uac-rig)  # CPU used by anything this script did not start
 fp=100*fail/created if created else 100
 upc=1e6*cpu/100/cps if cps else 0
 print('\t'.join(map(str,[label,scen,rate,dur,created,succ,fail,'%.2f'%fp,'%.1f'%cps,q(50),q(90),q(99),q(100),
-      '%.0f'%cpu,'%.0f'%upc,rss,drops,r503,'%.0f'%uac,'%.0f'%rig,'%.0f'%other,alive,sockdrops])))
+      '%.0f'%cpu,'%.0f'%upc,rss,drops,r503,'%.0f'%uac,'%.0f'%rig,'%.0f'%other,alive,sockdrops,
+      len(rt['2']),pct(rt['2'],50),pct(rt['2'],99)])))
 PY
-  tail -n 1 "$TSV" | awk -F'\t' '{printf "%-10s rate %-5s %ss created %-7s ok %-7s fail %s (%s%%) cps %s p50 %s p90 %s p99 %s max %s | proxy cpu %s%% = %s us/call, rss %s MB, udp drops %s (proxy socket %s), proxy 503s %s | uac %s%% emulator+dest %s%% other %s%% | alive %s\n",$1,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$23,$18,$19,$20,$21,$22}'
+  tail -n 1 "$TSV" | awk -F'\t' '{printf "%-10s rate %-5s %ss created %-7s ok %-7s fail %s (%s%%) cps %s p50 %s p90 %s p99 %s max %s | proxy cpu %s%% = %s us/call, rss %s MB, udp drops %s (proxy socket %s), proxy 503s %s | uac %s%% emulator+dest %s%% other %s%% | alive %s%s\n",$1,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$23,$18,$19,$20,$21,$22,
+    ($24 > 0 ? sprintf(" | refused %s: p50 %s p99 %s", $24, $25, $26) : "")}'
+  if [[ -n "$CGROUP" ]]; then
+    read -r tp0 tt0 tm0 <<<"$TH0"; read -r tp1 tt1 tm1 <<<"$TH1"
+    echo "           cpu cgroup: throttled in $(( tt1 - tt0 )) of $(( tp1 - tp0 )) periods, $(( tm1 - tm0 )) ms in all"
+  fi
   [[ $ALIVE == yes ]] || { echo "proxy process is gone, see $RUN/proxy.log" >&2; break; }
   sleep "${PHASE_GAP:-2}"
 done

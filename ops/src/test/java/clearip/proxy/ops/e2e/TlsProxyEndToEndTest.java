@@ -304,6 +304,40 @@ class TlsProxyEndToEndTest {
   }
 
   @Test
+  void theOverloadScenarioTimesRefusedCallsApartFromAdmittedOnes() throws Exception {
+    Sipp.assumeInstalled();
+    int emuPort = emulator.bound().tls().get(0).getPort();
+    ProxyServer behind = startProxy("sip:127.0.0.1:" + emuPort + ";transport=tls", "[]",
+        "clearip-proxy.calls.max-dispatch-delay = 1ns");
+    extra.add(behind);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (behind.registry().shedder().admittedNow() > 0.05 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    Path dir = work.resolve("overload");
+    // ClearIP blocks 6… numbers: an admitted call ends 603 (response time 1), a refused one 503
+    // from the proxy (response time 2); both are successful calls for the scenario
+    Sipp.Result r = Sipp.run(dir, "uac_overload", "6305550100", udp(behind), "u1", 40, 20,
+        Duration.ofSeconds(20), "-trace_rtt", "-rtt_freq", "1");
+    assertAllPassed(r, 40);
+    long[] byTimer = new long[3];
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.toString().endsWith("_rtt.csv")).toList()) {
+        for (String line : Files.readAllLines(f)) {
+          String[] x = line.split(";"); // date;response time ms;timer number
+          if (x.length > 2 && x[2].trim().matches("[12]")) {
+            byTimer[Integer.parseInt(x[2].trim())]++;
+          }
+        }
+      }
+    }
+    assertEquals(40, byTimer[1] + byTimer[2], "each call timed once");
+    assertEquals(behind.registry().shedder().shedCount(), byTimer[2],
+        "the refused calls are the ones timed as response time 2");
+    assertTrue(byTimer[2] >= 30, byTimer[2] + " of 40 refused at a 2 % admitted share");
+  }
+
+  @Test
   void switchCanReachTheProxyOverTls() throws Exception {
     var engines = TlsContexts.client(ClientTlsSettings.defaults()
         .withCaBundle(pki.caCertificate()));
