@@ -19,33 +19,28 @@ import java.util.Set;
  * @param maxCallsInFlight past this many calls, new INVITEs get 503 at once (overload control)
  * @param maxDispatchDelay while new calls wait longer than this for a thread, new INVITEs get 503
  *     at once (overload control); zero turns it off
- * @param dispatchDelayTarget a wait that no new call has been spared for {@code 100 ms} is a
- *     standing queue: the overload control sheds until waits fall back under this; zero: only
- *     {@code maxDispatchDelay} counts
  * @param inline how ClearIP's 302 is followed in inline mode; null in tls-proxy mode
  */
 public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumbers, Duration t1,
     Duration t2, Set<String> supportedProxyOptions, String serverName, String branchPrefix,
     boolean optionsUnavailableWhenDown, int maxCallsInFlight, Duration maxDispatchDelay,
-    Duration dispatchDelayTarget, InlineSettings inline) {
+    InlineSettings inline) {
 
   /** The default of {@code calls.max-dispatch-delay}. */
   public static final Duration DEFAULT_MAX_DISPATCH_DELAY = Duration.ofMillis(20);
-  /** The default of {@code calls.dispatch-delay-target}. */
-  public static final Duration DEFAULT_DISPATCH_DELAY_TARGET = Duration.ofMillis(5);
 
   public CallSettings(Duration upstreamTimeout, Set<String> emergencyNumbers, Duration t1,
       Duration t2, Set<String> supportedProxyOptions, String serverName, String branchPrefix,
       boolean optionsUnavailableWhenDown, int maxCallsInFlight) {
     this(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions, serverName,
         branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, DEFAULT_MAX_DISPATCH_DELAY,
-        DEFAULT_DISPATCH_DELAY_TARGET, null);
+        null);
   }
 
   public static CallSettings defaults() {
     return new CallSettings(Duration.ofSeconds(2), Set.of("911", "933"), Duration.ofMillis(500),
         Duration.ofSeconds(4), Set.of(), "clearip-proxy", "cip", true, 20_000,
-        DEFAULT_MAX_DISPATCH_DELAY, DEFAULT_DISPATCH_DELAY_TARGET, null);
+        DEFAULT_MAX_DISPATCH_DELAY, null);
   }
 
   /** True in inline mode: ClearIP's 302 is followed here instead of relayed. */
@@ -55,8 +50,7 @@ public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumber
 
   public CallSettings withInline(InlineSettings i) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
-        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay,
-        dispatchDelayTarget, i);
+        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay, i);
   }
 
   /** Timer H: how long a final response waits for its ACK (64 × T1). */
@@ -66,37 +60,27 @@ public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumber
 
   public CallSettings withUpstreamTimeout(Duration d) {
     return new CallSettings(d, emergencyNumbers, t1, t2, supportedProxyOptions, serverName,
-        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay,
-        dispatchDelayTarget, inline);
+        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay, inline);
   }
 
   public CallSettings withTimers(Duration newT1, Duration newT2) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, newT1, newT2,
         supportedProxyOptions, serverName, branchPrefix, optionsUnavailableWhenDown,
-        maxCallsInFlight, maxDispatchDelay, dispatchDelayTarget, inline);
+        maxCallsInFlight, maxDispatchDelay, inline);
   }
 
   public CallSettings withEmergencyNumbers(Set<String> numbers) {
     return new CallSettings(upstreamTimeout, numbers, t1, t2, supportedProxyOptions, serverName,
-        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay,
-        dispatchDelayTarget, inline);
+        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay, inline);
   }
 
   public CallSettings withMaxCallsInFlight(int n) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
-        serverName, branchPrefix, optionsUnavailableWhenDown, n, maxDispatchDelay,
-        dispatchDelayTarget, inline);
-  }
-
-  public CallSettings withDispatchDelayTarget(Duration d) {
-    return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
-        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay,
-        d, inline);
+        serverName, branchPrefix, optionsUnavailableWhenDown, n, maxDispatchDelay, inline);
   }
 
   public CallSettings withMaxDispatchDelay(Duration d) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
-        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, d,
-        dispatchDelayTarget, inline);
+        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, d, inline);
   }
 }

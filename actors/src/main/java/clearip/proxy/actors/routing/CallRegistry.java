@@ -55,7 +55,6 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix());
     this.attemptBranchPrefix = "z9hG4bK" + context.settings().branchPrefix() + ".";
     this.shedder = new LoadShedder(() -> context.settings().maxDispatchDelay().toNanos(),
-        () -> context.settings().dispatchDelayTarget().toNanos(),
         parent.getSystem().executionContext());
     shedder.start(parent.getSystem().scheduler());
     this.spawners = new ActorRef[shards];

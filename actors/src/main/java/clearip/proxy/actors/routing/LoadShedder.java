@@ -13,37 +13,31 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides which new calls are refused because the proxy is behind: every {@link #PROBE_INTERVAL}
  * a probe task is queued on the dispatcher the calls run on, and the time it waits there is the
- * time a new call would wait before its first step. Two rules shrink the share of new INVITEs
- * admitted: a probe that waited longer than the limit (a surge) cuts it by a quarter, and a
- * {@link #WINDOW} in which every probe waited longer than the target (a standing queue: more
- * work than CPU, however smooth) by a tenth. Each probe within the target gives a point back.
- * The rest of the new INVITEs get an immediate 503 and the switch route-advances; the calls
- * admitted keep their latency instead of all of them slowing down together, and the share
- * settles where the waits stay near the target.
+ * time a new call would wait before its first step. While probes wait longer than the configured
+ * limit, a shrinking share of new INVITEs is admitted (each probe over the limit cuts it by a
+ * quarter, each probe under half the limit gives back one point); the rest get an immediate
+ * 503 and the switch route-advances. The calls that are admitted keep their latency instead of
+ * all of them slowing down together, and the admitted share settles where the proxy keeps up.
  *
  * <p>Why the dispatcher's delay and not a count of calls: a count right for a 20 ms ClearIP is
  * wrong for a 200 ms one, and CPU starvation (more INVITEs than the cores can handle) shows as
- * queueing delay whatever the call mix. Why the smallest wait of a window for the target: a
- * burst, a collection or a descheduled thread makes single waits long without any call being
- * too many, so only a wait no probe escaped means a queue that stays (the CoDel idea). Why a
- * share and not all-or-nothing: refusing every call until the next probe swings between an idle
- * and a swamped dispatcher and refuses far more calls than the proxy could take.
- * {@link #shouldShed} is called for every new INVITE on the transport threads: a few volatile
- * reads, one clock read and one random draw.
+ * queueing delay whatever the call mix. Why a share and not all-or-nothing: refusing every call
+ * until the next probe swings between an idle and a swamped dispatcher and refuses far more calls
+ * than the proxy could take. Why back by one point only (a second from the floor to all): given
+ * back faster, the share swung back to everything admitted within tenths of a second and was cut
+ * again, and the queues those swings built cost the admitted calls a third more latency at the
+ * 99th percentile (docs/PERFORMANCE.md, Overload). {@link #shouldShed} is called for every new INVITE on the transport
+ * threads: a few volatile reads, one clock read and one random draw.
  */
 public final class LoadShedder {
   private static final Logger log = LoggerFactory.getLogger(LoadShedder.class);
   static final Duration PROBE_INTERVAL = Duration.ofMillis(10);
-  /** A wait every probe of this long found is a standing queue. */
-  static final Duration WINDOW = Duration.ofMillis(100);
-  private static final long WINDOW_NANOS = WINDOW.toNanos();
   /** The share of new calls admitted never drops below this, so probes keep measuring calls. */
   static final double MIN_ADMITTED = 0.02;
   /** An overload episode is over after this long without a late probe. */
   private static final long CALM_NANOS = Duration.ofSeconds(1).toNanos();
 
   private final LongSupplier maxDelayNanos;
-  private final LongSupplier targetDelayNanos;
   private final Executor dispatcher;
   private final LongSupplier clock;
   private final AtomicLong shed = new AtomicLong();
@@ -57,25 +51,19 @@ public final class LoadShedder {
   private long lastLate;
   private long shedAtEpisodeStart;
   private long worstDelay;
-  private long windowStart;
-  private long windowMin = Long.MAX_VALUE;
   private volatile LongSupplier intakeBacklog = () -> 0;
 
   /**
    * @param maxDelayNanos the limit, read at every decision so a reload applies at once; 0 or less
    *     turns shedding off
-   * @param targetDelayNanos the standing wait tolerated (at most the limit); 0 or less: none
-   *     but the limit's
    * @param dispatcher where the calls run
    */
-  LoadShedder(LongSupplier maxDelayNanos, LongSupplier targetDelayNanos, Executor dispatcher) {
-    this(maxDelayNanos, targetDelayNanos, dispatcher, System::nanoTime);
+  LoadShedder(LongSupplier maxDelayNanos, Executor dispatcher) {
+    this(maxDelayNanos, dispatcher, System::nanoTime);
   }
 
-  LoadShedder(LongSupplier maxDelayNanos, LongSupplier targetDelayNanos, Executor dispatcher,
-      LongSupplier clock) {
+  LoadShedder(LongSupplier maxDelayNanos, Executor dispatcher, LongSupplier clock) {
     this.maxDelayNanos = maxDelayNanos;
-    this.targetDelayNanos = targetDelayNanos;
     this.dispatcher = dispatcher;
     this.clock = clock;
   }
@@ -113,37 +101,19 @@ public final class LoadShedder {
     lastDelay = delay;
     pendingSince = 0;
     long max = maxDelayNanos.getAsLong();
-    long target = Math.min(targetDelayNanos.getAsLong(), max);
-    boolean standing = false;
-    windowMin = Math.min(windowMin, delay);
-    if (windowStart == 0) windowStart = queued;
-    if (now - windowStart >= WINDOW_NANOS) {
-      standing = target > 0 && windowMin > target;
-      windowStart = now;
-      windowMin = Long.MAX_VALUE;
-    }
-    if (max > 0 && (delay > max || standing)) {
-      // a surge past the limit is cut hard; a standing queue gently, it is near the balance
-      admitted = Math.max(MIN_ADMITTED, admitted * (delay > max ? 0.75 : 0.9));
+    if (max > 0 && delay > max) {
+      admitted = Math.max(MIN_ADMITTED, admitted * 0.75);
       if (episodeStart == 0) {
         episodeStart = now;
         worstDelay = 0;
         shedAtEpisodeStart = shed.get();
-        if (standing) {
-          log.warn("Overloaded: for {} ms every new call waited over {} ms (target); part of "
-              + "the new INVITEs are answered 503 until the proxy catches up",
-              WINDOW.toMillis(), target / 1_000_000);
-        } else {
-          log.warn("Overloaded: new calls wait {} ms (limit {} ms); part of the new "
-              + "INVITEs are answered 503 until the proxy catches up", delay / 1_000_000,
-              max / 1_000_000);
-        }
+        log.warn("Overloaded: new calls wait {} ms (limit {} ms); part of the new "
+            + "INVITEs are answered 503 until the proxy catches up", delay / 1_000_000,
+            max / 1_000_000);
       }
       lastLate = now;
       worstDelay = Math.max(worstDelay, delay);
-    } else if (max <= 0 || delay <= (target > 0 ? target : max / 2)) {
-      // the share creeps back (a second from the floor to all), so it settles near the
-      // balance instead of swinging back to everything admitted and being cut again
+    } else if (max <= 0 || delay <= max / 2) {
       admitted = Math.min(1.0, admitted + 0.01);
     }
     if (episodeStart != 0 && admitted >= 1.0 && now - lastLate > CALM_NANOS) {

@@ -414,8 +414,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       return new CallSettings(duration("upstream.timeout"), Set.copyOf(emergency),
           duration("calls.t1"), duration("calls.t2"), Set.copyOf(options), serverName, "cip",
           bool("calls.options-503-when-upstream-down"), positiveInt("calls.max-in-flight"),
-          durationOrZero("calls.max-dispatch-delay"),
-          durationOrZero("calls.dispatch-delay-target"), null);
+          durationOrZero("calls.max-dispatch-delay"), null);
     }
 
     // ---- typed getters that record problems ----

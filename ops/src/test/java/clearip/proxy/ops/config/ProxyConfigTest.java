@@ -46,7 +46,6 @@ class ProxyConfigTest {
   void overloadAndThreadSettings() throws Exception {
     ProxyConfig d = ProxyConfig.defaults();
     assertEquals(Duration.ofMillis(20), d.calls().maxDispatchDelay());
-    assertEquals(Duration.ofMillis(5), d.calls().dispatchDelayTarget());
     assertEquals(Math.max(2, Runtime.getRuntime().availableProcessors()), d.dispatcherThreads());
     ProxyConfig c = ProxyConfig.load(write("""
         clearip-proxy.calls { max-dispatch-delay = 0, threads = 3 }
@@ -56,10 +55,6 @@ class ProxyConfigTest {
     List<String> p = problems("clearip-proxy.calls { max-dispatch-delay = -1s, threads = -2 }");
     assertTrue(p.stream().anyMatch(m -> m.contains("calls.max-dispatch-delay")), p.toString());
     assertTrue(p.stream().anyMatch(m -> m.contains("calls.threads")), p.toString());
-    p = problems("clearip-proxy.calls { dispatch-delay-target = 5 apples }");
-    assertTrue(p.stream().anyMatch(m -> m.contains("calls.dispatch-delay-target")), p.toString());
-    assertEquals(Duration.ZERO, ProxyConfig.load(write(
-        "clearip-proxy.calls { dispatch-delay-target = 0 }")).calls().dispatchDelayTarget());
   }
 
   @Test
