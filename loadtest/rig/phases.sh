@@ -181,8 +181,9 @@ el=last.get('ElapsedTime(C)','0:0:0:0').split(':') if last else ['0','0','0','0'
 elapsed=int(el[0])*3600+int(el[1])*60+int(el[2])+int(el[3])/1000 if len(el)>=4 else wall
 elapsed=elapsed or wall
 cps=succ/elapsed if elapsed else 0
-# response time 1: INVITE -> final; 2 (the overload scenario only): INVITE -> the proxy's own 503
-rt={'1':[],'2':[]}
+# response time 1: INVITE -> final; 2 in the overload scenario: INVITE -> the proxy's own 503
+# (the other scenarios use 2 for something else, not reported here)
+rt={'1':[],'2':[]} if scen=='overload' else {'1':[]}
 for f in glob.glob(os.path.join(d,'*_rtt.csv')):
     for line in open(f):
         x=line.split(';')
@@ -200,7 +201,7 @@ fp=100*fail/created if created else 100
 upc=1e6*cpu/100/cps if cps else 0
 print('\t'.join(map(str,[label,scen,rate,dur,created,succ,fail,'%.2f'%fp,'%.1f'%cps,q(50),q(90),q(99),q(100),
       '%.0f'%cpu,'%.0f'%upc,rss,drops,r503,'%.0f'%uac,'%.0f'%rig,'%.0f'%other,alive,sockdrops,
-      len(rt['2']),pct(rt['2'],50),pct(rt['2'],99)])))
+      len(rt.get('2',[])),pct(rt.get('2',[]),50),pct(rt.get('2',[]),99)])))
 PY
   tail -n 1 "$TSV" | awk -F'\t' '{printf "%-10s rate %-5s %ss created %-7s ok %-7s fail %s (%s%%) cps %s p50 %s p90 %s p99 %s max %s | proxy cpu %s%% = %s us/call, rss %s MB, udp drops %s (proxy socket %s), proxy 503s %s | uac %s%% emulator+dest %s%% other %s%% | alive %s%s\n",$1,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$23,$18,$19,$20,$21,$22,
     ($24 > 0 ? sprintf(" | refused %s: p50 %s p99 %s", $24, $25, $26) : "")}'

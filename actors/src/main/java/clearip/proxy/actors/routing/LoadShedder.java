@@ -15,18 +15,15 @@ import org.slf4j.LoggerFactory;
  * a probe task is queued on the dispatcher the calls run on, and the time it waits there is the
  * time a new call would wait before its first step. While probes wait longer than the configured
  * limit, a shrinking share of new INVITEs is admitted (each probe over the limit cuts it by a
- * quarter, each probe under half the limit gives back one point); the rest get an immediate
- * 503 and the switch route-advances. The calls that are admitted keep their latency instead of
- * all of them slowing down together, and the admitted share settles where the proxy keeps up.
+ * quarter, each probe under half the limit gives back 5 points); the rest get an immediate 503
+ * and the switch route-advances. The calls that are admitted keep their latency instead of all
+ * of them slowing down together, and the admitted share settles where the proxy keeps up.
  *
  * <p>Why the dispatcher's delay and not a count of calls: a count right for a 20 ms ClearIP is
  * wrong for a 200 ms one, and CPU starvation (more INVITEs than the cores can handle) shows as
  * queueing delay whatever the call mix. Why a share and not all-or-nothing: refusing every call
  * until the next probe swings between an idle and a swamped dispatcher and refuses far more calls
- * than the proxy could take. Why back by one point only (a second from the floor to all): given
- * back faster, the share swung back to everything admitted within tenths of a second and was cut
- * again, and the queues those swings built cost the admitted calls a third more latency at the
- * 99th percentile (docs/PERFORMANCE.md, Overload). {@link #shouldShed} is called for every new INVITE on the transport
+ * than the proxy could take. {@link #shouldShed} is called for every new INVITE on the transport
  * threads: a few volatile reads, one clock read and one random draw.
  */
 public final class LoadShedder {
@@ -114,7 +111,7 @@ public final class LoadShedder {
       lastLate = now;
       worstDelay = Math.max(worstDelay, delay);
     } else if (max <= 0 || delay <= max / 2) {
-      admitted = Math.min(1.0, admitted + 0.01);
+      admitted = Math.min(1.0, admitted + 0.05);
     }
     if (episodeStart != 0 && admitted >= 1.0 && now - lastLate > CALM_NANOS) {
       log.warn("Overload over after {} ms: {} INVITEs answered 503, worst wait {} ms",

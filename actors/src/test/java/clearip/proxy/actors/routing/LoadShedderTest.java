@@ -72,11 +72,8 @@ class LoadShedderTest {
     probeWaiting(s, 40 * MS); // between half the limit and the limit: hold
     assertEquals(LoadShedder.MIN_ADMITTED, s.admittedNow(), 1e-9);
     probeWaiting(s, 2 * MS);
-    assertEquals(LoadShedder.MIN_ADMITTED + 0.01, s.admittedNow(), 1e-9,
-        "the share creeps back, a point per prompt probe");
-    for (int i = 0; i < 96; i++) probeWaiting(s, 2 * MS);
-    assertTrue(s.admittedNow() < 1.0, "not all back within a second");
-    for (int i = 0; i < 2; i++) probeWaiting(s, 2 * MS);
+    assertEquals(LoadShedder.MIN_ADMITTED + 0.05, s.admittedNow(), 1e-9);
+    for (int i = 0; i < 30; i++) probeWaiting(s, 2 * MS);
     assertEquals(1.0, s.admittedNow(), "caught up: every call is admitted again");
   }
 
