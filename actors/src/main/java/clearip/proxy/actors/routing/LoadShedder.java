@@ -23,8 +23,12 @@ import org.slf4j.LoggerFactory;
  * wrong for a 200 ms one, and CPU starvation (more INVITEs than the cores can handle) shows as
  * queueing delay whatever the call mix. Why a share and not all-or-nothing: refusing every call
  * until the next probe swings between an idle and a swamped dispatcher and refuses far more calls
- * than the proxy could take. {@link #shouldShed} is called for every new INVITE on the transport
- * threads: a few volatile reads, one clock read and one random draw.
+ * than the proxy could take. Why five points back: one point (and smaller cuts, or a second rule
+ * for a standing queue) was measured too; it cut the admitted calls' p99 under overload by a
+ * third but refused up to twice as many calls there and four times as many while a fresh JVM
+ * compiles (docs/PERFORMANCE.md, Overload), and a refused call goes unscreened.
+ * {@link #shouldShed} is called for every new INVITE on the transport threads: a few volatile
+ * reads, one clock read and one random draw.
  */
 public final class LoadShedder {
   private static final Logger log = LoggerFactory.getLogger(LoadShedder.class);
