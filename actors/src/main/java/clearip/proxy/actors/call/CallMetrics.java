@@ -15,9 +15,11 @@ public interface CallMetrics {
    * @param finalStatus the final status sent to the switch
    * @param clearIpStatus ClearIP's final status, or 0 when it gave none
    * @param clearIpRttNanos time from forwarding to ClearIP's final, or -1
+   * @param answerNanos time from the INVITE's arrival (decoded, at the call registry) to the first
+   *     final answer sent to the switch, or -1 when none was sent
    */
   default void callEnded(CallOutcome outcome, int finalStatus, int clearIpStatus,
-      long clearIpRttNanos, long durationNanos) {}
+      long clearIpRttNanos, long answerNanos) {}
 
   CallMetrics NONE = new CallMetrics() {};
 }

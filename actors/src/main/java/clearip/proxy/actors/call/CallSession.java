@@ -114,8 +114,14 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
 
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context, ClientBranches branches) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new CallSession(ctx, timers, invite, origin, key, context, branches)));
+    return create(invite, origin, key, context, branches, System.nanoTime());
+  }
+
+  /** As above; {@code arrivedNanos} is when the INVITE arrived, the start of the call's clock. */
+  public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
+      Context context, ClientBranches branches, long arrivedNanos) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new CallSession(ctx, timers,
+        invite, origin, key, context, branches, arrivedNanos)));
   }
 
   private final ActorContext<Command> ctx;
@@ -130,9 +136,12 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   private UpstreamLink link;
   private String upstreamVia;
   private boolean cleanedUp;
+  /** When the first final answer left for the switch; 0 until then. */
+  private long answeredNanos;
 
   private CallSession(ActorContext<Command> ctx, TimerScheduler<Command> timers,
-      SipRequest invite, Origin origin, String key, Context context, ClientBranches branches) {
+      SipRequest invite, Origin origin, String key, Context context, ClientBranches branches,
+      long arrivedNanos) {
     this.ctx = ctx;
     this.branches = branches;
     this.timers = timers;
@@ -143,9 +152,8 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     CallSettings s = context.settings();
     String n = Long.toHexString(BRANCHES.incrementAndGet());
     String branch = "z9hG4bK" + s.branchPrefix() + "." + n;
-    long now = System.nanoTime();
     this.txn = new ProxyTransaction(invite, s, origin.transport().isStream(), branch,
-        s.branchPrefix() + n, now, context.destinations()::localSentBy);
+        s.branchPrefix() + n, arrivedNanos, context.destinations()::localSentBy);
     context.metrics().callStarted();
     link = context.upstream().pick(branch);
     if (link != null) {
@@ -212,6 +220,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     for (Action a : actions) {
       if (a instanceof Action.ToSwitch t) {
         origin.reply(t.bytes());
+        if (answeredNanos == 0 && txn.finalStatus() != 0) answeredNanos = System.nanoTime();
       } else if (a instanceof Action.ForwardUpstream f) {
         Offer o = link.send(f.branch(), f.bytes(), listener());
         if (o != Offer.ENQUEUED) {
@@ -274,7 +283,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     CallOutcome outcome = txn.outcome();
     if (outcome != null) {
       context.metrics().callEnded(outcome, txn.finalStatus(), txn.clearIpStatus(),
-          txn.clearIpRttNanos(), duration);
+          txn.clearIpRttNanos(), answeredNanos == 0 ? -1 : answeredNanos - txn.startNanos());
     }
     if (summary.isInfoEnabled()) {
       summary.info("call {} from {} {}: {} clearip={} rtt={}ms tried={} final={} duration={}ms",

@@ -44,7 +44,9 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   public sealed interface SpawnerCommand {}
 
   /** Asks a spawner to start (or find) the call for this INVITE. */
-  public record Spawn(SipRequest invite, Origin origin, String key) implements SpawnerCommand {}
+  /** A new call; {@code arrivedNanos} is when its INVITE reached the registry. */
+  public record Spawn(SipRequest invite, Origin origin, String key, long arrivedNanos)
+      implements SpawnerCommand {}
 
   private record Ended(String key, ActorRef<CallSession.Command> call)
       implements SpawnerCommand {}
@@ -98,7 +100,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
           }
           ActorRef<CallSession.Command> call =
               ctx.spawnAnonymous(CallSession.create(m.invite(), m.origin(), m.key(), context,
-                  this));
+                  this, m.arrivedNanos()));
           calls.put(m.key(), call);
           inFlight.incrementAndGet();
           call.tell(CallSession.Start.INSTANCE); // only now may it answer anything
@@ -159,6 +161,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   }
 
   private void onInvite(SipRequest invite, Origin origin) {
+    long arrived = System.nanoTime();
     String key = key(invite, origin);
     ActorRef<CallSession.Command> call = calls.get(key);
     if (call != null) {
@@ -166,26 +169,27 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       return;
     }
     if (draining) {
-      failOpen(invite, origin, "proxy draining", CallOutcome.FAIL_OPEN_OVERLOAD);
+      failOpen(invite, origin, "proxy draining", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
       return;
     }
     if (inFlight.get() >= context.settings().maxCallsInFlight()) {
-      failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD);
+      failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
       return;
     }
     if (shedder.shouldShed()) {
       shedder.shedOne();
-      failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD);
+      failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
       return;
     }
     spawners[(key.hashCode() & 0x7fffffff) % spawners.length].tell(new Spawn(invite, origin,
-        key));
+        key, arrived));
   }
 
-  private void failOpen(SipRequest invite, Origin origin, String why, CallOutcome outcome) {
+  private void failOpen(SipRequest invite, Origin origin, String why, CallOutcome outcome,
+      long arrived) {
     context.metrics().callStarted();
     respond(invite, origin, 503, why);
-    context.metrics().callEnded(outcome, 503, 0, -1, 0);
+    context.metrics().callEnded(outcome, 503, 0, -1, System.nanoTime() - arrived);
   }
 
   @Override

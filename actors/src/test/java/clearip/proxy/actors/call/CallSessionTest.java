@@ -86,6 +86,7 @@ class CallSessionTest {
 
   static final class Metrics implements CallMetrics {
     final List<Ended> ended = new CopyOnWriteArrayList<>();
+    final List<Long> answerNanos = new CopyOnWriteArrayList<>();
     volatile int started;
 
     @Override
@@ -95,8 +96,9 @@ class CallSessionTest {
 
     @Override
     public void callEnded(CallOutcome outcome, int finalStatus, int clearIpStatus,
-        long clearIpRttNanos, long durationNanos) {
+        long clearIpRttNanos, long answerNanos) {
       ended.add(new Ended(outcome, finalStatus, clearIpStatus));
+      this.answerNanos.add(answerNanos);
     }
   }
 
@@ -167,12 +169,14 @@ class CallSessionTest {
       UpstreamChannel channel = upstream(fake);
       SwitchOrigin sw = new SwitchOrigin(Transport.UDP);
       Metrics metrics = new Metrics();
+      long before = System.nanoTime();
       ActorRef<CallSession.Command> call = start(invite("redirect"), sw, metrics, channel);
       assertEquals(100, sw.next().statusCode());
       SipRequest forwarded = fake.received.poll(5, TimeUnit.SECONDS);
       assertNotNull(forwarded);
       assertTrue(forwarded.isInvite());
       SipResponse relayed = sw.next();
+      long answeredWithin = System.nanoTime() - before;
       assertEquals(302, relayed.statusCode());
       assertEquals("z9hG4bKswredirect", relayed.topViaBranch(), "our Via is popped");
       // hop by hop: the 302 is ACKed towards ClearIP on the INVITE's branch
@@ -189,6 +193,9 @@ class CallSessionTest {
       assertFalse(link.carries(forwarded.topViaBranch()));
       call.tell(CallSession.AckReceived.INSTANCE);
       awaitEnded(kit.createTestProbe(), call, metrics, new Ended(CallOutcome.RELAYED, 302, 302));
+      long answer = metrics.answerNanos.get(0);
+      assertTrue(answer > 0 && answer <= answeredWithin,
+          "answer time " + answer + " ns counts to the first 302, not to the ACK");
     }
   }
 
@@ -224,13 +231,18 @@ class CallSessionTest {
       UpstreamChannel channel = upstream(fake);
       SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
       Metrics metrics = new Metrics();
+      long before = System.nanoTime();
       ActorRef<CallSession.Command> call = start(invite("timeout"), sw, metrics, channel);
       assertEquals(100, sw.next().statusCode());
       SipResponse failOpen = sw.next();
+      long answeredWithin = System.nanoTime() - before;
       assertEquals(503, failOpen.statusCode());
       assertEquals("ClearIP timeout", failOpen.reasons().get(0).text());
       awaitEnded(kit.createTestProbe(), call, metrics,
           new Ended(CallOutcome.FAIL_OPEN_TIMEOUT, 503, 0));
+      long answer = metrics.answerNanos.get(0);
+      assertTrue(answer >= settings().upstreamTimeout().toNanos() && answer <= answeredWithin,
+          "answer time " + answer + " ns: the upstream timeout, then the 503");
       assertEquals(1, channel.pick("x").consecutiveTimeouts());
     }
   }

@@ -289,6 +289,12 @@ class OperationsEndToEndTest {
     assertTrue(sample(body, "clearip_calls_finals_total{class=\"3xx\"}") >= 10, body);
     assertTrue(sample(body, "clearip_sip_messages_in_total{transport=\"udp\"}") >= 10, body);
     assertTrue(sample(body, "clearip_upstream_rtt_seconds{quantile=\"0.99\"}") > 0, body);
+    // how long the switch waited, as a histogram (buckets up to 10 s)
+    assertTrue(sample(body, "clearip_calls_answer_time_seconds_count{path=\"screened\"}") >= 10,
+        body);
+    assertTrue(sample(body,
+        "clearip_calls_answer_time_seconds_bucket{path=\"screened\",le=\"10.0\"}") >= 10, body);
+    assertTrue(sample(body, "clearip_calls_answer_time_seconds_sum{path=\"screened\"}") > 0, body);
     assertTrue(sample(body, "clearip_calls_in_flight") >= 0, body);
     assertEquals(1.0, sample(body, "clearip_calls_admitted_share"), body); // not overloaded
     assertTrue(sample(body, "clearip_calls_dispatch_wait_seconds") >= 0, body);
