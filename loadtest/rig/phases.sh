@@ -30,7 +30,8 @@
 #   SIPP_BUFF   SIPp's socket buffers in bytes (default 4194304, the host's rmem_max here): with
 #               the OS default (208 KB) SIPp itself drops the answers at 10,000 calls/s
 #
-# Output: one line per phase (calls, failures, cps, INVITE->final percentiles, proxy CPU and
+# Output: one line per phase (calls, failures, cps, INVITE->final percentiles as SIPp sees them
+# and as the proxy measured them (its answer-time histogram, microseconds), proxy CPU and
 # CPU per call, RSS, UDP drops, the proxy's own 503s from /metrics), in RUN/phases.tsv, plus
 # jstat -gc (1 s) of the proxy in RUN/jstat.log. Everything binds to 127.0.0.1; every process
 # started here is stopped here by its PID; each SIPp is bounded by -m and a timeout.
@@ -144,12 +145,15 @@ sock_drops() { cat /proc/net/udp /proc/net/udp6 | awk '$2 ~ /(0100007F|FFFF00000
 # with PROXY_CPU_QUOTA: CFS periods so far, those the proxy was throttled in, and for how long (ms)
 throttled() { [[ -n "$CGROUP" ]] && awk '{v[$1]=$2} END{printf "%d %d %d", v["nr_periods"], v["nr_throttled"], v["throttled_time"]/1e6}' "$CGROUP/cpu.stat"; }
 sys_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+answer_buckets() {   # the proxy's own answer-time histogram (clearip_calls_answer_time_seconds), cumulative
+  curl -s --max-time 2 http://127.0.0.1:9060/metrics 2>/dev/null | grep '^clearip_calls_answer_time_seconds_bucket' >"$1"
+}
 proxy503() {   # calls the proxy answered 503 itself (clearip_calls_fail_open_total: overload, queue full, timeout, upstream down)
   curl -s --max-time 2 http://127.0.0.1:9060/metrics 2>/dev/null |
     awk '/^clearip_calls_fail_open_total/ {s+=$NF} END{printf "%d", s}'
 }
 TSV="$RUN/phases.tsv"
-printf 'phase\tscenario\trate\tseconds\tcreated\tsuccess\tfailed\tfail_pct\tachieved_cps\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tcpu_proxy\tus_per_call\trss_mb\tudp_drops\tproxy_503\tcpu_uac\tcpu_rig\tother_pct\talive\tproxy_socket_drops\trefused_timed\trefused_p50_ms\trefused_p99_ms\n' >"$TSV"
+printf 'phase\tscenario\trate\tseconds\tcreated\tsuccess\tfailed\tfail_pct\tachieved_cps\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tcpu_proxy\tus_per_call\trss_mb\tudp_drops\tproxy_503\tcpu_uac\tcpu_rig\tother_pct\talive\tproxy_socket_drops\trefused_timed\trefused_p50_ms\trefused_p99_ms\tanswer_p50_us\tanswer_p90_us\tanswer_p99_us\n' >"$TSV"
 echo "run folder: $RUN  proxy pid $JPID  ($(uptime))"
 n=0
 for p in "$@"; do
@@ -157,12 +161,12 @@ for p in "$@"; do
   PD="$RUN/$n-$LABEL"; mkdir -p "$PD"
   CALLS=$(( RATE * DUR )); LIMIT=$(( RATE * 4 )); (( LIMIT < 200 )) && LIMIT=200
   GT=$(( DUR * 3 + RECV_TIMEOUT_MS / 1000 + 30 ))
-  TH0=$(throttled); T0=$(ticks "$JPID"); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); R0=$(proxy503); read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
+  TH0=$(throttled); T0=$(ticks "$JPID"); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); R0=$(proxy503); answer_buckets "$PD/answer0.prom"; read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
   (cd "$PD" && exec "${LOADPIN[@]}" /usr/bin/time -f "%U %S %e" -o uac_time.txt timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
      -sf "$UAC_DIR/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p 5090 -t u1 -r "$RATE" -rp 1000 -m "$CALLS" \
      -l "$LIMIT" -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${GT}s" -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
      -buff_size "${SIPP_BUFF:-4194304}" -trace_rtt -rtt_freq 1 -trace_err -error_file uac_err.log -max_log_size 2000000) >"$PD/uac.out" 2>&1
-  W1=$(date +%s.%N); TH1=$(throttled); T1=$(ticks "$JPID"); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); R1=$(proxy503); read -r SB1 ST1 < <(sys_busy)
+  W1=$(date +%s.%N); TH1=$(throttled); T1=$(ticks "$JPID"); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); R1=$(proxy503); answer_buckets "$PD/answer1.prom"; read -r SB1 ST1 < <(sys_busy)
   ALIVE=yes; kill -0 "$JPID" 2>/dev/null || ALIVE=no
   read -r UU US _ < <(tail -n 1 "$PD/uac_time.txt" 2>/dev/null) || { UU=0; US=0; }
   python3 - "$PD" "$p" "$SCEN" "$RATE" "$DUR" "$T0" "$T1" "$HZ" "$W0" "$W1" "$((U1-U0))" "$((R1-R0))" \
@@ -193,6 +197,20 @@ for f in glob.glob(os.path.join(d,'*_rtt.csv')):
 for k in rt: rt[k].sort()
 pct=lambda v,pc: '%.2f'%v[min(len(v)-1,max(0,int(len(v)*pc/100+0.5)-1))] if v else '?'
 q=lambda pc: pct(rt['1'],pc)
+# the proxy's answer time over this phase (screened calls: decoded INVITE -> final sent), from
+# the difference of two scrapes of its histogram; each percentile is its bucket's upper bound
+def buckets(f):
+    b={}
+    for line in open(f) if os.path.exists(f) else []:
+        if 'path="screened"' not in line or 'le="+Inf"' in line: continue
+        le=float(line.split('le="')[1].split('"')[0]); b[le]=float(line.split()[-1])
+    return b
+b0,b1=buckets(os.path.join(d,'answer0.prom')),buckets(os.path.join(d,'answer1.prom'))
+les=sorted(b1); n=(b1[les[-1]]-b0.get(les[-1],0)) if les else 0
+def inproxy(pc):
+    for le in les:
+        if n and b1[le]-b0.get(le,0) >= n*pc/100: return '%.0f'%(le*1e6)
+    return '?'
 busy=100*int(ncpu)*(float(sb1)-float(sb0))/(float(st1)-float(st0)) if float(st1)>float(st0) else 0
 uac=100*(float(uu)+float(us))/wall
 rig=100*int(rigt)/int(hz)/wall
@@ -201,10 +219,12 @@ fp=100*fail/created if created else 100
 upc=1e6*cpu/100/cps if cps else 0
 print('\t'.join(map(str,[label,scen,rate,dur,created,succ,fail,'%.2f'%fp,'%.1f'%cps,q(50),q(90),q(99),q(100),
       '%.0f'%cpu,'%.0f'%upc,rss,drops,r503,'%.0f'%uac,'%.0f'%rig,'%.0f'%other,alive,sockdrops,
-      len(rt.get('2',[])),pct(rt.get('2',[]),50),pct(rt.get('2',[]),99)])))
+      len(rt.get('2',[])),pct(rt.get('2',[]),50),pct(rt.get('2',[]),99),
+      inproxy(50),inproxy(90),inproxy(99)])))
 PY
-  tail -n 1 "$TSV" | awk -F'\t' '{printf "%-10s rate %-5s %ss created %-7s ok %-7s fail %s (%s%%) cps %s p50 %s p90 %s p99 %s max %s | proxy cpu %s%% = %s us/call, rss %s MB, udp drops %s (proxy socket %s), proxy 503s %s | uac %s%% emulator+dest %s%% other %s%% | alive %s%s\n",$1,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$23,$18,$19,$20,$21,$22,
-    ($24 > 0 ? sprintf(" | refused %s: p50 %s p99 %s", $24, $25, $26) : "")}'
+  tail -n 1 "$TSV" | awk -F'\t' '{printf "%-10s rate %-5s %ss created %-7s ok %-7s fail %s (%s%%) cps %s p50 %s p90 %s p99 %s max %s | proxy cpu %s%% = %s us/call, rss %s MB, udp drops %s (proxy socket %s), proxy 503s %s | uac %s%% emulator+dest %s%% other %s%% | alive %s%s%s\n",$1,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$23,$18,$19,$20,$21,$22,
+    ($24 > 0 ? sprintf(" | refused %s: p50 %s p99 %s", $24, $25, $26) : ""),
+    ($27 != "?" ? sprintf(" | in proxy: p50 %s p90 %s p99 %s us", $27, $28, $29) : "")}'
   if [[ -n "$CGROUP" ]]; then
     read -r tp0 tt0 tm0 <<<"$TH0"; read -r tp1 tt1 tm1 <<<"$TH1"
     echo "           cpu cgroup: throttled in $(( tt1 - tt0 )) of $(( tp1 - tp0 )) periods, $(( tm1 - tm0 )) ms in all"
