@@ -165,7 +165,8 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   }
 
   private Behavior<Command> begin() {
-    return perform(txn.start(upstreamVia, txn.startNanos()));
+    // now, not the arrival: ClearIP's round trip is timed from the forwarding
+    return perform(txn.start(upstreamVia, System.nanoTime()));
   }
 
   @Override

@@ -43,8 +43,10 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   /** What the spawner actors handle. */
   public sealed interface SpawnerCommand {}
 
-  /** Asks a spawner to start (or find) the call for this INVITE. */
-  /** A new call; {@code arrivedNanos} is when its INVITE reached the registry. */
+  /**
+   * Asks a spawner to start (or find) the call for this INVITE; {@code arrivedNanos} is when the
+   * INVITE reached the registry, where the call's clock starts.
+   */
   public record Spawn(SipRequest invite, Origin origin, String key, long arrivedNanos)
       implements SpawnerCommand {}
 
