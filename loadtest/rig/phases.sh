@@ -27,6 +27,11 @@
 #               about half of them by the scheduler's fair share (finer-grained than a quota: a
 #               proxy thread woken by a packet preempts the loop at once); stopped by its PID.
 #               PROXY_CPU_HOG_NICE (e.g. -3, needs root) gives the loop more of the CPUs
+#   PROXY_KIND  ours (default) or kamailio: the rig's Kamailio with its proxy.cfg (as bench.sh
+#               starts it; KAM_CHILDREN, KAM_TCP_CHILDREN, default 4), for a side-by-side run
+#   CAPTURE=1   record each phase's SIP at the proxy's UDP port with dumpcap, and report the time
+#               from each switch INVITE's arrival there to its first final leaving (microseconds,
+#               every call; the same measure for either proxy; needs tshark)
 #   SIPP_BUFF   SIPp's socket buffers in bytes (default 4194304, the host's rmem_max here): with
 #               the OS default (208 KB) SIPp itself drops the answers at 10,000 calls/s
 #
@@ -48,7 +53,12 @@ for p in "$@"; do
   r=${p%%:*}; s=${p#*:}; s=${s%%:*}
   (( r >= 1 && r <= 20000 && s >= 1 && s <= 300 )) || { echo "phase $p out of bounds (rate 1..20000, 1..300 s)" >&2; exit 2; }
 done
+PROXY_KIND="${PROXY_KIND:-ours}"
+[[ $PROXY_KIND == ours || $PROXY_KIND == kamailio ]] || { echo "PROXY_KIND must be ours or kamailio" >&2; exit 2; }
 for b in sipp kamailio ss java jstat; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 2; }; done
+if [[ "${CAPTURE:-}" == 1 ]]; then
+  for b in dumpcap tshark; do command -v "$b" >/dev/null || { echo "CAPTURE=1 needs $b (Debian: tshark)" >&2; exit 2; }; done
+fi
 
 PROXY_MODE=tls; UAC_XML=uac_screen.xml; DEST1_XML=; DEST2_XML=; UAC_DIR="$RIG_DIR/scenarios"
 case "$SCEN" in
@@ -116,7 +126,16 @@ start_uas() {
 
 export PROXY_MODE UPSTREAM_URI="sip:127.0.0.1:5061;transport=tls" RIG_CA="$CERTS/ca.crt" \
   RIG_CERT="$CERTS/server.crt" RIG_KEY="$CERTS/server.key" RIG_RUN_DIR="$RUN"
-"${PROXYPIN[@]}" "$here/clearip-proxy-under-test.sh" >"$RUN/proxy.log" 2>&1 &   # execs java: this PID is the JVM
+if [[ $PROXY_KIND == kamailio ]]; then
+  mkdir -p "$RUN/kproxy"; KDEFS=()
+  [[ $PROXY_MODE == inline ]] && KDEFS+=(-A INLINE)
+  (cd "$RIG_DIR" && exec "${PROXYPIN[@]}" kamailio -f kamailio/proxy.cfg -DD -E -m 512 -M 16 \
+    -n "${KAM_CHILDREN:-4}" -N "${KAM_TCP_CHILDREN:-4}" -Y "$RUN/kproxy" -P "$RUN/kproxy/kamailio.pid" \
+    -A "TLS_CERT=\"$CERTS/server.crt\"" -A "TLS_KEY=\"$CERTS/server.key\"" -A "TLS_CA=\"$CERTS/ca.crt\"" \
+    "${KDEFS[@]}") >"$RUN/proxy.log" 2>&1 &   # -DD: stays in the foreground, its workers are its children
+else
+  "${PROXYPIN[@]}" "$here/clearip-proxy-under-test.sh" >"$RUN/proxy.log" 2>&1 &   # execs java: this PID is the JVM
+fi
 JPID=$!; PIDS+=($JPID)
 wait_listen u 5060 60 || { echo "proxy did not listen, see $RUN/proxy.log" >&2; exit 4; }
 sleep 1
@@ -126,12 +145,15 @@ if [[ "${PROXY_CPU_HOG:-}" == 1 ]]; then
   timeout -s TERM "$HELPER_TMO" nice -n "${PROXY_CPU_HOG_NICE:-0}" taskset -c "$PROXY_CPUS" sh -c 'while :; do :; done' &
   HOGPID=$!; PIDS+=($HOGPID)
 fi
-timeout -s TERM "$HELPER_TMO" jstat -gc "$JPID" 1000 >"$RUN/jstat.log" 2>&1 &
-PIDS+=($!)
+if [[ $PROXY_KIND == ours ]]; then
+  timeout -s TERM "$HELPER_TMO" jstat -gc "$JPID" 1000 >"$RUN/jstat.log" 2>&1 &
+  PIDS+=($!)
+fi
 
 HZ=$(getconf CLK_TCK)
 ticks() { local f; f=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }; f="${f##*) }"; set -- $f; echo $(( ${12} + ${13} )); }
 tree() { local c; echo "$1"; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree "$c"; done; }
+proxy_ticks() { local t=0 q; for q in $(tree "$JPID"); do t=$(( t + $(ticks "$q") )); done; echo "$t"; }
 rig_ticks() {   # emulator, destinations and jstat (everything started here but the proxy)
   local t=0 p q
   for p in "${PIDS[@]}"; do [[ $p == "$JPID" || $p == "$HOGPID" ]] && continue; for q in $(tree "$p"); do t=$(( t + $(ticks "$q") )); done; done
@@ -161,12 +183,19 @@ for p in "$@"; do
   PD="$RUN/$n-$LABEL"; mkdir -p "$PD"
   CALLS=$(( RATE * DUR )); LIMIT=$(( RATE * 4 )); (( LIMIT < 200 )) && LIMIT=200
   GT=$(( DUR * 3 + RECV_TIMEOUT_MS / 1000 + 30 ))
-  TH0=$(throttled); T0=$(ticks "$JPID"); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); R0=$(proxy503); answer_buckets "$PD/answer0.prom"; read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
+  CAPPID=
+  if [[ "${CAPTURE:-}" == 1 ]]; then
+    dumpcap -q -i lo -f "udp port 5060" -B 64 -s 2000 -w "$PD/proxy.pcap" >"$PD/dumpcap.log" 2>&1 &
+    CAPPID=$!
+    for _ in $(seq 1 50); do [[ -s "$PD/proxy.pcap" ]] && break; sleep 0.1; done
+  fi
+  TH0=$(throttled); T0=$(proxy_ticks); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); R0=$(proxy503); answer_buckets "$PD/answer0.prom"; read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
   (cd "$PD" && exec "${LOADPIN[@]}" /usr/bin/time -f "%U %S %e" -o uac_time.txt timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
      -sf "$UAC_DIR/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p 5090 -t u1 -r "$RATE" -rp 1000 -m "$CALLS" \
      -l "$LIMIT" -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${GT}s" -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
      -buff_size "${SIPP_BUFF:-4194304}" -trace_rtt -rtt_freq 1 -trace_err -error_file uac_err.log -max_log_size 2000000) >"$PD/uac.out" 2>&1
-  W1=$(date +%s.%N); TH1=$(throttled); T1=$(ticks "$JPID"); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); R1=$(proxy503); answer_buckets "$PD/answer1.prom"; read -r SB1 ST1 < <(sys_busy)
+  W1=$(date +%s.%N); TH1=$(throttled); T1=$(proxy_ticks); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); R1=$(proxy503); answer_buckets "$PD/answer1.prom"; read -r SB1 ST1 < <(sys_busy)
+  if [[ -n "$CAPPID" ]]; then kill -INT "$CAPPID" 2>/dev/null; wait "$CAPPID" 2>/dev/null; fi
   ALIVE=yes; kill -0 "$JPID" 2>/dev/null || ALIVE=no
   read -r UU US _ < <(tail -n 1 "$PD/uac_time.txt" 2>/dev/null) || { UU=0; US=0; }
   python3 - "$PD" "$p" "$SCEN" "$RATE" "$DUR" "$T0" "$T1" "$HZ" "$W0" "$W1" "$((U1-U0))" "$((R1-R0))" \
@@ -225,6 +254,12 @@ PY
   tail -n 1 "$TSV" | awk -F'\t' '{printf "%-10s rate %-5s %ss created %-7s ok %-7s fail %s (%s%%) cps %s p50 %s p90 %s p99 %s max %s | proxy cpu %s%% = %s us/call, rss %s MB, udp drops %s (proxy socket %s), proxy 503s %s | uac %s%% emulator+dest %s%% other %s%% | alive %s%s%s\n",$1,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$23,$18,$19,$20,$21,$22,
     ($24 > 0 ? sprintf(" | refused %s: p50 %s p99 %s", $24, $25, $26) : ""),
     ($27 != "?" ? sprintf(" | in proxy: p50 %s p90 %s p99 %s us", $27, $28, $29) : "")}'
+  if [[ -n "$CAPPID" ]]; then
+    tshark -r "$PD/proxy.pcap" -Y 'sip && udp.port == 5090' -T fields -E separator=/t \
+      -e frame.time_epoch -e udp.dstport -e sip.Call-ID -e sip.CSeq.method -e sip.Status-Code \
+      2>/dev/null | python3 "$here/answer_times.py" >"$PD/answer_times.txt"
+    echo "           at the proxy's socket: $(cat "$PD/answer_times.txt")"
+  fi
   if [[ -n "$CGROUP" ]]; then
     read -r tp0 tt0 tm0 <<<"$TH0"; read -r tp1 tt1 tm1 <<<"$TH1"
     echo "           cpu cgroup: throttled in $(( tt1 - tt0 )) of $(( tp1 - tp0 )) periods, $(( tm1 - tm0 )) ms in all"
@@ -232,4 +267,4 @@ PY
   [[ $ALIVE == yes ]] || { echo "proxy process is gone, see $RUN/proxy.log" >&2; break; }
   sleep "${PHASE_GAP:-2}"
 done
-echo "jstat -gc (KB, 1 s): $RUN/jstat.log; heap after the run: $(jcmd "$JPID" GC.heap_info 2>/dev/null | sed -n 2p)"
+[[ $PROXY_KIND == ours ]] && echo "jstat -gc (KB, 1 s): $RUN/jstat.log; heap after the run: $(jcmd "$JPID" GC.heap_info 2>/dev/null | sed -n 2p)"
