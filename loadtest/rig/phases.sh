@@ -31,7 +31,7 @@
 #               starts it; KAM_CHILDREN, KAM_TCP_CHILDREN, default 4), for a side-by-side run
 #   CAPTURE=1   record each phase's SIP at the proxy's UDP port with dumpcap, and report the time
 #               from each switch INVITE's arrival there to its first final leaving (microseconds,
-#               every call; the same measure for either proxy; needs tshark)
+#               every call; the same measure for either proxy; needs dumpcap, Debian: tshark)
 #   SIPP_BUFF   SIPp's socket buffers in bytes (default 4194304, the host's rmem_max here): with
 #               the OS default (208 KB) SIPp itself drops the answers at 10,000 calls/s
 #
@@ -57,7 +57,7 @@ PROXY_KIND="${PROXY_KIND:-ours}"
 [[ $PROXY_KIND == ours || $PROXY_KIND == kamailio ]] || { echo "PROXY_KIND must be ours or kamailio" >&2; exit 2; }
 for b in sipp kamailio ss java jstat; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 2; }; done
 if [[ "${CAPTURE:-}" == 1 ]]; then
-  for b in dumpcap tshark; do command -v "$b" >/dev/null || { echo "CAPTURE=1 needs $b (Debian: tshark)" >&2; exit 2; }; done
+  command -v dumpcap >/dev/null || { echo "CAPTURE=1 needs dumpcap (Debian: tshark)" >&2; exit 2; }
 fi
 
 PROXY_MODE=tls; UAC_XML=uac_screen.xml; DEST1_XML=; DEST2_XML=; UAC_DIR="$RIG_DIR/scenarios"
@@ -185,7 +185,7 @@ for p in "$@"; do
   GT=$(( DUR * 3 + RECV_TIMEOUT_MS / 1000 + 30 ))
   CAPPID=
   if [[ "${CAPTURE:-}" == 1 ]]; then
-    dumpcap -q -i lo -f "udp port 5060" -B 64 -s 2000 -w "$PD/proxy.pcap" >"$PD/dumpcap.log" 2>&1 &
+    dumpcap -q -P -i lo -f "udp port 5060" -B 64 -s 2000 -w "$PD/proxy.pcap" >"$PD/dumpcap.log" 2>&1 &
     CAPPID=$!
     for _ in $(seq 1 50); do [[ -s "$PD/proxy.pcap" ]] && break; sleep 0.1; done
   fi
@@ -255,9 +255,7 @@ PY
     ($24 > 0 ? sprintf(" | refused %s: p50 %s p99 %s", $24, $25, $26) : ""),
     ($27 != "?" ? sprintf(" | in proxy: p50 %s p90 %s p99 %s us", $27, $28, $29) : "")}'
   if [[ -n "$CAPPID" ]]; then
-    tshark -r "$PD/proxy.pcap" -Y 'sip && udp.port == 5090' -T fields -E separator=/t \
-      -e frame.time_epoch -e udp.dstport -e sip.Call-ID -e sip.CSeq.method -e sip.Status-Code \
-      2>/dev/null | python3 "$here/answer_times.py" >"$PD/answer_times.txt"
+    python3 "$here/answer_times.py" "$PD/proxy.pcap" >"$PD/answer_times.txt" 2>&1
     echo "           at the proxy's socket: $(cat "$PD/answer_times.txt")"
   fi
   if [[ -n "$CGROUP" ]]; then
