@@ -163,13 +163,13 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   }
 
   private void onInvite(SipRequest invite, Origin origin) {
-    long arrived = System.nanoTime();
     String key = key(invite, origin);
     ActorRef<CallSession.Command> call = calls.get(key);
     if (call != null) {
       call.tell(CallSession.Retransmitted.INSTANCE);
       return;
     }
+    long arrived = System.nanoTime();
     if (draining) {
       failOpen(invite, origin, "proxy draining", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
       return;
