@@ -167,12 +167,10 @@ sock_drops() { cat /proc/net/udp /proc/net/udp6 | awk '$2 ~ /(0100007F|FFFF00000
 # with PROXY_CPU_QUOTA: CFS periods so far, those the proxy was throttled in, and for how long (ms)
 throttled() { [[ -n "$CGROUP" ]] && awk '{v[$1]=$2} END{printf "%d %d %d", v["nr_periods"], v["nr_throttled"], v["throttled_time"]/1e6}' "$CGROUP/cpu.stat"; }
 sys_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
-answer_buckets() {   # the proxy's own answer-time histogram (clearip_calls_answer_time_seconds), cumulative
-  curl -s --max-time 2 http://127.0.0.1:9060/metrics 2>/dev/null | grep '^clearip_calls_answer_time_seconds_bucket' >"$1"
-}
+# one scrape of the proxy's /metrics per phase boundary (empty for Kamailio), kept in the phase's folder
+scrape() { curl -s --max-time 2 http://127.0.0.1:9060/metrics >"$1" 2>/dev/null || : >"$1"; }
 proxy503() {   # calls the proxy answered 503 itself (clearip_calls_fail_open_total: overload, queue full, timeout, upstream down)
-  curl -s --max-time 2 http://127.0.0.1:9060/metrics 2>/dev/null |
-    awk '/^clearip_calls_fail_open_total/ {s+=$NF} END{printf "%d", s}'
+  awk '/^clearip_calls_fail_open_total/ {s+=$NF} END{printf "%d", s}' "$1"
 }
 TSV="$RUN/phases.tsv"
 printf 'phase\tscenario\trate\tseconds\tcreated\tsuccess\tfailed\tfail_pct\tachieved_cps\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tcpu_proxy\tus_per_call\trss_mb\tudp_drops\tproxy_503\tcpu_uac\tcpu_rig\tother_pct\talive\tproxy_socket_drops\trefused_timed\trefused_p50_ms\trefused_p99_ms\tanswer_p50_us\tanswer_p90_us\tanswer_p99_us\n' >"$TSV"
@@ -189,12 +187,12 @@ for p in "$@"; do
     CAPPID=$!
     for _ in $(seq 1 50); do [[ -s "$PD/proxy.pcap" ]] && break; sleep 0.1; done
   fi
-  TH0=$(throttled); T0=$(proxy_ticks); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); R0=$(proxy503); answer_buckets "$PD/answer0.prom"; read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
+  TH0=$(throttled); T0=$(proxy_ticks); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); scrape "$PD/metrics0.prom"; R0=$(proxy503 "$PD/metrics0.prom"); read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
   (cd "$PD" && exec "${LOADPIN[@]}" /usr/bin/time -f "%U %S %e" -o uac_time.txt timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
      -sf "$UAC_DIR/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p 5090 -t u1 -r "$RATE" -rp 1000 -m "$CALLS" \
      -l "$LIMIT" -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${GT}s" -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
      -buff_size "${SIPP_BUFF:-4194304}" -trace_rtt -rtt_freq 1 -trace_err -error_file uac_err.log -max_log_size 2000000) >"$PD/uac.out" 2>&1
-  W1=$(date +%s.%N); TH1=$(throttled); T1=$(proxy_ticks); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); R1=$(proxy503); answer_buckets "$PD/answer1.prom"; read -r SB1 ST1 < <(sys_busy)
+  W1=$(date +%s.%N); TH1=$(throttled); T1=$(proxy_ticks); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); scrape "$PD/metrics1.prom"; R1=$(proxy503 "$PD/metrics1.prom"); read -r SB1 ST1 < <(sys_busy)
   if [[ -n "$CAPPID" ]]; then kill -INT "$CAPPID" 2>/dev/null; wait "$CAPPID" 2>/dev/null; fi
   ALIVE=yes; kill -0 "$JPID" 2>/dev/null || ALIVE=no
   read -r UU US _ < <(tail -n 1 "$PD/uac_time.txt" 2>/dev/null) || { UU=0; US=0; }
@@ -231,10 +229,10 @@ q=lambda pc: pct(rt['1'],pc)
 def buckets(f):
     b={}
     for line in open(f) if os.path.exists(f) else []:
-        if 'path="screened"' not in line or 'le="+Inf"' in line: continue
+        if not line.startswith('clearip_calls_answer_time_seconds_bucket{path="screened"') or 'le="+Inf"' in line: continue
         le=float(line.split('le="')[1].split('"')[0]); b[le]=float(line.split()[-1])
     return b
-b0,b1=buckets(os.path.join(d,'answer0.prom')),buckets(os.path.join(d,'answer1.prom'))
+b0,b1=buckets(os.path.join(d,'metrics0.prom')),buckets(os.path.join(d,'metrics1.prom'))
 les=sorted(b1); n=(b1[les[-1]]-b0.get(les[-1],0)) if les else 0
 def inproxy(pc):
     for le in les:
@@ -265,4 +263,6 @@ PY
   [[ $ALIVE == yes ]] || { echo "proxy process is gone, see $RUN/proxy.log" >&2; break; }
   sleep "${PHASE_GAP:-2}"
 done
-[[ $PROXY_KIND == ours ]] && echo "jstat -gc (KB, 1 s): $RUN/jstat.log; heap after the run: $(jcmd "$JPID" GC.heap_info 2>/dev/null | sed -n 2p)"
+if [[ $PROXY_KIND == ours ]]; then
+  echo "jstat -gc (KB, 1 s): $RUN/jstat.log; heap after the run: $(jcmd "$JPID" GC.heap_info 2>/dev/null | sed -n 2p)"
+fi
