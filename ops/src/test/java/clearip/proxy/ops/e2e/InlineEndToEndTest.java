@@ -12,7 +12,7 @@ import com.typesafe.config.ConfigFactory;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +39,7 @@ class InlineEndToEndTest {
   ProxyServer proxy;
   int destA;
   int destB;
+  final List<Socket> refusing = new ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -49,11 +50,15 @@ class InlineEndToEndTest {
     destB = Sipp.freePort();
     StringBuilder twelve = new StringBuilder();
     for (int i = 0; i < 12; i++) {
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        // closed TCP ports: every attempt fails at once with a transport error
-        twelve.append(i == 0 ? "" : ", ").append("\"sip:${user}@127.0.0.1:")
-            .append(s.getLocalPort()).append(";transport=tcp\"");
-      }
+      // ports bound but not listening, held for the whole class: every attempt is refused at
+      // once with a transport error. A port merely closed again could meanwhile be taken by
+      // another socket, or a connect to it could pick it as its own source port and connect
+      // to itself, and the attempt would then wait for an answer instead of failing.
+      Socket s = new Socket();
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      refusing.add(s);
+      twelve.append(i == 0 ? "" : ", ").append("\"sip:${user}@127.0.0.1:")
+          .append(s.getLocalPort()).append(";transport=tcp\"");
     }
     String a = "\"sip:${user}@127.0.0.1:" + destA + "\"";
     String b = "\"sip:${user}@127.0.0.1:" + destB + "\"";
@@ -89,6 +94,7 @@ class InlineEndToEndTest {
     if (proxy != null) proxy.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
     if (emulator != null) emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
     if (emuSystem != null) emuSystem.terminate();
+    for (Socket s : refusing) s.close();
   }
 
   InetSocketAddress udp() {
