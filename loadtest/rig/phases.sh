@@ -22,7 +22,8 @@
 #   PROXY_CPU_QUOTA   cap the proxy at this % of one core (e.g. 50) with a CPU cgroup made for
 #               the run (cgroup v1 cpu controller, 10 ms period so throttling adds little
 #               latency; needs root): an overload test can then offer
-#               twice what the proxy can do without the load generator running out of CPU first
+#               twice what the proxy can do without the load generator running out of CPU first.
+#               PROXY_CPU_PERIOD_MS sets the period (Kubernetes and Docker use 100)
 #   PROXY_CPU_HOG=1   with PROXY_CPUS: also run a busy loop on the proxy's CPUs, so the proxy gets
 #               about half of them by the scheduler's fair share (finer-grained than a quota: a
 #               proxy thread woken by a packet preempts the loop at once); stopped by its PID.
@@ -82,9 +83,12 @@ CGROUP=
 if [[ -n "${PROXY_CPU_QUOTA:-}" ]]; then
   [[ "$PROXY_CPU_QUOTA" =~ ^[0-9]+$ ]] && (( PROXY_CPU_QUOTA >= 10 && PROXY_CPU_QUOTA <= 800 )) ||
     { echo "PROXY_CPU_QUOTA must be 10..800 (% of one core)" >&2; exit 2; }
+  PERIOD_MS=${PROXY_CPU_PERIOD_MS:-10}
+  [[ "$PERIOD_MS" =~ ^[0-9]+$ ]] && (( PERIOD_MS >= 1 && PERIOD_MS <= 1000 )) ||
+    { echo "PROXY_CPU_PERIOD_MS must be 1..1000" >&2; exit 2; }
   [[ -w /sys/fs/cgroup/cpu ]] || { echo "PROXY_CPU_QUOTA needs the cgroup v1 cpu controller at /sys/fs/cgroup/cpu (and root)" >&2; exit 2; }
   CGROUP=/sys/fs/cgroup/cpu/clearip-phases-$$
-  mkdir "$CGROUP" && echo 10000 >"$CGROUP/cpu.cfs_period_us" && echo $(( PROXY_CPU_QUOTA * 100 )) >"$CGROUP/cpu.cfs_quota_us" ||
+  mkdir "$CGROUP" && echo $(( PERIOD_MS * 1000 )) >"$CGROUP/cpu.cfs_period_us" && echo $(( PROXY_CPU_QUOTA * PERIOD_MS * 10 )) >"$CGROUP/cpu.cfs_quota_us" ||
     { echo "cannot make the CPU cgroup $CGROUP" >&2; exit 2; }
   PROXYPIN=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP" "${PROXYPIN[@]}")
 fi
