@@ -264,6 +264,22 @@ PY
     read -r tp0 tt0 tm0 <<<"$TH0"; read -r tp1 tt1 tm1 <<<"$TH1"
     echo "           cpu cgroup: throttled in $(( tt1 - tt0 )) of $(( tp1 - tp0 )) periods, $(( tm1 - tm0 )) ms in all"
   fi
+  if [[ $PROXY_KIND == ours ]]; then
+    # where the proxy's CPU went, by thread group (its clearip_threads_cpu_seconds_total)
+    echo "           threads, % of a core: $(python3 - "$PD" "$W0" "$W1" <<'PY'
+import sys,os
+d,w0,w1=sys.argv[1],float(sys.argv[2]),float(sys.argv[3])
+def read(f):
+    v={}
+    for line in open(f) if os.path.exists(f) else []:
+        if line.startswith('clearip_threads_cpu_seconds_total{group="'):
+            v[line.split('"')[1]]=float(line.split()[-1])
+    return v
+a,b=read(os.path.join(d,'metrics0.prom')),read(os.path.join(d,'metrics1.prom'))
+print(', '.join('%s %.1f'%(g,100*(b[g]-a.get(g,0))/(w1-w0)) for g in b) or '?')
+PY
+)"
+  fi
   [[ $ALIVE == yes ]] || { echo "proxy process is gone, see $RUN/proxy.log" >&2; break; }
   sleep "${PHASE_GAP:-2}"
 done

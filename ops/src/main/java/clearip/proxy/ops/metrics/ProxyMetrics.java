@@ -13,8 +13,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The proxy's meters in one Prometheus registry: call and transport meters (handed to the
- * actors and streams as their metric hooks), calls in flight, and the JVM's memory, GC, thread
- * and CPU meters. {@link #scrape()} is what GET /metrics serves.
+ * actors and streams as their metric hooks), calls in flight, the CPU time of the proxy's thread
+ * groups, and the JVM's memory, GC, thread and CPU meters. {@link #scrape()} is what GET
+ * /metrics serves.
  */
 public final class ProxyMetrics implements AutoCloseable {
   /** Content type of {@link #scrape()}: the Prometheus text exposition format 0.0.4. */
@@ -24,6 +25,8 @@ public final class ProxyMetrics implements AutoCloseable {
   private final CallMeters calls;
   private final TransportMeters transports;
   private final JvmGcMetrics gc;
+  /** Kept here because its counters hold it only weakly. */
+  private final ThreadCpuMeters threadCpu;
 
   public ProxyMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -34,6 +37,7 @@ public final class ProxyMetrics implements AutoCloseable {
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
+    threadCpu = ThreadCpuMeters.bindTo(registry);
   }
 
   public CallMeters calls() {

@@ -295,6 +295,11 @@ class OperationsEndToEndTest {
     assertTrue(sample(body,
         "clearip_calls_answer_time_seconds_bucket{path=\"screened\",le=\"10.0\"}") >= 10, body);
     assertTrue(sample(body, "clearip_calls_answer_time_seconds_sum{path=\"screened\"}") > 0, body);
+    // which threads did the work: the UDP reader read the calls, the call threads ran them
+    assertTrue(sample(body, "clearip_threads_cpu_seconds_total{group=\"udp-readers\"}") > 0,
+        body);
+    assertTrue(sample(body, "clearip_threads_cpu_seconds_total{group=\"calls\"}") > 0, body);
+    assertTrue(sample(body, "clearip_threads_cpu_seconds_total{group=\"jvm\"}") >= 0, body);
     assertTrue(sample(body, "clearip_calls_in_flight") >= 0, body);
     assertEquals(1.0, sample(body, "clearip_calls_admitted_share"), body); // not overloaded
     assertTrue(sample(body, "clearip_calls_dispatch_wait_seconds") >= 0, body);
