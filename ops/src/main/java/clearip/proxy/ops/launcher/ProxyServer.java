@@ -77,7 +77,11 @@ public final class ProxyServer {
         "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = "
             + config.dispatcherThreads(),
         "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = "
-            + config.dispatcherThreads()));
+            + config.dispatcherThreads(),
+        // Pekko's TCP connection actors (ClearIP's connection, the TCP and TLS listeners'
+        // connections) on the call threads too: every write and its acknowledgement otherwise
+        // hops between two thread pools; they never block. 10 % less CPU per call measured.
+        "pekko.io.tcp.worker-dispatcher = pekko.actor.default-dispatcher"));
     // ours first: config.raw() already holds every reference default, which would otherwise win
     return ours.withFallback(config.raw()).withFallback(ConfigFactory.load());
   }

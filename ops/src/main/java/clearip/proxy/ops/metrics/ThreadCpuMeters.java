@@ -44,12 +44,8 @@ final class ThreadCpuMeters {
     static Group of(String threadName) {
       if (threadName.startsWith("sip-udp-")) return UDP_READERS;
       if (threadName.contains(".actor.default-dispatcher-")) return CALLS;
-      // Pekko's selectors run on its pinned IO threads, its TCP connection actors (socket reads
-      // and writes, ClearIP's connection among them) on its internal dispatcher
-      if (threadName.contains(".io.pinned-dispatcher-")
-          || threadName.contains(".actor.internal-dispatcher-")) {
-        return NETWORK_IO;
-      }
+      // Pekko's socket selectors; its TCP connection actors run with the calls
+      if (threadName.contains(".io.pinned-dispatcher-")) return NETWORK_IO;
       if (threadName.endsWith("-scheduler-1")) return TIMERS;
       return OTHER_JAVA;
     }
@@ -105,7 +101,8 @@ final class ThreadCpuMeters {
       FunctionCounter.builder("clearip.threads.cpu", m, x -> x.seconds(g))
           .tag("group", g.tag)
           .description("CPU time of the proxy's threads by group (udp-readers read and refuse, "
-              + "calls run the calls, network-io the TCP/TLS sockets, jvm is GC and JIT)")
+              + "calls run the calls and their TCP/TLS connections, network-io waits on the sockets, "
+              + "jvm is GC and JIT)")
           .baseUnit("seconds")
           .register(registry);
     }

@@ -35,7 +35,7 @@ class ThreadCpuMetersTest {
     assertEquals(Group.CALLS, Group.of("clearip-proxy-pekko.actor.default-dispatcher-5"));
     assertEquals(Group.NETWORK_IO, Group.of("clearip-proxy-pekko.io.pinned-dispatcher-8"));
     assertEquals(Group.TIMERS, Group.of("clearip-proxy-scheduler-1"));
-    assertEquals(Group.NETWORK_IO, Group.of("clearip-proxy-pekko.actor.internal-dispatcher-4"));
+    assertEquals(Group.OTHER_JAVA, Group.of("clearip-proxy-pekko.actor.internal-dispatcher-4"));
     assertEquals(Group.OTHER_JAVA, Group.of("main"));
   }
 

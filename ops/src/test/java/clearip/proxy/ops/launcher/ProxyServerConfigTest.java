@@ -1,0 +1,23 @@
+package clearip.proxy.ops.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import clearip.proxy.ops.config.ProxyConfig;
+import com.typesafe.config.Config;
+import org.junit.jupiter.api.Test;
+
+class ProxyServerConfigTest {
+
+  @Test
+  void theCallsAndTheTcpConnectionsShareOneDispatcherSizedByCallsThreads() throws Exception {
+    ProxyConfig defaults = ProxyConfig.defaults();
+    Config pekko = ProxyServer.pekkoConfig(defaults);
+    int threads = defaults.dispatcherThreads();
+    assertEquals(threads,
+        pekko.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min"));
+    assertEquals(threads,
+        pekko.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max"));
+    assertEquals("pekko.actor.default-dispatcher",
+        pekko.getString("pekko.io.tcp.worker-dispatcher"));
+  }
+}
