@@ -27,7 +27,7 @@ public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumber
     InlineSettings inline) {
 
   /** The default of {@code calls.max-dispatch-delay}. */
-  public static final Duration DEFAULT_MAX_DISPATCH_DELAY = Duration.ofMillis(20);
+  public static final Duration DEFAULT_MAX_DISPATCH_DELAY = Duration.ofMillis(10);
 
   public CallSettings(Duration upstreamTimeout, Set<String> emergencyNumbers, Duration t1,
       Duration t2, Set<String> supportedProxyOptions, String serverName, String branchPrefix,

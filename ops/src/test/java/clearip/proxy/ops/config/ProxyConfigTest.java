@@ -45,7 +45,7 @@ class ProxyConfigTest {
   @Test
   void overloadAndThreadSettings() throws Exception {
     ProxyConfig d = ProxyConfig.defaults();
-    assertEquals(Duration.ofMillis(20), d.calls().maxDispatchDelay());
+    assertEquals(Duration.ofMillis(10), d.calls().maxDispatchDelay());
     assertEquals(Math.max(2, Runtime.getRuntime().availableProcessors()), d.dispatcherThreads());
     ProxyConfig c = ProxyConfig.load(write("""
         clearip-proxy.calls { max-dispatch-delay = 0, threads = 3 }
