@@ -33,9 +33,11 @@
 #
 # CSV columns: date scenario proxy rate seconds created success failed fail_pct achieved_cps
 # p50_ms p90_ms p99_ms max_ms cpu_proxy_pct us_per_call mem_peak_mb udp_drops other_pct verdict run
-# (run: the rig's run folder, relative to RESULTS)
+# proxy_socket_drops   (run: the rig's run folder, relative to RESULTS)
 # mem_peak_mb is the peak proportional set size (PSS) of the proxy's processes, sampled every
 # second: RSS for our single JVM; for Kamailio's processes it counts their shared memory once.
+# udp_drops counts every UDP socket of the machine (SIPp's too); proxy_socket_drops only the
+# proxy's (127.0.0.1:5060), read every second while it runs (the socket's counter goes with it).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -91,24 +93,31 @@ proxy_tree() {
   tree() { echo "$1"; for p in $(ps -o pid= --ppid "$1"); do tree "$p"; done; }
   tree "$root"
 }
-sample_mem() {   # until told to stop: peak PSS (kB) of the proxy's processes, to file $1
-  local peak=0 now p v
+# datagrams dropped so far at the proxy's socket, 127.0.0.1:5060 (IPv4, or IPv6 mapped)
+socket_drops() {
+  cat /proc/net/udp /proc/net/udp6 2>/dev/null |
+    awk '$2 ~ /(0100007F|FFFF00000100007F):13C4$/ {d+=$NF} END{print d+0}'
+}
+sample_proxy() {   # until told to stop: peak PSS (kB) of the proxy's processes to file $1, and
+                   # the drops at its socket to $1.drops
+  local peak=0 now p v drops=0 d
   while [[ ! -e "$1.stop" ]]; do
     now=0
     for p in $(proxy_tree); do
       v=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null); now=$(( now + ${v:-0} ))
     done
     (( now > peak )) && peak=$now && echo "$peak" >"$1"
+    d=$(socket_drops); (( d > drops )) && drops=$d && echo "$drops" >"$1.drops"
     sleep 1
   done
 }
 
 # ------------------------------------------------------------------ one run
-CSV_HEADER="date,scenario,proxy,rate,seconds,created,success,failed,fail_pct,achieved_cps,p50_ms,p90_ms,p99_ms,max_ms,cpu_proxy_pct,us_per_call,mem_peak_mb,udp_drops,other_pct,verdict,run"
+CSV_HEADER="date,scenario,proxy,rate,seconds,created,success,failed,fail_pct,achieved_cps,p50_ms,p90_ms,p99_ms,max_ms,cpu_proxy_pct,us_per_call,mem_peak_mb,udp_drops,other_pct,verdict,run,proxy_socket_drops"
 one_run() {   # proxy scenario rate seconds -> appends a CSV line, returns bench.sh's status
   local proxy=$1 scen=$2 rate=$3 secs=$4 rc memf line
-  memf="$RESULTS/.mem.$$"; rm -f "$memf" "$memf.stop"; echo 0 >"$memf"
-  sample_mem "$memf" & local sampler=$!
+  memf="$RESULTS/.mem.$$"; rm -f "$memf" "$memf.stop"; echo 0 >"$memf"; echo 0 >"$memf.drops"
+  sample_proxy "$memf" & local sampler=$!
   if [[ $proxy == ours ]]; then
     (cd "$RIG_DIR" && PROXY_NAME=ours PROXY_CMD="$repo/loadtest/rig/clearip-proxy-under-test.sh" \
        ./bench.sh "$scen" "$rate" "$secs") >"$RESULTS/last-run.out" 2>&1
@@ -117,16 +126,17 @@ one_run() {   # proxy scenario rate seconds -> appends a CSV line, returns bench
   fi
   rc=$?
   touch "$memf.stop"; wait "$sampler" 2>/dev/null
-  local mem; mem=$(awk '{printf "%.0f", $1/1024}' "$memf"); rm -f "$memf" "$memf.stop"
+  local mem sdrops; mem=$(awk '{printf "%.0f", $1/1024}' "$memf"); sdrops=$(cat "$memf.drops")
+  rm -f "$memf" "$memf.stop" "$memf.drops"
   line=$(tail -n 1 "$RIG_WORK/results/summary.tsv")
   if [[ "$(echo "$line" | cut -f2,3,6)" != "$(printf '%s\t%s\t%s' "$scen" "$proxy" "$rate")" ]]; then
     echo "harness: bench.sh gave no result for $proxy $scen $rate:" >&2; tail -5 "$RESULTS/last-run.out" >&2
     return 2
   fi
-  echo "$line" | awk -F'\t' -v OFS=, -v s="$secs" -v mem="$mem" -v w="rig" '{
+  echo "$line" | awk -F'\t' -v OFS=, -v s="$secs" -v mem="$mem" -v sd="$sdrops" -v w="rig" '{
     us = ($13 > 0 && $19 != "-") ? sprintf("%.0f", 1e6 * $19 / 100 / $13) : "";
-    print $1,$2,$3,$6,s,$8,$9,$10,$11,$13,$14,$15,$16,$17,$19,us,mem,$25,$24,$26,w "/" $27 }' >>"$CSV"
-  tail -n 1 "$CSV" | awk -F, '{printf "%-9s %-8s rate %-6s ok %-7s failed %-6s (%s %%) cps %-7s p50/p90/p99 %s/%s/%s ms  cpu %s%% = %s us/call  mem %s MB  udp drops %s  other %s%%  %s\n",$3,$2,$4,$7,$8,$9,$10,$11,$12,$13,$15,$16,$17,$18,$19,$20}'
+    print $1,$2,$3,$6,s,$8,$9,$10,$11,$13,$14,$15,$16,$17,$19,us,mem,$25,$24,$26,w "/" $27,sd }' >>"$CSV"
+  tail -n 1 "$CSV" | awk -F, '{printf "%-9s %-8s rate %-6s ok %-7s failed %-6s (%s %%) cps %-7s p50/p90/p99 %s/%s/%s ms  cpu %s%% = %s us/call  mem %s MB  udp drops %s (proxy socket %s)  other %s%%  %s\n",$3,$2,$4,$7,$8,$9,$10,$11,$12,$13,$15,$16,$17,$18,$22,$19,$20}'
   return $rc
 }
 
@@ -142,7 +152,7 @@ warm_runs() {   # scenario seconds rates... -> one phases.sh run of ours, one CS
   # cpu_proxy us_per_call rss_mb udp_drops proxy_503 cpu_uac cpu_rig other_pct alive socket_drops
   awk -F'\t' -v OFS=, -v d="$(date +%Y%m%d-%H%M%S)" -v run="${run#"$RESULTS"/}" 'NR > 2 {
     v = ($8 + 0 < 0.5 && $22 == "yes") ? "PASS" : "FAIL";
-    print d,$2,"ours-warm",$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$21,v,run }' \
+    print d,$2,"ours-warm",$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$21,v,run,$23 }' \
     "$run/phases.tsv" >>"$CSV"
   grep -v '^warmup' "$out" | grep -E '^r[0-9]+ ' | sed 's/^/ours-warm /'
 }
