@@ -27,6 +27,7 @@
 #   WARM=RATE:SECONDS      measure ours warm instead: ONE proxy process gets this warm-up load,
 #                          then every rate in turn (loadtest/rig/phases.sh); its rows are
 #                          labelled ours-warm. Kamailio needs no warm-up and runs as usual.
+#                          SIPP_PROCS=N (phases.sh) then offers each rate from N SIPp processes.
 #   NO_INSTALL=1           do not apt-get install missing tools, just fail
 # Bounds: RATE 1..20000 cps, SECONDS 1..300, at most 30 rates per sweep; every SIPp has -m and a
 # timeout (bench.sh).
@@ -46,7 +47,7 @@ RESULTS="${RESULTS:-${TMPDIR:-/tmp}/clearip-harness}"
 PROXIES="${PROXIES:-ours,kamailio}"
 CHART_PY=/usr/bin/python3     # Debian's python, where python3-matplotlib lives
 
-usage() { sed -n '2,37p' "$0"; exit 2; }
+usage() { sed -n '2,41p' "$0"; exit 2; }
 die() { echo "harness: $*" >&2; exit 2; }
 
 # ------------------------------------------------------------------ tools (Debian packages)

@@ -35,6 +35,10 @@
 #               every call; the same measure for either proxy; needs dumpcap, Debian: tshark)
 #   SIPP_BUFF   SIPp's socket buffers in bytes (default 4194304, the host's rmem_max here): with
 #               the OS default (208 KB) SIPp itself drops the answers at 10,000 calls/s
+#   SIPP_PROCS  the switch side as this many SIPp processes (default 1, at most 8), each with
+#               an equal share of the rate on its own port (5090, 5092, ...): for rates one
+#               SIPp process cannot offer (one thread; about 15,000 calls/s on a core of its own
+#               here). Their calls are counted and timed together.
 #
 # Output: one line per phase (calls, failures, cps, INVITE->final percentiles as SIPp sees them
 # and as the proxy measured them (its answer-time histogram, microseconds), proxy CPU and
@@ -54,6 +58,8 @@ for p in "$@"; do
   r=${p%%:*}; s=${p#*:}; s=${s%%:*}
   (( r >= 1 && r <= 20000 && s >= 1 && s <= 300 )) || { echo "phase $p out of bounds (rate 1..20000, 1..300 s)" >&2; exit 2; }
 done
+SIPP_PROCS="${SIPP_PROCS:-1}"
+[[ "$SIPP_PROCS" =~ ^[1-8]$ ]] || { echo "SIPP_PROCS must be 1..8" >&2; exit 2; }
 PROXY_KIND="${PROXY_KIND:-ours}"
 [[ $PROXY_KIND == ours || $PROXY_KIND == kamailio ]] || { echo "PROXY_KIND must be ours or kamailio" >&2; exit 2; }
 for b in sipp kamailio ss java jstat; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 2; }; done
@@ -92,9 +98,10 @@ if [[ -n "${PROXY_CPU_QUOTA:-}" ]]; then
     { echo "cannot make the CPU cgroup $CGROUP" >&2; exit 2; }
   PROXYPIN=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP" "${PROXYPIN[@]}")
 fi
-PIDS=()
+PIDS=(); UACPIDS=()
 stop_all() {
   local i pid
+  for pid in "${UACPIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for (( i=${#PIDS[@]}-1; i>=0; i-- )); do kill -TERM "${PIDS[$i]}" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -107,7 +114,8 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 wait_listen() { local i; for (( i=0; i<$3*10; i++ )); do ss -Hln"$1" "sport = :$2" | grep -q . && return 0; sleep 0.1; done; return 1; }
-for pp in u:5060 t:5061 t:5070 u:5080 u:5082 u:5090 t:9060; do
+UAC_PORTS=(); for (( i=0; i<SIPP_PROCS; i++ )); do UAC_PORTS+=("u:$(( 5090 + 2 * i ))"); done
+for pp in u:5060 t:5061 t:5070 u:5080 u:5082 "${UAC_PORTS[@]}" t:9060; do
   ss -Hln"${pp%%:*}" "sport = :${pp##*:}" | grep -q . && { echo "port ${pp##*:} busy" >&2; exit 3; }
 done
 
@@ -183,7 +191,6 @@ n=0
 for p in "$@"; do
   n=$((n+1)); RATE=${p%%:*}; rest=${p#*:}; DUR=${rest%%:*}; LABEL=phase$n; [[ "$rest" == *:* ]] && LABEL=${rest#*:}
   PD="$RUN/$n-$LABEL"; mkdir -p "$PD"
-  CALLS=$(( RATE * DUR )); LIMIT=$(( RATE * 4 )); (( LIMIT < 200 )) && LIMIT=200
   GT=$(( DUR * 3 + RECV_TIMEOUT_MS / 1000 + 30 ))
   CAPPID=
   if [[ "${CAPTURE:-}" == 1 ]]; then
@@ -192,28 +199,41 @@ for p in "$@"; do
     for _ in $(seq 1 50); do [[ -s "$PD/proxy.pcap" ]] && break; sleep 0.1; done
   fi
   TH0=$(throttled); T0=$(proxy_ticks); K0=$(rig_ticks); U0=$(udp_err); D0=$(sock_drops); scrape "$PD/metrics0.prom"; R0=$(proxy503 "$PD/metrics0.prom"); read -r SB0 ST0 < <(sys_busy); W0=$(date +%s.%N)
-  (cd "$PD" && exec "${LOADPIN[@]}" /usr/bin/time -f "%U %S %e" -o uac_time.txt timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
-     -sf "$UAC_DIR/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p 5090 -t u1 -r "$RATE" -rp 1000 -m "$CALLS" \
-     -l "$LIMIT" -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${GT}s" -nostdin -trace_stat -stf uac_stat.csv -fd 1 \
-     -buff_size "${SIPP_BUFF:-4194304}" -trace_rtt -rtt_freq 1 -trace_err -error_file uac_err.log -max_log_size 2000000) >"$PD/uac.out" 2>&1
+  # one SIPp per share of the rate (the first ones take the remainder), all started together
+  UACPIDS=()
+  for (( i=0; i<SIPP_PROCS; i++ )); do
+    R=$(( RATE / SIPP_PROCS + (i < RATE % SIPP_PROCS ? 1 : 0) )); (( R >= 1 )) || continue
+    L=$(( R * 4 )); (( L < 200 )) && L=200; sfx=; (( SIPP_PROCS > 1 )) && sfx=$i
+    (cd "$PD" && exec "${LOADPIN[@]}" /usr/bin/time -f "%U %S %e" -o "uac_time$sfx.txt" timeout -s TERM $(( GT + 10 )) sipp 127.0.0.1:5060 \
+       -sf "$UAC_DIR/$UAC_XML" -s "$NUMBER" -i 127.0.0.1 -p $(( 5090 + 2 * i )) -t u1 -r "$R" -rp 1000 -m $(( R * DUR )) \
+       -l "$L" -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${GT}s" -nostdin -trace_stat -stf "uac_stat$sfx.csv" -fd 1 \
+       -buff_size "${SIPP_BUFF:-4194304}" -trace_rtt -rtt_freq 1 -trace_err -error_file "uac_err$sfx.log" -max_log_size 2000000) >"$PD/uac$sfx.out" 2>&1 &
+    UACPIDS+=($!)
+  done
+  wait "${UACPIDS[@]}"; UACPIDS=()
   W1=$(date +%s.%N); TH1=$(throttled); T1=$(proxy_ticks); K1=$(rig_ticks); U1=$(udp_err); D1=$(sock_drops); scrape "$PD/metrics1.prom"; R1=$(proxy503 "$PD/metrics1.prom"); read -r SB1 ST1 < <(sys_busy)
   if [[ -n "$CAPPID" ]]; then kill -INT "$CAPPID" 2>/dev/null; wait "$CAPPID" 2>/dev/null; fi
   ALIVE=yes; kill -0 "$JPID" 2>/dev/null || ALIVE=no
-  read -r UU US _ < <(tail -n 1 "$PD/uac_time.txt" 2>/dev/null) || { UU=0; US=0; }
+  # SIPp's CPU (user, system seconds), all its processes
+  read -r UU US < <(for f in "$PD"/uac_time*.txt; do tail -n 1 "$f"; done 2>/dev/null | awk '{u+=$1; s+=$2} END{print u+0, s+0}')
   python3 - "$PD" "$p" "$SCEN" "$RATE" "$DUR" "$T0" "$T1" "$HZ" "$W0" "$W1" "$((U1-U0))" "$((R1-R0))" \
     "$(rss_mb "$JPID")" "$ALIVE" "$SB0" "$ST0" "$SB1" "$ST1" "$(nproc)" "$UU" "$US" "$LABEL" "$((K1-K0))" "$(( ${D1:-0} - ${D0:-0} ))" >>"$TSV" <<'PY'
 import sys,glob,os
 (d,p,scen,rate,dur,t0,t1,hz,w0,w1,drops,r503,rss,alive,sb0,st0,sb1,st1,ncpu,uu,us,label,rigt,sockdrops)=sys.argv[1:]
 wall=float(w1)-float(w0); cpu=100*(int(t1)-int(t0))/int(hz)/wall
-last=None; hdr=None
-for line in open(os.path.join(d,'uac_stat.csv')) if os.path.exists(os.path.join(d,'uac_stat.csv')) else []:
-    f=line.rstrip('\n').split(';')
-    if hdr is None: hdr=f
-    else: last=dict(zip(hdr,f))
-g=lambda k: int(last.get(k,0) or 0) if last else 0
-created,succ,fail=g('TotalCallCreated'),g('SuccessfulCall(C)'),g('FailedCall(C)')
-el=last.get('ElapsedTime(C)','0:0:0:0').split(':') if last else ['0','0','0','0']
-elapsed=int(el[0])*3600+int(el[1])*60+int(el[2])+int(el[3])/1000 if len(el)>=4 else wall
+# the last line of each SIPp's statistics: counts add up, the longest elapsed time counts
+created=succ=fail=0; elapsed=0
+for sf in sorted(glob.glob(os.path.join(d,'uac_stat*.csv'))):
+    last=None; hdr=None
+    for line in open(sf):
+        f=line.rstrip('\n').split(';')
+        if hdr is None: hdr=f
+        else: last=dict(zip(hdr,f))
+    if not last: continue
+    g=lambda k: int(last.get(k,0) or 0)
+    created,succ,fail=created+g('TotalCallCreated'),succ+g('SuccessfulCall(C)'),fail+g('FailedCall(C)')
+    el=last.get('ElapsedTime(C)','0:0:0:0').split(':')
+    if len(el)>=4: elapsed=max(elapsed,int(el[0])*3600+int(el[1])*60+int(el[2])+int(el[3])/1000)
 elapsed=elapsed or wall
 cps=succ/elapsed if elapsed else 0
 # response time 1: INVITE -> final; 2 in the overload scenario: INVITE -> the proxy's own 503
