@@ -101,7 +101,8 @@ fi
 PIDS=(); UACPIDS=()
 stop_all() {
   local i pid
-  for pid in "${UACPIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  # a phase's SIPp processes (each under time and timeout), whole trees
+  for pid in "${UACPIDS[@]}"; do for q in $(tree "$pid" 2>/dev/null); do kill -TERM "$q" 2>/dev/null; done; done
   for (( i=${#PIDS[@]}-1; i>=0; i-- )); do kill -TERM "${PIDS[$i]}" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
