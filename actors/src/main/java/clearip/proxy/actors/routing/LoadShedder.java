@@ -118,9 +118,10 @@ public final class LoadShedder {
       admitted = Math.min(1.0, admitted + 0.05);
     }
     if (episodeStart != 0 && admitted >= 1.0 && now - lastLate > CALM_NANOS) {
-      log.warn("Overload over after {} ms: {} INVITEs answered 503, worst wait {} ms",
-          (lastLate - episodeStart) / 1_000_000, shed.get() - shedAtEpisodeStart,
-          worstDelay / 1_000_000);
+      // from the first late probe to one interval past the last: a single late probe is 10 ms
+      log.warn("Overload over: it lasted {} ms, {} INVITEs answered 503, worst wait {} ms",
+          (lastLate - episodeStart + PROBE_INTERVAL.toNanos()) / 1_000_000,
+          shed.get() - shedAtEpisodeStart, worstDelay / 1_000_000);
       episodeStart = 0;
     }
   }
