@@ -100,7 +100,6 @@ public final class LoadShedder {
     long now = clock.getAsLong();
     long delay = Math.max(now - queued, intakeBacklog.getAsLong());
     lastDelay = delay;
-    pendingSince = 0;
     long max = maxDelayNanos.getAsLong();
     if (max > 0 && delay > max) {
       admitted = Math.max(MIN_ADMITTED, admitted * 0.75);
@@ -124,6 +123,7 @@ public final class LoadShedder {
           shed.get() - shedAtEpisodeStart, worstDelay / 1_000_000);
       episodeStart = 0;
     }
+    pendingSince = 0; // last: the next probe is queued only once this one is done
   }
 
   /** True when this new call should get an immediate 503. */
