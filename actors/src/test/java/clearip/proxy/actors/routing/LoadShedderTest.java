@@ -29,8 +29,11 @@ class LoadShedderTest {
   private long now = 1_000_000_000L;
   private final ManualDispatcher dispatcher = new ManualDispatcher();
 
+  /** The JIT's total compilation time, in ms: the test's to advance. */
+  private long jitMillis;
+
   private LoadShedder shedder(long limit) {
-    return new LoadShedder(() -> limit, dispatcher, () -> now);
+    return new LoadShedder(() -> limit, dispatcher, () -> now, () -> jitMillis);
   }
 
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -107,6 +110,52 @@ class LoadShedderTest {
     assertEquals(80 * MS, s.lastDelayNanos());
   }
 
+  /** Late probes (80 ms, the limit being 50) for {@code nanos}, then calls admitted again. */
+  private void overloadFor(LoadShedder s, long nanos, long jitMillisPerProbe) {
+    long start = now;
+    while (now - start < nanos) {
+      probeWaiting(s, 80 * MS);
+      jitMillis += jitMillisPerProbe;
+    }
+    for (int i = 0; i < 20; i++) probeWaiting(s, 2 * MS);
+    assertEquals(1.0, s.admittedNow());
+  }
+
+  @Test
+  void aLastingOverloadHalvesTheLimitUntilItIsOver() {
+    LoadShedder s = shedder(LIMIT);
+    overloadFor(s, LoadShedder.LASTING_NANOS / 2, 0);
+    probeWaiting(s, 40 * MS);
+    assertEquals(1.0, s.admittedNow(), "a short overload: the whole limit holds");
+
+    overloadFor(s, LoadShedder.LASTING_NANOS / 2 + 100 * MS, 0); // the same episode goes on
+    probeWaiting(s, 40 * MS);
+    assertEquals(0.75, s.admittedNow(), 1e-9, "a lasting one: half the limit is late");
+    s.probe();
+    now += LIMIT / 2 + 1;
+    assertEquals(0.375, s.admittedNow(), 1e-9, "a probe waiting past half of it counts too");
+    dispatcher.runAll();
+    now += 10 * MS;
+
+    long calm = now;
+    while (now - calm <= TimeUnit.SECONDS.toNanos(1) + 20 * MS) probeWaiting(s, 2 * MS);
+    probeWaiting(s, 40 * MS);
+    assertEquals(1.0, s.admittedNow(), "a second without a late probe: the whole limit back");
+  }
+
+  @Test
+  void aJvmStillCompilingKeepsTheWholeLimit() {
+    LoadShedder s = shedder(LIMIT);
+    // 9 ms of compiling per 90 ms probe: 100 ms a second, a fresh JVM warming up
+    overloadFor(s, 2 * LoadShedder.LASTING_NANOS, 9);
+    probeWaiting(s, 40 * MS);
+    assertEquals(1.0, s.admittedNow(), "slow because it compiles: that passes by itself");
+
+    overloadFor(s, 2 * TimeUnit.SECONDS.toNanos(1), 0); // compiled; the overload goes on
+    probeWaiting(s, 40 * MS);
+    assertEquals(0.75, s.admittedNow(), 1e-9);
+  }
+
   @Test
   void aZeroLimitNeverSheds() {
     LoadShedder s = shedder(0);
@@ -120,7 +169,7 @@ class LoadShedderTest {
   @Test
   void theLimitIsReadAtEveryDecisionSoAReloadAppliesAtOnce() {
     long[] limit = {LIMIT};
-    LoadShedder s = new LoadShedder(() -> limit[0], dispatcher, () -> now);
+    LoadShedder s = new LoadShedder(() -> limit[0], dispatcher, () -> now, () -> 0);
     for (int i = 0; i < 5; i++) probeWaiting(s, 200 * MS);
     assertTrue(s.admittedNow() < 0.5);
     limit[0] = 0; // shedding turned off by a reload
