@@ -44,7 +44,7 @@ public final class Supervision implements AutoCloseable {
       MBeanServer mbeans, TraceControl trace) throws IOException, JMException {
     metrics.callsInFlight(server.registry()::inFlight);
     metrics.overload(server.registry().shedder()::admittedNow,
-        server.registry().shedder()::lastDelayNanos);
+        server.registry().shedder()::lastDelayNanos, server.registry().shedder()::limitNanos);
     ProxyOperations ops = new ProxyOperations(server, configFile);
     JmxExporter jmx = JmxExporter.register(mbeans, ops, metrics, trace);
     AdminHttpServer admin = null;

@@ -60,15 +60,19 @@ public final class ProxyMetrics implements AutoCloseable {
   }
 
   /**
-   * Overload control as it stands: the share of new INVITEs admitted (1 = all) and the last
-   * measured wait of a new call, in seconds.
+   * Overload control as it stands: the share of new INVITEs admitted (1 = all), the last
+   * measured wait of a new call and the limit on it in force, in seconds.
    */
-  public void overload(DoubleSupplier admitted, LongSupplier waitNanos) {
+  public void overload(DoubleSupplier admitted, LongSupplier waitNanos, LongSupplier limitNanos) {
     Gauge.builder("clearip.calls.admitted.share", admitted, DoubleSupplier::getAsDouble)
         .description("Share of new INVITEs admitted by overload control (1 = all)")
         .strongReference(true).register(registry);
     Gauge.builder("clearip.calls.dispatch.wait", waitNanos, s -> s.getAsLong() / 1e9)
         .description("Last measured wait of a new call for a thread (or of the UDP intake)")
+        .baseUnit("seconds").strongReference(true).register(registry);
+    Gauge.builder("clearip.calls.dispatch.limit", limitNanos, s -> s.getAsLong() / 1e9)
+        .description("Wait of a new call past which new INVITEs are refused: "
+            + "calls.max-dispatch-delay, halved while an overload lasts")
         .baseUnit("seconds").strongReference(true).register(registry);
   }
 

@@ -303,6 +303,8 @@ class OperationsEndToEndTest {
     assertTrue(sample(body, "clearip_calls_in_flight") >= 0, body);
     assertEquals(1.0, sample(body, "clearip_calls_admitted_share"), body); // not overloaded
     assertTrue(sample(body, "clearip_calls_dispatch_wait_seconds") >= 0, body);
+    // the limit in force is the configured one: 0 here, overload control off (configText)
+    assertEquals(0.0, sample(body, "clearip_calls_dispatch_limit_seconds"), body);
     assertTrue(body.contains("jvm_memory_used_bytes"), "JVM meters bound");
     assertEquals(200, get(main.admin("/health")).statusCode());
     assertEquals(404, get(main.admin("/nothing")).statusCode());
