@@ -68,6 +68,8 @@ public final class LoadShedder {
   private long lastLate;
   private long shedAtEpisodeStart;
   private long worstDelay;
+  /** Refusals the probe task has accounted for (logged in an episode or on their own). */
+  private long shedSeen;
   private volatile LongSupplier intakeBacklog = () -> 0;
   /** True while a lasting overload has halved the limit. */
   private volatile boolean tightened;
@@ -135,21 +137,29 @@ public final class LoadShedder {
     lastDelay = delay;
     sampleJit(now);
     long max = limitNow();
+    long shedNow = shed.get();
     if (max > 0 && delay > max) {
       admitted = Math.max(MIN_ADMITTED, admitted * 0.75);
       if (episodeStart == 0) {
         episodeStart = now;
         worstDelay = 0;
-        shedAtEpisodeStart = shed.get();
+        shedAtEpisodeStart = shedSeen; // with any refused since the last probe
         log.warn("Overloaded: new calls wait {} ms (limit {} ms); part of the new "
             + "INVITEs are answered 503 until the proxy catches up", delay / 1_000_000,
             max / 1_000_000);
       }
       lastLate = now;
       worstDelay = Math.max(worstDelay, delay);
-    } else if (max <= 0 || delay <= max / 2) {
-      admitted = Math.min(1.0, admitted + 0.05);
+    } else {
+      if (episodeStart == 0 && shedNow > shedSeen) {
+        // refused while a UDP reader or the waiting probe was behind, caught up by now: no
+        // late probe will report these, and refused calls go unscreened
+        log.warn("Overloaded briefly: {} INVITEs answered 503 while new calls waited over {} ms "
+            + "between two probes", shedNow - shedSeen, max / 1_000_000);
+      }
+      if (max <= 0 || delay <= max / 2) admitted = Math.min(1.0, admitted + 0.05);
     }
+    shedSeen = shedNow;
     if (!tightened && episodeStart != 0 && now - episodeStart >= LASTING_NANOS && !jitBusy) {
       tightened = true;
       log.warn("Overloaded for {} ms: new calls are now refused from a wait of {} ms, half "

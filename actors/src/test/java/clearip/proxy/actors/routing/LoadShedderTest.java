@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -154,6 +157,35 @@ class LoadShedderTest {
     overloadFor(s, 2 * TimeUnit.SECONDS.toNanos(1), 0); // compiled; the overload goes on
     probeWaiting(s, 40 * MS);
     assertEquals(0.75, s.admittedNow(), 1e-9);
+  }
+
+  @Test
+  void callsRefusedBetweenTwoProbesAreLoggedThoughNoProbeWasLate() {
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
+        org.slf4j.LoggerFactory.getLogger(LoadShedder.class);
+    ListAppender<ILoggingEvent> events = new ListAppender<>();
+    events.start();
+    logger.addAppender(events);
+    try {
+      LoadShedder s = shedder(LIMIT);
+      long[] backlog = {0};
+      s.watchIntake(() -> backlog[0]);
+      probeWaiting(s, MS);
+      backlog[0] = 80 * MS; // a reader behind its socket between two probes
+      for (int i = 0; i < 3; i++) {
+        if (s.shouldShed(0.9)) s.shedOne();
+      }
+      backlog[0] = 0;
+      probeWaiting(s, MS);
+      assertEquals(3, s.shedCount());
+      assertEquals(List.of("WARN Overloaded briefly: 3 INVITEs answered 503 while new calls "
+          + "waited over 50 ms between two probes"), events.list.stream()
+          .map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList());
+      probeWaiting(s, MS);
+      assertEquals(1, events.list.size(), "each refusal is reported once");
+    } finally {
+      logger.detachAppender(events);
+    }
   }
 
   @Test
