@@ -70,6 +70,8 @@ public final class LoadShedder {
   private long worstDelay;
   /** Refusals the probe task has accounted for (logged in an episode or on their own). */
   private long shedSeen;
+  /** Whether this episode has been logged: only once it has refused a call. */
+  private boolean episodeLogged;
   private volatile LongSupplier intakeBacklog = () -> 0;
   /** True while a lasting overload has halved the limit. */
   private volatile boolean tightened;
@@ -144,9 +146,7 @@ public final class LoadShedder {
         episodeStart = now;
         worstDelay = 0;
         shedAtEpisodeStart = shedSeen; // with any refused since the last probe
-        log.warn("Overloaded: new calls wait {} ms (limit {} ms); part of the new "
-            + "INVITEs are answered 503 until the proxy catches up", delay / 1_000_000,
-            max / 1_000_000);
+        episodeLogged = false;
       }
       lastLate = now;
       worstDelay = Math.max(worstDelay, delay);
@@ -159,6 +159,13 @@ public final class LoadShedder {
       }
       if (max <= 0 || delay <= max / 2) admitted = Math.min(1.0, admitted + 0.05);
     }
+    if (episodeStart != 0 && !episodeLogged && shedNow > shedAtEpisodeStart) {
+      // logged once it refuses calls: a late probe alone (e.g. while the proxy starts) is no news
+      episodeLogged = true;
+      log.warn("Overloaded: new calls wait {} ms (limit {} ms); part of the new "
+          + "INVITEs are answered 503 until the proxy catches up", worstDelay / 1_000_000,
+          max / 1_000_000);
+    }
     shedSeen = shedNow;
     if (!tightened && episodeStart != 0 && now - episodeStart >= LASTING_NANOS && !jitBusy) {
       tightened = true;
@@ -168,9 +175,11 @@ public final class LoadShedder {
     }
     if (episodeStart != 0 && admitted >= 1.0 && now - lastLate > CALM_NANOS) {
       // from the first late probe to one interval past the last: a single late probe is 10 ms
-      log.warn("Overload over: it lasted {} ms, {} INVITEs answered 503, worst wait {} ms",
-          (lastLate - episodeStart + PROBE_INTERVAL.toNanos()) / 1_000_000,
-          shed.get() - shedAtEpisodeStart, worstDelay / 1_000_000);
+      if (episodeLogged) {
+        log.warn("Overload over: it lasted {} ms, {} INVITEs answered 503, worst wait {} ms",
+            (lastLate - episodeStart + PROBE_INTERVAL.toNanos()) / 1_000_000,
+            shed.get() - shedAtEpisodeStart, worstDelay / 1_000_000);
+      }
       episodeStart = 0;
       tightened = false;
     }

@@ -159,17 +159,27 @@ class LoadShedderTest {
     assertEquals(0.75, s.admittedNow(), 1e-9);
   }
 
-  @Test
-  void callsRefusedBetweenTwoProbesAreLoggedThoughNoProbeWasLate() {
+  /** Runs {@code body} and returns what the shedder logged meanwhile, "LEVEL message" each. */
+  private static List<String> logsOf(Runnable body) {
     ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
         org.slf4j.LoggerFactory.getLogger(LoadShedder.class);
     ListAppender<ILoggingEvent> events = new ListAppender<>();
     events.start();
     logger.addAppender(events);
     try {
-      LoadShedder s = shedder(LIMIT);
-      long[] backlog = {0};
-      s.watchIntake(() -> backlog[0]);
+      body.run();
+    } finally {
+      logger.detachAppender(events);
+    }
+    return events.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
+  }
+
+  @Test
+  void callsRefusedBetweenTwoProbesAreLoggedThoughNoProbeWasLate() {
+    LoadShedder s = shedder(LIMIT);
+    long[] backlog = {0};
+    s.watchIntake(() -> backlog[0]);
+    List<String> logs = logsOf(() -> {
       probeWaiting(s, MS);
       backlog[0] = 80 * MS; // a reader behind its socket between two probes
       for (int i = 0; i < 3; i++) {
@@ -177,15 +187,33 @@ class LoadShedderTest {
       }
       backlog[0] = 0;
       probeWaiting(s, MS);
-      assertEquals(3, s.shedCount());
-      assertEquals(List.of("WARN Overloaded briefly: 3 INVITEs answered 503 while new calls "
-          + "waited over 50 ms between two probes"), events.list.stream()
-          .map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList());
       probeWaiting(s, MS);
-      assertEquals(1, events.list.size(), "each refusal is reported once");
-    } finally {
-      logger.detachAppender(events);
-    }
+    });
+    assertEquals(3, s.shedCount());
+    assertEquals(List.of("WARN Overloaded briefly: 3 INVITEs answered 503 while new calls "
+        + "waited over 50 ms between two probes"), logs, "each refusal reported once");
+  }
+
+  @Test
+  void anOverloadIsLoggedOnceItRefusesCalls() {
+    LoadShedder s = shedder(LIMIT);
+    List<String> idle = logsOf(() -> {
+      probeWaiting(s, 90 * MS); // late, but no call came (a proxy starting up)
+      for (int i = 0; i < 150; i++) probeWaiting(s, MS);
+    });
+    assertEquals(List.of(), idle, "a late probe alone is no news");
+
+    List<String> busy = logsOf(() -> {
+      probeWaiting(s, 90 * MS);
+      if (s.shouldShed(0.9)) s.shedOne();
+      if (s.shouldShed(0.9)) s.shedOne();
+      probeWaiting(s, MS);
+      for (int i = 0; i < 150; i++) probeWaiting(s, MS);
+    });
+    assertEquals(List.of(
+        "WARN Overloaded: new calls wait 90 ms (limit 50 ms); part of the new INVITEs are "
+            + "answered 503 until the proxy catches up",
+        "WARN Overload over: it lasted 10 ms, 2 INVITEs answered 503, worst wait 90 ms"), busy);
   }
 
   @Test
