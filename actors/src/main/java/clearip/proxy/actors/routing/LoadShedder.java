@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * lasting overload the whole limit would add a few limits to every admitted call; pauses
  * (a collection, a CPU quota's throttled slice, a burst) are over well within three seconds and
  * keep the whole limit, so they refuse no more than before. Measured at twice the capacity for
- * 60 s: admitted calls at 8 / 20–24 / 52–60 ms (p50 / p90 / p99) instead of 12–16 / 36–44 /
- * 72–116, with no more refused. Not while the JIT still compiles much: a fresh JVM is slow for
- * its first seconds and would then refuse half as many calls again.
+ * 60 s: admitted calls at 8 / 20–24 / 52–64 ms (p50 / p90 / p99) instead of 12–16 / 36–44 /
+ * 72–116, for up to 5–10 points more refused. Not while the JIT still compiles much: a fresh JVM
+ * is slow for its first seconds and would then refuse half as many calls again.
  *
  * <p>Why the dispatcher's delay and not a count of calls: a count right for a 20 ms ClearIP is
  * wrong for a 200 ms one, and CPU starvation (more INVITEs than the cores can handle) shows as
