@@ -138,7 +138,7 @@ public final class LoadShedder {
     long delay = Math.max(now - queued, intakeBacklog.getAsLong());
     lastDelay = delay;
     sampleJit(now);
-    long max = limitNow();
+    long max = limitNanos();
     long shedNow = shed.get();
     if (max > 0 && delay > max) {
       admitted = Math.max(MIN_ADMITTED, admitted * 0.75);
@@ -209,7 +209,7 @@ public final class LoadShedder {
 
   /** The share of new calls admitted right now. */
   public double admittedNow() {
-    long max = limitNow();
+    long max = limitNanos();
     if (max <= 0) return 1.0;
     double a = admitted;
     long p = pendingSince;
@@ -224,10 +224,6 @@ public final class LoadShedder {
 
   /** The limit in force, in nanoseconds: the configured one, halved while an overload lasts. */
   public long limitNanos() {
-    return limitNow();
-  }
-
-  private long limitNow() {
     long max = maxDelayNanos.getAsLong();
     return tightened ? max / 2 : max;
   }
