@@ -2,12 +2,14 @@ package clearip.proxy.actors.routing;
 
 import clearip.proxy.actors.call.CallOutcome;
 import clearip.proxy.actors.call.CallSession;
+import clearip.proxy.sip.message.RequestChecks;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.sip.message.SipResponses;
 import clearip.proxy.streams.transport.InboundHandler;
 import clearip.proxy.streams.transport.Origin;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -154,12 +156,26 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
         respond(request, origin, 481, null);
       }
     } else if (request.methodIs("OPTIONS")) {
-      boolean down = context.settings().optionsUnavailableWhenDown()
-          && (!context.upstream().isUp() || draining);
-      respond(request, origin, down ? 503 : 200, down ? "ClearIP unreachable" : null);
+      onOptions(request, origin);
     } else {
-      respond(request, origin, 405, null);
+      // RFC 3261 8.2.1: 405 for a method we know but do not serve, 501 for one we do not know
+      respond(request, origin, RequestChecks.isKnownMethod(request.method()) ? 405 : 501, null);
     }
+  }
+
+  /** OPTIONS is answered here, as by its final recipient: a switch's health ping. */
+  private void onOptions(SipRequest request, Origin origin) {
+    RequestChecks.Rejection rej = RequestChecks.checkAsRecipient(request, Set.of());
+    if (rej != null) {
+      List<SipResponses.Header> extra = rej.headerName() == null ? List.of()
+          : List.of(new SipResponses.Header(rej.headerName(), rej.headerValue()));
+      origin.reply(SipResponses.create(request, rej.status(), rej.reasonPhrase(),
+          toTag(request, origin), extra));
+      return;
+    }
+    boolean down = context.settings().optionsUnavailableWhenDown()
+        && (!context.upstream().isUp() || draining);
+    respond(request, origin, down ? 503 : 200, down ? "ClearIP unreachable" : null);
   }
 
   private void onInvite(SipRequest invite, Origin origin) {
@@ -228,14 +244,17 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   }
 
   private void respond(SipRequest request, Origin origin, int status, String why) {
-    List<SipResponses.Header> extra = status == 405
+    List<SipResponses.Header> extra = status == 405 || status == 501
         ? List.of(new SipResponses.Header("Allow", ALLOW))
         : why == null ? List.of()
         : List.of(new SipResponses.Header("Reason",
             "SIP;cause=" + status + ";text=\"" + why + "\""));
-    String tag = "cip" + Integer.toHexString(key(request, origin).hashCode());
-    origin.reply(SipResponses.create(request, status, SipResponses.reasonPhrase(status), tag,
-        extra));
+    origin.reply(SipResponses.create(request, status, SipResponses.reasonPhrase(status),
+        toTag(request, origin), extra));
+  }
+
+  private static String toTag(SipRequest request, Origin origin) {
+    return "cip" + Integer.toHexString(key(request, origin).hashCode());
   }
 
   /**
