@@ -13,6 +13,7 @@ import clearip.proxy.streams.upstream.UpstreamListener;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ExtensibleBehavior;
@@ -68,17 +69,31 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   /**
    * Everything a call needs that outlives it. The settings can be replaced at run time
    * (configuration reload); each call reads them once, when it starts.
+   *
+   * @param clock the monotonic time in nanoseconds that calls are timed with ({@link
+   *     System#nanoTime} but in tests)
    */
   public record Context(java.util.concurrent.atomic.AtomicReference<CallSettings> current,
-      UpstreamChannel upstream, CallMetrics metrics, Destinations destinations) {
+      UpstreamChannel upstream, CallMetrics metrics, Destinations destinations,
+      LongSupplier clock) {
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
         Destinations destinations) {
       this(new java.util.concurrent.atomic.AtomicReference<>(settings), upstream, metrics,
-          destinations);
+          destinations, System::nanoTime);
     }
 
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics) {
       this(settings, upstream, metrics, Destinations.NONE);
+    }
+
+    /** The same context timed by another clock. */
+    public Context withClock(LongSupplier clock) {
+      return new Context(current, upstream, metrics, destinations, clock);
+    }
+
+    /** Now, by this context's clock. */
+    public long now() {
+      return clock.getAsLong();
     }
 
     /** The settings in force now. */
@@ -114,7 +129,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
 
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context, ClientBranches branches) {
-    return create(invite, origin, key, context, branches, System.nanoTime());
+    return create(invite, origin, key, context, branches, context.now());
   }
 
   /** As above; {@code arrivedNanos} is when the INVITE arrived, the start of the call's clock. */
@@ -136,8 +151,9 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   private UpstreamLink link;
   private String upstreamVia;
   private boolean cleanedUp;
-  /** When the first final answer left for the switch; 0 until then. */
+  /** When the first final answer left for the switch, once {@link #answered}. */
   private long answeredNanos;
+  private boolean answered;
 
   private CallSession(ActorContext<Command> ctx, TimerScheduler<Command> timers,
       SipRequest invite, Origin origin, String key, Context context, ClientBranches branches,
@@ -166,7 +182,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
 
   private Behavior<Command> begin() {
     // now, not the arrival: ClearIP's round trip is timed from the forwarding
-    return perform(txn.start(upstreamVia, System.nanoTime()));
+    return perform(txn.start(upstreamVia, context.now()));
   }
 
   @Override
@@ -174,7 +190,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     if (m instanceof Start) {
       return begin();
     } else if (m instanceof UpstreamResponse r) {
-      return perform(txn.onUpstreamResponse(r.response(), System.nanoTime()));
+      return perform(txn.onUpstreamResponse(r.response(), context.now()));
     } else if (m instanceof UpstreamUnavailable u) {
       return perform(txn.onUpstreamUnavailable(u.reason()));
     } else if (m instanceof Timer t) {
@@ -220,8 +236,12 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     boolean stop = false;
     for (Action a : actions) {
       if (a instanceof Action.ToSwitch t) {
+        // timed before the send, so the switch can never see the final before it was timed
+        if (!answered && txn.finalStatus() != 0) {
+          answered = true;
+          answeredNanos = context.now();
+        }
         origin.reply(t.bytes());
-        if (answeredNanos == 0 && txn.finalStatus() != 0) answeredNanos = System.nanoTime();
       } else if (a instanceof Action.ForwardUpstream f) {
         Offer o = link.send(f.branch(), f.bytes(), listener());
         if (o != Offer.ENQUEUED) {
@@ -280,11 +300,11 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     cleanedUp = true;
     if (link != null) link.forget(txn.branch());
     for (String b : registered) branches.unregister(b, ctx.getSelf());
-    long duration = System.nanoTime() - txn.startNanos();
+    long duration = context.now() - txn.startNanos();
     CallOutcome outcome = txn.outcome();
     if (outcome != null) {
       context.metrics().callEnded(outcome, txn.finalStatus(), txn.clearIpStatus(),
-          txn.clearIpRttNanos(), answeredNanos == 0 ? -1 : answeredNanos - txn.startNanos());
+          txn.clearIpRttNanos(), answered ? answeredNanos - txn.startNanos() : -1);
     }
     if (summary.isInfoEnabled()) {
       summary.info("call {} from {} {}: {} clearip={} rtt={}ms tried={} final={} duration={}ms",

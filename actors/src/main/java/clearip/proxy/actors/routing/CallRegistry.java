@@ -185,7 +185,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       call.tell(CallSession.Retransmitted.INSTANCE);
       return;
     }
-    long arrived = System.nanoTime();
+    long arrived = context.now();
     if (draining) {
       failOpen(invite, origin, "proxy draining", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
       return;
@@ -207,7 +207,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       long arrived) {
     context.metrics().callStarted();
     respond(invite, origin, 503, why);
-    context.metrics().callEnded(outcome, 503, 0, -1, System.nanoTime() - arrived);
+    context.metrics().callEnded(outcome, 503, 0, -1, context.now() - arrived);
   }
 
   @Override
