@@ -2,6 +2,7 @@ package clearip.proxy.actors.call;
 
 import clearip.proxy.actors.call.txn.ProxyTransaction;
 import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
+import clearip.proxy.actors.call.txn.TransportMemory;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.Origin;
@@ -72,14 +73,15 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
    *
    * @param clock the monotonic time in nanoseconds that calls are timed with ({@link
    *     System#nanoTime} but in tests)
+   * @param transports inline: the destinations that lately did not take TCP
    */
   public record Context(java.util.concurrent.atomic.AtomicReference<CallSettings> current,
       UpstreamChannel upstream, CallMetrics metrics, Destinations destinations,
-      LongSupplier clock) {
+      LongSupplier clock, TransportMemory transports) {
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
         Destinations destinations) {
       this(new java.util.concurrent.atomic.AtomicReference<>(settings), upstream, metrics,
-          destinations, System::nanoTime);
+          destinations, System::nanoTime, new TransportMemory(System::nanoTime));
     }
 
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics) {
@@ -88,7 +90,8 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
 
     /** The same context timed by another clock. */
     public Context withClock(LongSupplier clock) {
-      return new Context(current, upstream, metrics, destinations, clock);
+      return new Context(current, upstream, metrics, destinations, clock,
+          new TransportMemory(clock));
     }
 
     /** Now, by this context's clock. */
@@ -169,7 +172,8 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     String n = Long.toHexString(BRANCHES.incrementAndGet());
     String branch = "z9hG4bK" + s.branchPrefix() + "." + n;
     this.txn = new ProxyTransaction(invite, s, origin.transport().isStream(), branch,
-        s.branchPrefix() + n, arrivedNanos, context.destinations()::localSentBy);
+        s.branchPrefix() + n, arrivedNanos, context.destinations()::localSentBy,
+        context.transports());
     context.metrics().callStarted();
     link = context.upstream().pick(branch);
     if (link != null) {

@@ -354,8 +354,16 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       return new clearip.proxy.actors.call.InlineSettings(attempts,
           duration("inline.no-answer-timeout"), duration("inline.ring-timeout"), Set.copyOf(stop),
           bool("inline.stop-after-ringing"), allFailed.equals("503"),
-          bool("inline.copy-p-asserted-identity"), nonNegativeInt("inline.udp-max-size"),
-          bool("inline.record-route"));
+          bool("inline.copy-p-asserted-identity"), largeInvites(), bool("inline.record-route"));
+    }
+
+    private clearip.proxy.actors.call.InlineSettings.LargeInvites largeInvites() {
+      int max = nonNegativeInt("inline.udp-max-size");
+      boolean fallback = bool("inline.udp-fallback");
+      Duration connect = duration("inline.tcp-connect-timeout");
+      Duration remember = durationOrZero("inline.udp-fallback-memory");
+      return new clearip.proxy.actors.call.InlineSettings.LargeInvites(max, fallback, connect,
+          remember);
     }
 
     TraceSettings trace() {

@@ -45,6 +45,7 @@ public final class Supervision implements AutoCloseable {
     metrics.callsInFlight(server.registry()::inFlight);
     metrics.overload(server.registry().shedder()::admittedNow,
         server.registry().shedder()::lastDelayNanos, server.registry().shedder()::limitNanos);
+    metrics.udpFallbacks(server.callContext().transports());
     ProxyOperations ops = new ProxyOperations(server, configFile);
     JmxExporter jmx = JmxExporter.register(mbeans, ops, metrics, trace);
     AdminHttpServer admin = null;

@@ -1,5 +1,7 @@
 package clearip.proxy.ops.metrics;
 
+import clearip.proxy.actors.call.txn.TransportMemory;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -74,6 +76,17 @@ public final class ProxyMetrics implements AutoCloseable {
         .description("Wait of a new call past which new INVITEs are refused: "
             + "calls.max-dispatch-delay, halved while an overload lasts")
         .baseUnit("seconds").strongReference(true).register(registry);
+  }
+
+  /**
+   * In-line mode: large INVITEs sent to a destination over UDP because TCP, chosen by the size
+   * rule, did not connect.
+   */
+  public void udpFallbacks(TransportMemory memory) {
+    // the memory lives as long as the server: the counter's weak reference to it holds
+    FunctionCounter.builder("clearip.inline.udp.fallbacks", memory, TransportMemory::fallbacks)
+        .description("Large INVITEs sent over UDP because the destination did not take TCP")
+        .register(registry);
   }
 
   /** All meters in the Prometheus text format. */

@@ -58,6 +58,27 @@ class ProxyConfigTest {
   }
 
   @Test
+  void largeInvitesReachUdpOnlyDestinationsByDefault() throws Exception {
+    var d = ProxyConfig.load(write("clearip-proxy.mode = inline\n")).calls().inline()
+        .largeInvites();
+    assertEquals(1300, d.udpMaxSize());
+    assertTrue(d.udpFallback(), "a refused TCP falls back to UDP");
+    assertEquals(Duration.ofMillis(500), d.tcpConnectTimeout());
+    assertEquals(Duration.ofMinutes(10), d.remember());
+    var c = ProxyConfig.load(write("""
+        clearip-proxy.mode = inline
+        clearip-proxy.inline { udp-max-size = 0, udp-fallback = off, tcp-connect-timeout = 1s,
+          udp-fallback-memory = 0 }
+        """)).calls().inline().largeInvites();
+    assertEquals(new clearip.proxy.actors.call.InlineSettings.LargeInvites(0, false,
+        Duration.ofSeconds(1), Duration.ZERO), c);
+    List<String> p = problems("clearip-proxy.mode = inline\nclearip-proxy.inline {"
+        + " tcp-connect-timeout = 0,"
+        + " udp-fallback-memory = -1s, udp-fallback = maybe }");
+    assertEquals(3, p.size(), p.toString());
+  }
+
+  @Test
   void readsTheDocumentedKeys() throws Exception {
     Path f = write("""
         clearip-proxy {

@@ -46,8 +46,10 @@ class InlineEndToEndTest {
     work = Files.createTempDirectory("e2e-inline");
     TestPki pki = TestPki.create(work.resolve("pki"));
     TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
-    destA = Sipp.freePort();
-    destB = Sipp.freePort();
+    // UDP-only destinations (the default size rule tries TCP first for a large INVITE)
+    for (Socket s : new Socket[] {Sipp.udpOnlyPort(), Sipp.udpOnlyPort()}) refusing.add(s);
+    destA = refusing.get(0).getLocalPort();
+    destB = refusing.get(1).getLocalPort();
     StringBuilder twelve = new StringBuilder();
     for (int i = 0; i < 12; i++) {
       // ports bound but not listening, held for the whole class: every attempt is refused at
@@ -83,8 +85,7 @@ class InlineEndToEndTest {
             + ";transport=tls\"",
         "clearip-proxy.inline.record-route = on",
         "clearip-proxy.inline.no-answer-timeout = 1s",
-        "clearip-proxy.inline.ring-timeout = 2s",
-        "clearip-proxy.inline.udp-max-size = 0"));
+        "clearip-proxy.inline.ring-timeout = 2s"));
     proxy = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
     assertTrue(proxy.awaitUpstream(Duration.ofSeconds(10)));
   }

@@ -8,6 +8,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +60,25 @@ final class Sipp {
       }
     }
     throw new IOException("no free loopback port");
+  }
+
+  /**
+   * A loopback port for a SIPp UDP server whose TCP side is bound but not listening while the
+   * returned socket is open: every TCP connect to it is refused at once, and no other socket
+   * (nor a connect that picks it as its own source port) can take it.
+   */
+  static Socket udpOnlyPort() throws IOException {
+    for (int i = 0; i < 20; i++) {
+      Socket s = new Socket();
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(
+          InetAddress.getLoopbackAddress(), s.getLocalPort()))) {
+        return s;
+      } catch (IOException busy) {
+        s.close();
+      }
+    }
+    throw new IOException("no loopback port free on both UDP and TCP");
   }
 
   /**
@@ -153,11 +173,17 @@ final class Sipp {
   /** Starts a UAS scenario on 127.0.0.1:port taking {@code calls} calls, stopping after timeout. */
   static Running startServer(Path workDir, String scenario, String name, int port, int calls,
       Duration timeout) throws IOException {
+    return startServer(workDir, scenario, name, port, calls, timeout, "u1");
+  }
+
+  /** As above, listening on one transport only: "u1" (UDP) or "t1" (TCP). */
+  static Running startServer(Path workDir, String scenario, String name, int port, int calls,
+      Duration timeout, String transport) throws IOException {
     Files.createDirectories(workDir);
     Path log = workDir.resolve(name + "-log.txt");
     List<String> cmd = List.of(which("sipp"),
         "-sf", SCENARIOS.resolve(scenario + ".xml").toString(),
-        "-i", "127.0.0.1", "-p", Integer.toString(port), "-t", "u1",
+        "-i", "127.0.0.1", "-p", Integer.toString(port), "-t", transport,
         "-m", Integer.toString(calls),
         "-timeout", timeout.toSeconds() + "s", "-timeout_error",
         "-nostdin",

@@ -73,13 +73,14 @@ final class OutboundConnections implements Sender {
       result.accept(r);
     });
     String lastReason = "connection closed";
+    boolean neverUp = false;
     for (int attempt = 0; attempt < 2; attempt++) {
       StreamConnection c;
       try {
         c = connections.computeIfAbsent(key, this::connect);
       } catch (RuntimeException e) {
         o.complete(new SendResult.Failed("cannot open " + transport + " connection to "
-            + destination + ": " + e.getMessage()));
+            + destination + ": " + e.getMessage(), true));
         return;
       }
       switch (c.offer(o)) {
@@ -94,9 +95,10 @@ final class OutboundConnections implements Sender {
           // raced with the connection's end: forget it and try a fresh one once
           connections.remove(key, c);
           if (c.endReason() != null) lastReason = c.endReason();
+          neverUp = !c.wasEstablished();
       }
     }
-    o.complete(new SendResult.Failed(lastReason));
+    o.complete(new SendResult.Failed(lastReason, neverUp));
   }
 
   private void sendUdp(InetSocketAddress destination, byte[] message,

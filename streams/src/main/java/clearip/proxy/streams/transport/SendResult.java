@@ -10,6 +10,15 @@ public sealed interface SendResult {
    * The destination could not be reached: connect refused or timed out, TLS handshake failed,
    * connection lost before the write, bounded queue full. RFC 3261 section 8.1.3.1 treats this as
    * a 503 from that destination.
+   *
+   * @param notConnected no connection to the destination could be made (TCP/TLS connect refused
+   *     or timed out, handshake failed): the destination does not take this transport, as far as
+   *     we can tell. False for everything else (a local limit, a connection lost after it was up,
+   *     UDP).
    */
-  record Failed(String reason) implements SendResult {}
+  record Failed(String reason, boolean notConnected) implements SendResult {
+    public Failed(String reason) {
+      this(reason, false);
+    }
+  }
 }

@@ -219,6 +219,11 @@ final class StreamConnection implements Origin {
     return endReason;
   }
 
+  /** The TCP connect (plain TCP) or the TLS handshake finished at some point. */
+  boolean wasEstablished() {
+    return established;
+  }
+
   @Override
   public String toString() {
     return transport + (outbound ? " connection to " : " connection from ") + remote;
@@ -248,7 +253,9 @@ final class StreamConnection implements Origin {
     if (r == QueueOfferResult.enqueued()) {
       metrics.messageOut(transport);
       // the connection may have ended between add and offer: nobody else will fail it then
-      if (!open && pending.remove(o)) o.complete(new SendResult.Failed(reasonOrClosed()));
+      if (!open && pending.remove(o)) {
+        o.complete(new SendResult.Failed(reasonOrClosed(), !established));
+      }
       return Offer.ENQUEUED;
     }
     pending.remove(o);
@@ -349,7 +356,7 @@ final class StreamConnection implements Origin {
     for (Outgoing o : pending) {
       if (pending.remove(o)) {
         metrics.sendFailed(transport);
-        o.complete(new SendResult.Failed(endReason));
+        o.complete(new SendResult.Failed(endReason, !established));
       }
     }
     if (log.isDebugEnabled()) log.debug("{} ended: {}", this, endReason);

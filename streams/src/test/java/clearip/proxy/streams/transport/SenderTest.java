@@ -4,6 +4,7 @@ import static clearip.proxy.streams.transport.TransportTesting.options;
 import static clearip.proxy.streams.transport.TransportTesting.readMessage;
 import static clearip.proxy.streams.transport.TransportTesting.v4;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -91,6 +92,7 @@ class SenderTest {
         options("TCP", "127.0.0.1", false, "refused")).get(10, TimeUnit.SECONDS);
     SendResult.Failed failed = assertInstanceOf(SendResult.Failed.class, r);
     assertTrue(failed.reason().contains("refused"), failed.reason());
+    assertTrue(failed.notConnected(), "the destination does not take TCP");
     metrics.await("sendFailed.TCP", 1);
   }
 
@@ -131,6 +133,7 @@ class SenderTest {
           options("TLS", "127.0.0.1", false, "silent")).get(10, TimeUnit.SECONDS);
       SendResult.Failed failed = assertInstanceOf(SendResult.Failed.class, r);
       assertTrue(failed.reason().contains("handshake"), failed.reason());
+      assertTrue(failed.notConnected());
     }
   }
 
@@ -160,6 +163,7 @@ class SenderTest {
     Sender sender = start();
     SendResult r = TransportTesting.send(sender, Transport.UDP, v4(5060), null,
         options("UDP", "127.0.0.1", false, "nowhere")).get(10, TimeUnit.SECONDS);
-    assertInstanceOf(SendResult.Failed.class, r);
+    assertFalse(assertInstanceOf(SendResult.Failed.class, r).notConnected(),
+        "a local shortcoming, not the destination's");
   }
 }

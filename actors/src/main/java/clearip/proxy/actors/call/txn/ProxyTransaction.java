@@ -2,6 +2,7 @@ package clearip.proxy.actors.call.txn;
 
 import clearip.proxy.actors.call.CallOutcome;
 import clearip.proxy.actors.call.CallSettings;
+import clearip.proxy.actors.call.InlineSettings;
 import clearip.proxy.sip.header.Via;
 import clearip.proxy.sip.message.MessageEditor;
 import clearip.proxy.sip.message.RequestChecks;
@@ -43,7 +44,9 @@ public final class ProxyTransaction {
     /** Inline: the destination rang but gave no final in time. */
     RING,
     /** Inline: after a 2xx, keep relaying its retransmissions for a while (Timer L). */
-    ACCEPTED
+    ACCEPTED,
+    /** Inline: TCP chosen by the size rule has not connected in time; fall back to UDP. */
+    TCP_CONNECT
   }
 
   public enum State { NEW, WAITING_UPSTREAM, SEARCHING, ACCEPTED, COMPLETED, TERMINATED }
@@ -93,6 +96,7 @@ public final class ProxyTransaction {
   private final String toTag;
   private final long startNanos;
   private final Function<Transport, String> localSentBy;
+  private final TransportMemory transports;
 
   private State state = State.NEW;
   private String ourVia;
@@ -113,6 +117,8 @@ public final class ProxyTransaction {
   private List<ContactPlan.Target> plan = List.of();
   private final List<Attempt> attempts = new ArrayList<>(2);
   private int current = -1;
+  /** The next Contact of the plan to try (an attempt may be repeated over UDP, see below). */
+  private int nextContact;
   private List<byte[]> identityLines = List.of();
   private List<byte[]> paiLines = List.of();
   private boolean ringingRelayed;
@@ -134,6 +140,8 @@ public final class ProxyTransaction {
     boolean gaveUp; // timed out without a final: it may still answer late
     boolean cancelled; // CANCEL sent or pending: its 487 (or a 2xx) is still to come
     boolean finalReceived;
+    /** TCP chosen by the size rule, not connected yet: UDP is tried if it does not connect. */
+    boolean mayFallBackToUdp;
     Duration timerA;
 
     Attempt(int index, ContactPlan.Target target, Destination destination, String branch,
@@ -163,7 +171,18 @@ public final class ProxyTransaction {
    */
   public ProxyTransaction(SipRequest invite, CallSettings settings, boolean reliable,
       String branch, String toTag, long nowNanos, Function<Transport, String> localSentBy) {
+    this(invite, settings, reliable, branch, toTag, nowNanos, localSentBy,
+        new TransportMemory(System::nanoTime, 1));
+  }
+
+  /**
+   * @param transports the destinations that lately did not take TCP, shared by every call
+   */
+  public ProxyTransaction(SipRequest invite, CallSettings settings, boolean reliable,
+      String branch, String toTag, long nowNanos, Function<Transport, String> localSentBy,
+      TransportMemory transports) {
     this.invite = invite;
+    this.transports = transports;
     this.settings = settings;
     this.reliable = reliable;
     this.branch = branch;
@@ -371,6 +390,15 @@ public final class ProxyTransaction {
         a.gaveUp = true;
         return attemptFailed(out, a, 408, null);
       }
+      case TCP_CONNECT -> {
+        if (!a.mayFallBackToUdp || a.provisional) return out;
+        // the connection may still come up and deliver the INVITE: CANCEL it if it rings, take
+        // its 2xx if it answers (never discarded), and wait for its end before the call ends
+        cancelAttempt(out, a);
+        a.done = true;
+        return fallBackToUdp(out, a, "no TCP connection within "
+            + settings.inline().largeInvites().tcpConnectTimeout().toMillis() + " ms");
+      }
       default -> throw new IllegalStateException(kind.toString());
     }
   }
@@ -378,14 +406,30 @@ public final class ProxyTransaction {
   /** Inline: the transport's verdict on a send to a destination. */
   public List<Action> onSendResult(int index, SendResult result) {
     List<Action> out = new ArrayList<>(4);
-    if (!(result instanceof SendResult.Failed) || index < 0 || index >= attempts.size()) {
+    if (index < 0 || index >= attempts.size()) return out;
+    Attempt a = attempts.get(index);
+    if (!(result instanceof SendResult.Failed failed)) {
+      if (a.mayFallBackToUdp) { // TCP connected: it works for this destination
+        a.mayFallBackToUdp = false;
+        out.add(new Action.CancelTimer(TimerKind.TCP_CONNECT, a.index));
+        transports.tcpWorks(a.target.destination());
+      }
       return out;
     }
-    Attempt a = attempts.get(index);
+    if (a.done && a.cancelled && !a.finalReceived && !a.provisional) {
+      // given up for UDP while connecting, and now it never will: no answer can come from it
+      a.finalReceived = true;
+      return endIfNothingLingers(out);
+    }
     if (a.done || a.provisional) return out;
+    if (a.mayFallBackToUdp && failed.notConnected()) {
+      a.done = true;
+      a.finalReceived = true; // nothing reached the destination
+      cancelAttemptTimers(out, a);
+      return fallBackToUdp(out, a, failed.reason());
+    }
     a.done = true; // RFC 3261 8.1.3.1: a transport error counts as a 503
-    out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
-    out.add(new Action.CancelTimer(TimerKind.NO_ANSWER, a.index));
+    cancelAttemptTimers(out, a);
     return attemptFailed(out, a, 503, null);
   }
 
@@ -438,14 +482,18 @@ public final class ProxyTransaction {
     }
     out.add(new Action.ToDestination(a.index, a.destination, a.branch, ackOf(a, r)));
     if (!wasOpen || state != State.SEARCHING || a.index != current) {
-      // the last late final we were waiting for: nothing keeps this call any more
-      if (!lingering() && (state == State.ACCEPTED
-          || (state == State.COMPLETED && (reliable || switchAcked)))) {
-        return terminate(out);
-      }
-      return out;
+      return endIfNothingLingers(out);
     }
     return attemptFailed(out, a, code, r);
+  }
+
+  /** After the last late final we were waiting for: nothing keeps this call any more. */
+  private List<Action> endIfNothingLingers(List<Action> out) {
+    if (!lingering() && (state == State.ACCEPTED
+        || (state == State.COMPLETED && (reliable || switchAcked)))) {
+      return terminate(out);
+    }
+    return out;
   }
 
   // ---- inline search -----------------------------------------------------------------------
@@ -468,18 +516,31 @@ public final class ProxyTransaction {
   }
 
   private List<Action> nextAttempt(List<Action> out) {
-    int index = attempts.size();
-    if (index >= plan.size()) return allFailed(out);
-    ContactPlan.Target target = plan.get(index);
+    if (nextContact >= plan.size()) return allFailed(out);
+    ContactPlan.Target target = plan.get(nextContact++);
     Destination d = target.destination();
+    int index = attempts.size();
     byte[] bytes = attemptBytes(target, d, index);
-    int max = settings.inline().udpMaxSize();
-    if (d.transport() == Transport.UDP && max > 0 && bytes.length > max) {
-      d = d.withTransport(Transport.TCP); // RFC 3261 18.1.1: too large for UDP
+    InlineSettings.LargeInvites rule = settings.inline().largeInvites();
+    // RFC 3261 18.1.1: too large for UDP, so TCP; but only where the Contact did not name its
+    // transport, and not to a destination that lately did not take TCP
+    boolean switched = d.transport() == Transport.UDP && !d.transportExplicit()
+        && rule.tooLargeForUdp(bytes.length)
+        && !(rule.udpFallback() && transports.udpOnly(d));
+    if (switched) {
+      d = d.withTransport(Transport.TCP);
       bytes = attemptBytes(target, d, index);
     }
+    return send(out, target, d, bytes, switched && rule.udpFallback());
+  }
+
+  /** Starts one attempt: a client transaction to {@code d} with its own branch. */
+  private List<Action> send(List<Action> out, ContactPlan.Target target, Destination d,
+      byte[] bytes, boolean mayFallBackToUdp) {
+    int index = attempts.size();
     String b = attemptBranch(index);
     Attempt a = new Attempt(index, target, d, b, viaOf(d, b), bytes);
+    a.mayFallBackToUdp = mayFallBackToUdp;
     attempts.add(a);
     current = index;
     out.add(new Action.ToDestination(index, d, b, bytes));
@@ -489,7 +550,21 @@ public final class ProxyTransaction {
       a.timerA = settings.t1();
       out.add(new Action.StartTimer(TimerKind.TIMER_A, index, a.timerA));
     }
+    if (mayFallBackToUdp) {
+      out.add(new Action.StartTimer(TimerKind.TCP_CONNECT, index,
+          settings.inline().largeInvites().tcpConnectTimeout()));
+    }
     return out;
+  }
+
+  /**
+   * TCP chosen by the size rule did not connect: the same Contact over UDP, as a new attempt
+   * (its own branch), at once; the destination is remembered as taking UDP only.
+   */
+  private List<Action> fallBackToUdp(List<Action> out, Attempt tcp, String why) {
+    Destination udp = tcp.target.destination();
+    transports.fellBack(udp, why, settings.inline().largeInvites().remember());
+    return send(out, tcp.target, udp, attemptBytes(tcp.target, udp, attempts.size()), false);
   }
 
   private String attemptBranch(int index) {
@@ -576,6 +651,10 @@ public final class ProxyTransaction {
     out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
     out.add(new Action.CancelTimer(TimerKind.NO_ANSWER, a.index));
     out.add(new Action.CancelTimer(TimerKind.RING, a.index));
+    if (a.mayFallBackToUdp) {
+      a.mayFallBackToUdp = false;
+      out.add(new Action.CancelTimer(TimerKind.TCP_CONNECT, a.index));
+    }
   }
 
   /** CANCEL an attempt once it has a provisional (RFC 3261 9.1), else when one arrives. */

@@ -15,7 +15,9 @@ import clearip.proxy.sip.testing.SipFixtures;
 import clearip.proxy.streams.transport.SendResult;
 import clearip.proxy.streams.transport.Transport;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -26,9 +28,13 @@ class InlineSearchTest {
   final String inviteText = SipFixtures.invite("call-9@192.0.2.20", "z9hG4bKsw9");
 
   ProxyTransaction txn(InlineSettings inline, boolean reliable) {
+    return txn(inline, reliable, new TransportMemory(System::nanoTime));
+  }
+
+  ProxyTransaction txn(InlineSettings inline, boolean reliable, TransportMemory memory) {
     CallSettings s = CallSettings.defaults().withInline(inline);
     return new ProxyTransaction(SipFixtures.request(inviteText), s, reliable, BRANCH, "tag9", 0,
-        t -> "192.0.2.10:5060");
+        t -> "192.0.2.10:5060", memory);
   }
 
   static <T extends Action> List<T> of(List<Action> a, Class<T> type) {
@@ -52,11 +58,18 @@ class InlineSearchTest {
     return SipFixtures.response(r);
   }
 
-  /** Starts the call and answers it with ClearIP's 302 carrying n Contacts. */
+  /** Starts the call and answers it with ClearIP's 302 carrying n Contacts (transport=udp). */
   List<Action> redirected(ProxyTransaction t, int contacts) {
     t.start(VIA, 0);
     return t.onUpstreamResponse(SipFixtures.response(SipFixtures.redirect("call-9@192.0.2.20",
         BRANCH, contacts)), 1);
+  }
+
+  /** As above, with Contacts that name no transport, as ClearIP documents them. */
+  List<Action> redirectedAsClearIpSends(ProxyTransaction t, int contacts) {
+    t.start(VIA, 0);
+    return t.onUpstreamResponse(SipFixtures.response(SipFixtures.redirect("call-9@192.0.2.20",
+        BRANCH, contacts).replace(";transport=udp", "")), 1);
   }
 
   @Test
@@ -74,14 +87,143 @@ class InlineSearchTest {
     assertEquals("192.0.2.10", fwd.topVia().host());
     assertEquals(201, fwd.cseqNumber());
     assertEquals(68, fwd.maxForwards());
-    // the INVITE with its Identity is over 1300 bytes: TCP, not UDP (RFC 3261 18.1.1)
+    // over 1300 bytes with its Identity, but the Contact names UDP: UDP it is
     assertTrue(d.bytes().length > 1300);
-    assertEquals(Transport.TCP, d.destination().transport());
-    assertEquals("SIP/2.0/TCP 192.0.2.10:5060;branch=" + BRANCH + ".0;rport",
+    assertEquals(Transport.UDP, d.destination().transport());
+    assertEquals("SIP/2.0/UDP 192.0.2.10:5060;branch=" + BRANCH + ".0;rport",
         fwd.headers(clearip.proxy.sip.header.HeaderName.VIA).get(0));
     assertEquals("10.0.0.1", d.destination().host());
     assertEquals(5060, d.destination().port());
     assertEquals(ProxyTransaction.State.SEARCHING, t.state());
+  }
+
+  // ---- large INVITEs to Contacts that name no transport (RFC 3261 18.1.1) --------------------
+
+  /** The size rule at 1,000 bytes: the fixture's INVITE with its Identity is larger. */
+  static InlineSettings sizeRule() {
+    return InlineSettings.defaults().withLargeInvites(new InlineSettings.LargeInvites(1000, true,
+        Duration.ofMillis(500), Duration.ofMinutes(10)));
+  }
+
+  static Action.StartTimer timer(List<Action> a, TimerKind kind) {
+    return of(a, Action.StartTimer.class).stream().filter(s -> s.kind() == kind).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + kind + " in " + a));
+  }
+
+  static boolean cancels(List<Action> a, TimerKind kind, int attempt) {
+    return of(a, Action.CancelTimer.class).stream()
+        .anyMatch(c -> c.kind() == kind && c.attempt() == attempt);
+  }
+
+  @Test
+  void aLargeInviteToAContactWithoutTransportGoesOverTcpWithAConnectBound() {
+    ProxyTransaction t = txn(sizeRule(), true);
+    List<Action> a = redirectedAsClearIpSends(t, 2);
+    Action.ToDestination d = attempt(a);
+    assertTrue(d.bytes().length > 1000);
+    assertEquals(Transport.TCP, d.destination().transport());
+    assertEquals("SIP/2.0/TCP 192.0.2.10:5060;branch=" + BRANCH + ".0;rport",
+        ((SipRequest) sip(d.bytes())).headers(clearip.proxy.sip.header.HeaderName.VIA).get(0));
+    assertEquals(Duration.ofMillis(500), timer(a, TimerKind.TCP_CONNECT).after());
+    // it connects: kept, the bound no longer matters
+    List<Action> sent = t.onSendResult(0, SendResult.Sent.INSTANCE);
+    assertTrue(cancels(sent, TimerKind.TCP_CONNECT, 0));
+    assertTrue(t.onAttemptTimer(TimerKind.TCP_CONNECT, 0).isEmpty());
+  }
+
+  @Test
+  void refusedTcpFallsBackToUdpAtOnceAndTheDestinationIsRemembered() {
+    AtomicLong clock = new AtomicLong();
+    TransportMemory memory = new TransportMemory(clock::get);
+    ProxyTransaction t = txn(sizeRule(), true, memory);
+    Action.ToDestination tcp = attempt(redirectedAsClearIpSends(t, 2));
+    List<Action> a = t.onSendResult(tcp.attempt(), new SendResult.Failed("refused", true));
+    Action.ToDestination udp = attempt(a);
+    assertEquals(Transport.UDP, udp.destination().transport());
+    assertEquals("10.0.0.1", udp.destination().host(), "the same Contact, not the next");
+    assertEquals(5060, udp.destination().port());
+    SipRequest fwd = (SipRequest) sip(udp.bytes());
+    assertEquals("SIP/2.0/UDP 192.0.2.10:5060;branch=" + BRANCH + ".1;rport",
+        fwd.headers(clearip.proxy.sip.header.HeaderName.VIA).get(0), "a branch of its own");
+    assertEquals(List.of(SipFixtures.IDENTITY), fwd.identities());
+    assertEquals(500, timer(a, TimerKind.TIMER_A).after().toMillis());
+    assertTrue(cancels(a, TimerKind.TCP_CONNECT, 0));
+    assertTrue(of(a, Action.ToSwitch.class).isEmpty(), "no failure reaches the switch");
+    assertEquals(1, memory.fallbacks());
+
+    // the next call goes straight over UDP ...
+    ProxyTransaction next = txn(sizeRule(), true, memory);
+    assertEquals(Transport.UDP, attempt(redirectedAsClearIpSends(next, 2)).destination()
+        .transport());
+    // ... until the memory expires
+    clock.addAndGet(Duration.ofMinutes(10).toNanos());
+    ProxyTransaction later = txn(sizeRule(), true, memory);
+    assertEquals(Transport.TCP, attempt(redirectedAsClearIpSends(later, 2)).destination()
+        .transport());
+  }
+
+  @Test
+  void tcpThatDoesNotConnectInTimeFallsBackAndIsCancelledIfItStillRings() {
+    ProxyTransaction t = txn(sizeRule(), false);
+    Action.ToDestination tcp = attempt(redirectedAsClearIpSends(t, 2));
+    Action.ToDestination udp = attempt(t.onAttemptTimer(TimerKind.TCP_CONNECT, 0));
+    assertEquals(Transport.UDP, udp.destination().transport());
+    assertEquals("10.0.0.1", udp.destination().host());
+    // the connection came up late after all: its INVITE rang there, and is CANCELled
+    assertTrue(t.onSendResult(0, SendResult.Sent.INSTANCE).isEmpty());
+    List<Action> ringing = t.onDestinationResponse(destinationResponse(tcp, 180));
+    assertTrue(of(ringing, Action.ToDestination.class).stream()
+        .anyMatch(d -> ((SipRequest) sip(d.bytes())).isCancel()), "the late TCP INVITE cancelled");
+    assertTrue(of(ringing, Action.ToSwitch.class).isEmpty(), "its ringing is not relayed");
+    // the UDP attempt answers the call
+    List<Action> ok = t.onDestinationResponse(destinationResponse(udp, 200));
+    assertEquals(200, ((SipResponse) sip(of(ok, Action.ToSwitch.class).get(0).bytes()))
+        .statusCode());
+    assertEquals(CallOutcome.ANSWERED, t.outcome());
+    assertTrue(of(ok, Action.Terminate.class).isEmpty(), "the cancelled TCP INVITE owes its 487");
+    List<Action> end = t.onDestinationResponse(destinationResponse(tcp, 487));
+    assertEquals(1, of(end, Action.Terminate.class).size());
+  }
+
+  @Test
+  void tcpGivenUpThatNeverConnectsEndsTheWaitForIt() {
+    ProxyTransaction t = txn(sizeRule(), true);
+    attempt(redirectedAsClearIpSends(t, 2));
+    Action.ToDestination udp = attempt(t.onAttemptTimer(TimerKind.TCP_CONNECT, 0));
+    List<Action> busy = t.onDestinationResponse(destinationResponse(udp, 486));
+    assertEquals(486, ((SipResponse) sip(of(busy, Action.ToSwitch.class).get(0).bytes()))
+        .statusCode());
+    assertTrue(of(busy, Action.Terminate.class).isEmpty(), "the TCP attempt may still connect");
+    List<Action> failed = t.onSendResult(0, new SendResult.Failed("connect timed out", true));
+    assertEquals(1, of(failed, Action.Terminate.class).size());
+  }
+
+  @Test
+  void otherTransportErrorsAndAnOffFallbackMoveToTheNextContact() {
+    ProxyTransaction t = txn(sizeRule(), true);
+    attempt(redirectedAsClearIpSends(t, 2));
+    Action.ToDestination next = attempt(t.onSendResult(0,
+        new SendResult.Failed("send queue full", false)));
+    assertEquals("10.0.0.2", next.destination().host());
+
+    InlineSettings off = InlineSettings.defaults().withLargeInvites(
+        new InlineSettings.LargeInvites(1000, false, Duration.ofMillis(500), Duration.ZERO));
+    ProxyTransaction strict = txn(off, true);
+    List<Action> a = redirectedAsClearIpSends(strict, 2);
+    assertEquals(Transport.TCP, attempt(a).destination().transport());
+    assertTrue(of(a, Action.StartTimer.class).stream()
+        .noneMatch(s -> s.kind() == TimerKind.TCP_CONNECT));
+    Action.ToDestination second = attempt(strict.onSendResult(0,
+        new SendResult.Failed("refused", true)));
+    assertEquals("10.0.0.2", second.destination().host());
+    assertEquals(Transport.TCP, second.destination().transport());
+  }
+
+  @Test
+  void smallInvitesAndAlwaysUdpStayOnUdp() {
+    ProxyTransaction t = txn(noSizeSwitch(), true);
+    assertEquals(Transport.UDP, attempt(redirectedAsClearIpSends(t, 1)).destination()
+        .transport());
   }
 
   @Test
@@ -118,9 +260,7 @@ class InlineSearchTest {
   }
 
   static InlineSettings noSizeSwitch() {
-    InlineSettings d = InlineSettings.defaults();
-    return new InlineSettings(d.maxAttempts(), d.noAnswerTimeout(), d.ringTimeout(),
-        d.stopCodes(), d.stopAfterRinging(), d.allFailed503(), d.copyPai(), 0, d.recordRoute());
+    return InlineSettings.defaults().withLargeInvites(InlineSettings.LargeInvites.alwaysUdp());
   }
 
   @Test
