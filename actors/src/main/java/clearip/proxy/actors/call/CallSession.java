@@ -1,6 +1,7 @@
 package clearip.proxy.actors.call;
 
 import clearip.proxy.actors.call.txn.ProxyTransaction;
+import clearip.proxy.actors.call.txn.DialogTokens;
 import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
 import clearip.proxy.actors.call.txn.TransportMemory;
 import clearip.proxy.sip.message.SipRequest;
@@ -74,14 +75,20 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
    * @param clock the monotonic time in nanoseconds that calls are timed with ({@link
    *     System#nanoTime} but in tests)
    * @param transports inline: the destinations that lately did not take TCP
+   * @param dialogs inline: marks the dialogs this proxy screened (Record-Route)
    */
   public record Context(java.util.concurrent.atomic.AtomicReference<CallSettings> current,
       UpstreamChannel upstream, CallMetrics metrics, Destinations destinations,
-      LongSupplier clock, TransportMemory transports) {
+      LongSupplier clock, TransportMemory transports, DialogTokens dialogs) {
+    public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
+        Destinations destinations, DialogTokens dialogs) {
+      this(new java.util.concurrent.atomic.AtomicReference<>(settings), upstream, metrics,
+          destinations, System::nanoTime, new TransportMemory(System::nanoTime), dialogs);
+    }
+
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
         Destinations destinations) {
-      this(new java.util.concurrent.atomic.AtomicReference<>(settings), upstream, metrics,
-          destinations, System::nanoTime, new TransportMemory(System::nanoTime));
+      this(settings, upstream, metrics, destinations, DialogTokens.random());
     }
 
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics) {
@@ -91,7 +98,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     /** The same context timed by another clock. */
     public Context withClock(LongSupplier clock) {
       return new Context(current, upstream, metrics, destinations, clock,
-          new TransportMemory(clock));
+          new TransportMemory(clock), dialogs);
     }
 
     /** Now, by this context's clock. */
@@ -173,7 +180,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     String branch = "z9hG4bK" + s.branchPrefix() + "." + n;
     this.txn = new ProxyTransaction(invite, s, origin.transport().isStream(), branch,
         s.branchPrefix() + n, arrivedNanos, context.destinations()::localSentBy,
-        context.transports());
+        context.transports(), context.dialogs());
     context.metrics().callStarted();
     link = context.upstream().pick(branch);
     if (link != null) {

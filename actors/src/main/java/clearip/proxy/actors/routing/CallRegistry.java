@@ -8,9 +8,11 @@ import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.sip.message.SipResponses;
 import clearip.proxy.streams.transport.InboundHandler;
 import clearip.proxy.streams.transport.Origin;
+import clearip.proxy.streams.transport.RateLimitedLog;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -28,6 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class CallRegistry implements InboundHandler, CallSession.ClientBranches {
   private static final Logger log = LoggerFactory.getLogger(CallRegistry.class);
   private static final String ALLOW = "INVITE, ACK, CANCEL, OPTIONS";
+  private final RateLimitedLog notOurDialog = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
 
   private final ConcurrentHashMap<String, ActorRef<CallSession.Command>> calls =
       new ConcurrentHashMap<>();
@@ -58,7 +61,8 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   @SuppressWarnings("unchecked")
   private CallRegistry(ActorContext<?> parent, CallSession.Context context, int shards) {
     this.context = context;
-    this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix());
+    this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix(),
+        context.dialogs());
     this.attemptBranchPrefix = "z9hG4bK" + context.settings().branchPrefix() + ".";
     this.shedder = new LoadShedder(() -> context.settings().maxDispatchDelay().toNanos(),
         parent.getSystem().executionContext());
@@ -130,6 +134,15 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   public void onRequest(SipRequest request, Origin origin) {
     if (recordRoutes() && request.toTag() != null && !request.isCancel()
         && dialogs.routedToUs(request)) {
+      if (!dialogs.screened(request)) {
+        // no dialog of ours: relaying it would make this an open relay, and an INVITE made up
+        // with a To tag would reach a destination unscreened
+        notOurDialog.warn("Refused an in-dialog " + request.method() + " from " + origin.remote()
+            + " over " + origin.transport() + ": not a dialog this proxy screened (Call-ID "
+            + request.callId() + ")");
+        if (!request.isAck()) respond(request, origin, 403, "not a dialog of this proxy");
+        return;
+      }
       // in a dialog we Record-Routed: forward statelessly (ACK for 2xx, BYE, re-INVITE, ...)
       if (!dialogs.forwardRequest(request) && !request.isAck()) {
         respond(request, origin, 483, "cannot route in-dialog request");

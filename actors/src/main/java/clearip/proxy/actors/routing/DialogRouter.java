@@ -2,6 +2,7 @@ package clearip.proxy.actors.routing;
 
 import clearip.proxy.actors.call.Destinations;
 import clearip.proxy.actors.call.txn.Destination;
+import clearip.proxy.actors.call.txn.DialogTokens;
 import clearip.proxy.sip.header.HeaderName;
 import clearip.proxy.sip.header.NameAddr;
 import clearip.proxy.sip.header.Via;
@@ -27,10 +28,24 @@ final class DialogRouter {
 
   private final Destinations destinations;
   private final String branchPrefix;
+  private final DialogTokens tokens;
 
-  DialogRouter(Destinations destinations, String branchPrefix) {
+  DialogRouter(Destinations destinations, String branchPrefix, DialogTokens tokens) {
     this.destinations = destinations;
     this.branchPrefix = "z9hG4bK" + branchPrefix + "s";
+    this.tokens = tokens;
+  }
+
+  /**
+   * True when a request routed to us belongs to a dialog this proxy screened: its top Route (our
+   * Record-Route, echoed) carries the token of its Call-ID and one of its tags.
+   */
+  boolean screened(SipRequest r) {
+    List<NameAddr> routes = r.routes();
+    if (routes.isEmpty()) return false;
+    SipUri top = SipUri.parse(routes.get(0).uri());
+    return top != null && tokens.valid(top.params().get(DialogTokens.PARAM), r.callId(),
+        r.fromTag(), r.toTag());
   }
 
   /** True when the top Route names this proxy (as written by our Record-Route). */

@@ -1,18 +1,24 @@
 package clearip.proxy.actors.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clearip.proxy.actors.call.Destinations;
 import clearip.proxy.actors.call.txn.Destination;
+import clearip.proxy.actors.call.txn.DialogTokens;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.testing.SipFixtures;
 import clearip.proxy.streams.transport.SendResult;
 import clearip.proxy.streams.transport.Transport;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class DialogRouterTest {
+  static final DialogTokens TOKENS = DialogTokens.of("a key of sixteen bytes or more");
+
   static DialogRouter router(Map<Transport, String> sentBy) {
     return new DialogRouter(new Destinations() {
       @Override
@@ -24,7 +30,7 @@ class DialogRouterTest {
       public String localSentBy(Transport transport) {
         return sentBy.get(transport);
       }
-    }, "cip");
+    }, "cip", TOKENS);
   }
 
   static SipRequest bye(String routeLines) {
@@ -76,5 +82,25 @@ class DialogRouterTest {
     assertEquals(false, d.routedToUs(bye("Route: <sip:[2001:db8::10]:5061;lr>\r\n")));
     assertEquals(false, d.routedToUs(bye("Route: <sip:[2001:db8::1]:5060;lr>\r\n")));
     assertEquals(false, d.routedToUs(bye("Route: <sip:[2001:db8::10]:0;lr>\r\n")));
+  }
+
+  @Test
+  void onlyRequestsCarryingTheTokenOfTheirOwnDialogAreScreened() {
+    DialogRouter d = router(Map.of(Transport.UDP, "192.0.2.10:5060"));
+    String caller = TOKENS.mint("r1", "a"); // the INVITE: Call-ID r1, From tag a
+    // the caller's BYE (From tag a) and the callee's (From tag b, To tag a)
+    assertTrue(d.screened(bye("Route: <sip:192.0.2.10;lr;cipd=" + caller + ">\r\n")));
+    assertTrue(d.screened(SipFixtures.request(new String(bye("Route: <sip:192.0.2.10;lr;cipd="
+        + caller + ">\r\n").edit().toBytes(), StandardCharsets.UTF_8)
+        .replace("tag=a", "tag=x").replace("tag=b", "tag=a"))));
+    assertFalse(d.screened(bye("Route: <sip:192.0.2.10;lr>\r\n")), "no token");
+    assertFalse(d.screened(bye("Route: <sip:192.0.2.10;lr;cipd="
+        + TOKENS.mint("another-call", "a") + ">\r\n")), "another dialog's token");
+    assertFalse(d.screened(bye("Route: <sip:192.0.2.10;lr;cipd="
+        + DialogTokens.of("another key of sixteen bytes").mint("r1", "a") + ">\r\n")),
+        "another fleet's token");
+    assertFalse(d.screened(bye("Route: <sip:192.0.2.10;lr;cipd=" + caller.substring(1)
+        + "0>\r\n")));
+    assertFalse(d.screened(bye("")));
   }
 }

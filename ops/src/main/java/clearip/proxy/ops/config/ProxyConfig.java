@@ -22,6 +22,7 @@ import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -52,6 +53,17 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
   public int dispatcherThreads() {
     int n = raw.getInt(ROOT + ".calls.threads");
     return n > 0 ? n : Math.max(2, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * In-line mode with Record-Route: the key that marks the dialogs this proxy screened, shared
+   * by the nodes configured with the same {@code inline.dialog-key}; a key of this process alone
+   * when none is set.
+   */
+  public clearip.proxy.actors.call.txn.DialogTokens dialogTokens() {
+    String k = raw.getString(ROOT + ".inline.dialog-key");
+    return k.isEmpty() ? clearip.proxy.actors.call.txn.DialogTokens.random()
+        : clearip.proxy.actors.call.txn.DialogTokens.of(k);
   }
 
   /** The host written in Via/Record-Route when listening on a wildcard address ("" = own). */
@@ -351,6 +363,11 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
         problem("inline.all-failed-response", "must be best or 503, was '" + allFailed + "'");
       }
       int attempts = positiveInt("inline.max-attempts");
+      String dialogKey = string("inline.dialog-key", "");
+      if (!dialogKey.isEmpty() && dialogKey.getBytes(StandardCharsets.UTF_8).length < 16) {
+        problem("inline.dialog-key", "must be at least 16 bytes (or empty for a key of this"
+            + " process alone)");
+      }
       return new clearip.proxy.actors.call.InlineSettings(attempts,
           duration("inline.no-answer-timeout"), duration("inline.ring-timeout"), Set.copyOf(stop),
           bool("inline.stop-after-ringing"), allFailed.equals("503"),

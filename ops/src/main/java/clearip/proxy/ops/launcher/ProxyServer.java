@@ -107,7 +107,7 @@ public final class ProxyServer {
           ctx.getSystem().dispatchers().lookup(
               org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
       CallSession.Context callContext = new CallSession.Context(config.calls(), channel, metrics,
-          destinations);
+          destinations, config.dialogTokens());
       // many spawners keep each one's set of live children small (each spawn and stop updates it)
       int shards = 64;
       CallRegistry registry = CallRegistry.create(ctx, callContext, shards);

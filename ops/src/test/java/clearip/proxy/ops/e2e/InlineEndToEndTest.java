@@ -2,6 +2,7 @@ package clearip.proxy.ops.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clearip.proxy.emulator.ClearIpEmulator;
@@ -205,5 +206,69 @@ class InlineEndToEndTest {
     passed(call("uac_call", "late", 1), 1);
     exited0(a.await(T));
     exited0(b.await(T));
+  }
+
+  /**
+   * Requests that name the proxy in their Route but belong to no dialog it screened, as an
+   * allowed switch could make them up: never relayed, whatever their Request-URI.
+   */
+  @Test
+  void inDialogRequestsOfDialogsNotScreenedHereAreRefusedNotRelayed() throws Exception {
+    InetSocketAddress proxyUdp = udp();
+    String route = "<sip:" + proxyUdp.getAddress().getHostAddress() + ":" + proxyUdp.getPort()
+        + ";transport=udp;lr";
+    try (DatagramSocket target = new DatagramSocket(new InetSocketAddress(
+        InetAddress.getLoopbackAddress(), 0));
+        DatagramSocket sw = new DatagramSocket(new InetSocketAddress(
+            InetAddress.getLoopbackAddress(), 0))) {
+      sw.setSoTimeout(5000);
+      String uri = "sip:14016401234@127.0.0.1:" + target.getLocalPort();
+      String[][] cases = {
+          // a brand-new call dressed as a re-INVITE: it would skip ClearIP
+          {"INVITE", route + ">"},
+          {"BYE", route + ">"},
+          {"INVITE", route + ";cipd=00112233445566778899aabb>"}, // a token made up
+          {"MESSAGE", route + ";cipd=>"},
+      };
+      int n = 0;
+      for (String[] c : cases) {
+        String callId = "relay-" + (n++) + "@127.0.0.1";
+        byte[] req = inDialog(c[0], uri, c[1], callId, sw.getLocalPort());
+        sw.send(new java.net.DatagramPacket(req, req.length, proxyUdp));
+        String answer = receive(sw);
+        assertTrue(answer.startsWith("SIP/2.0 403 "), c[0] + " " + c[1] + ": " + answer);
+        assertTrue(answer.contains("Call-ID: " + callId), answer);
+      }
+      // an ACK gets no answer; the OPTIONS after it shows it was handled (and not relayed)
+      byte[] ack = inDialog("ACK", uri, route + ">", "relay-ack@127.0.0.1", sw.getLocalPort());
+      sw.send(new java.net.DatagramPacket(ack, ack.length, proxyUdp));
+      byte[] ping = inDialog("OPTIONS", "sip:ping@127.0.0.1", null, "relay-ping@127.0.0.1",
+          sw.getLocalPort());
+      sw.send(new java.net.DatagramPacket(ping, ping.length, proxyUdp));
+      assertTrue(receive(sw).contains("Call-ID: relay-ping@127.0.0.1"));
+      // the target named by the Request-URIs never heard of any of them
+      target.setSoTimeout(1);
+      assertThrows(java.net.SocketTimeoutException.class, () -> target.receive(
+          new java.net.DatagramPacket(new byte[65535], 65535)));
+    }
+  }
+
+  private static byte[] inDialog(String method, String uri, String route, String callId,
+      int port) {
+    return (method + " " + uri + " SIP/2.0\r\n"
+        + "Via: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bK" + callId.hashCode() + "\r\n"
+        + "Max-Forwards: 70\r\n"
+        + (route == null ? "" : "Route: " + route + "\r\n")
+        + "From: <sip:14045266060@127.0.0.1>;tag=caller\r\n"
+        + "To: <sip:14016401234@127.0.0.1>" + (route == null ? "" : ";tag=callee") + "\r\n"
+        + "Call-ID: " + callId + "\r\n"
+        + "CSeq: 2 " + method + "\r\n"
+        + "Content-Length: 0\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private static String receive(DatagramSocket s) throws Exception {
+    java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65535], 65535);
+    s.receive(p);
+    return new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8);
   }
 }

@@ -8,19 +8,19 @@ import org.slf4j.Logger;
  * A WARN line at most once per period, saying how many similar events were folded into it, so
  * that a flood of bad network input cannot flood the log. Thread-safe and lock-free.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
   private final Logger log;
   private final long periodNanos;
   private final AtomicLong next = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong suppressed = new AtomicLong();
 
-  RateLimitedLog(Logger log, long period, TimeUnit unit) {
+  public RateLimitedLog(Logger log, long period, TimeUnit unit) {
     this.log = log;
     this.periodNanos = unit.toNanos(period);
   }
 
   /** Logs {@code message} (no stack trace) at WARN, or counts it when a line was written lately. */
-  void warn(String message) {
+  public void warn(String message) {
     if (!log.isWarnEnabled()) return;
     long now = System.nanoTime();
     long n = next.get();

@@ -97,6 +97,8 @@ public final class ProxyTransaction {
   private final long startNanos;
   private final Function<Transport, String> localSentBy;
   private final TransportMemory transports;
+  private final DialogTokens tokens;
+  private String dialogToken;
 
   private State state = State.NEW;
   private String ourVia;
@@ -124,6 +126,7 @@ public final class ProxyTransaction {
   private boolean ringingRelayed;
   private SipResponse bestFinal;
   private int bestStatus;
+  private boolean redirectRefused;
 
   /** One destination tried: a client transaction of its own (RFC 3261 17.1.1). */
   private static final class Attempt {
@@ -172,17 +175,19 @@ public final class ProxyTransaction {
   public ProxyTransaction(SipRequest invite, CallSettings settings, boolean reliable,
       String branch, String toTag, long nowNanos, Function<Transport, String> localSentBy) {
     this(invite, settings, reliable, branch, toTag, nowNanos, localSentBy,
-        new TransportMemory(System::nanoTime, 1));
+        new TransportMemory(System::nanoTime, 1), DialogTokens.random());
   }
 
   /**
    * @param transports the destinations that lately did not take TCP, shared by every call
+   * @param tokens marks the dialogs this proxy screened, in its Record-Route
    */
   public ProxyTransaction(SipRequest invite, CallSettings settings, boolean reliable,
       String branch, String toTag, long nowNanos, Function<Transport, String> localSentBy,
-      TransportMemory transports) {
+      TransportMemory transports, DialogTokens tokens) {
     this.invite = invite;
     this.transports = transports;
+    this.tokens = tokens;
     this.settings = settings;
     this.reliable = reliable;
     this.branch = branch;
@@ -484,6 +489,12 @@ public final class ProxyTransaction {
     if (!wasOpen || state != State.SEARCHING || a.index != current) {
       return endIfNothingLingers(out);
     }
+    if (code < 400) {
+      // a destination's own redirect is neither followed nor relayed: its Contacts were never
+      // screened by ClearIP. It counts as a failed attempt.
+      redirectRefused = true;
+      return attemptFailed(out, a, 503, null);
+    }
     return attemptFailed(out, a, code, r);
   }
 
@@ -583,15 +594,22 @@ public final class ProxyTransaction {
     if (!paiLines.isEmpty()) e.removeHeaders(clearip.proxy.sip.header.HeaderName.P_ASSERTED_IDENTITY);
     e.pushVia(viaOf(d, attemptBranch(index))).decrementMaxForwards();
     if (settings.inline().recordRoute()) {
+      // the token lets this dialog's in-dialog requests through, and nothing else
       String rr = localSentBy.apply(d.transport());
       e.addHeader("Record-Route", "<sip:" + rr + ";transport="
-          + d.transport().name().toLowerCase(java.util.Locale.ROOT) + ";lr>");
+          + d.transport().name().toLowerCase(java.util.Locale.ROOT) + ";lr;"
+          + DialogTokens.PARAM + "=" + dialogToken() + ">");
     }
     // the Identity of ClearIP's 302, byte for byte, replacing the switch's own
     for (byte[] line : identityLines) e.addHeaderLine(line);
     for (byte[] line : paiLines) e.addHeaderLine(line);
     e.ensureContentLength();
     return e.toBytes();
+  }
+
+  private String dialogToken() {
+    if (dialogToken == null) dialogToken = tokens.mint(invite.callId(), invite.fromTag());
+    return dialogToken;
   }
 
   /** One attempt ended without a 2xx: end the search or try the next Contact. */
@@ -624,6 +642,7 @@ public final class ProxyTransaction {
           CallOutcome.DESTINATIONS_FAILED);
     }
     String why = bestStatus == 408 ? "no answer from the destinations"
+        : redirectRefused ? "destination redirected (not followed)"
         : "destinations unreachable";
     return answer(out, bestStatus == 0 ? 503 : bestStatus, why, CallOutcome.DESTINATIONS_FAILED);
   }

@@ -34,7 +34,7 @@ class InlineSearchTest {
   ProxyTransaction txn(InlineSettings inline, boolean reliable, TransportMemory memory) {
     CallSettings s = CallSettings.defaults().withInline(inline);
     return new ProxyTransaction(SipFixtures.request(inviteText), s, reliable, BRANCH, "tag9", 0,
-        t -> "192.0.2.10:5060", memory);
+        t -> "192.0.2.10:5060", memory, DialogTokens.of("a key of sixteen bytes or more"));
   }
 
   static <T extends Action> List<T> of(List<Action> a, Class<T> type) {
@@ -380,5 +380,21 @@ class InlineSearchTest {
         plan.stream().map(ContactPlan.Target::requestUri).toList());
     assertEquals(Transport.TCP, plan.get(1).destination().transport());
     assertEquals(2, ContactPlan.of(contacts, 2).size());
+  }
+
+  @Test
+  void aDestinationsOwnRedirectIsNeitherFollowedNorRelayed() {
+    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    Action.ToDestination first = attempt(redirected(t, 2));
+    List<Action> a = t.onDestinationResponse(destinationResponse(first, 302));
+    assertTrue(of(a, Action.ToDestination.class).stream()
+        .anyMatch(d -> ((SipRequest) sip(d.bytes())).isAck()), "302 ACKed");
+    Action.ToDestination second = attempt(a);
+    assertEquals("10.0.0.2", second.destination().host(), "the next of ClearIP's Contacts");
+    List<Action> b = t.onDestinationResponse(destinationResponse(second, 301));
+    SipResponse last = (SipResponse) sip(of(b, Action.ToSwitch.class).get(0).bytes());
+    assertEquals(503, last.statusCode(), "no unscreened Contact reaches the switch");
+    assertEquals("destination redirected (not followed)", last.reasons().get(0).text());
+    assertEquals(CallOutcome.DESTINATIONS_FAILED, t.outcome());
   }
 }
