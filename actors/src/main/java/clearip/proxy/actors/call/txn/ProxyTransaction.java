@@ -143,6 +143,8 @@ public final class ProxyTransaction {
     boolean gaveUp; // timed out without a final: it may still answer late
     boolean cancelled; // CANCEL sent or pending: its 487 (or a 2xx) is still to come
     boolean finalReceived;
+    /** A 101-199 came: the no-answer timer no longer applies, the ring timer does. */
+    boolean ringing;
     /** TCP chosen by the size rule, not connected yet: UDP is tried if it does not connect. */
     boolean mayFallBackToUdp;
     Duration timerA;
@@ -382,8 +384,10 @@ public final class ProxyTransaction {
         return out;
       }
       case NO_ANSWER -> {
-        if (a.provisional) return out;
-        // no CANCEL without a provisional (RFC 3261 9.1); a late answer is still handled
+        if (a.ringing) return out;
+        // after a 100 a CANCEL may go; without one, none (RFC 3261 9.1), and a late answer is
+        // still handled
+        if (a.provisional) cancelAttempt(out, a);
         a.done = true;
         a.gaveUp = true;
         out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
@@ -446,8 +450,13 @@ public final class ProxyTransaction {
     int code = r.statusCode();
     if (code < 200) {
       if (!a.provisional) {
-        a.provisional = true;
+        a.provisional = true; // no more retransmissions; a CANCEL may be sent from now on
         out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
+      }
+      if (code > 100 && !a.ringing) {
+        // only a 101-199 shows the call is progressing there: a 100 alone is a hop's receipt,
+        // and a destination that sends it and then nothing is still given up in time
+        a.ringing = true;
         out.add(new Action.CancelTimer(TimerKind.NO_ANSWER, a.index));
         if (!a.done) {
           out.add(new Action.StartTimer(TimerKind.RING, a.index, settings.inline().ringTimeout()));

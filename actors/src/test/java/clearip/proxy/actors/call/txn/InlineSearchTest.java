@@ -397,4 +397,22 @@ class InlineSearchTest {
     assertEquals("destination redirected (not followed)", last.reasons().get(0).text());
     assertEquals(CallOutcome.DESTINATIONS_FAILED, t.outcome());
   }
+
+  @Test
+  void aHundredTryingAloneDoesNotHoldTheCallOnlyRingingDoes() {
+    ProxyTransaction t = txn(noSizeSwitch(), false);
+    Action.ToDestination first = attempt(redirected(t, 2));
+    List<Action> trying = t.onDestinationResponse(destinationResponse(first, 100));
+    assertTrue(cancels(trying, TimerKind.TIMER_A, 0), "no more retransmissions after a 100");
+    assertTrue(!cancels(trying, TimerKind.NO_ANSWER, 0), "the no-answer timer still runs");
+    List<Action> a = t.onAttemptTimer(TimerKind.NO_ANSWER, 0);
+    assertTrue(of(a, Action.ToDestination.class).stream()
+        .anyMatch(d -> ((SipRequest) sip(d.bytes())).isCancel()), "the silent one CANCELled");
+    Action.ToDestination second = attempt(a);
+    assertEquals("10.0.0.2", second.destination().host());
+    List<Action> ringing = t.onDestinationResponse(destinationResponse(second, 180));
+    assertTrue(cancels(ringing, TimerKind.NO_ANSWER, 1));
+    assertEquals(Duration.ofSeconds(120), timer(ringing, TimerKind.RING).after());
+    assertTrue(t.onAttemptTimer(TimerKind.NO_ANSWER, 1).isEmpty(), "ringing: no longer applies");
+  }
 }
