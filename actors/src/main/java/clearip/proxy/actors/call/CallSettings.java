@@ -19,12 +19,14 @@ import java.util.Set;
  * @param maxCallsInFlight past this many calls, new INVITEs get 503 at once (overload control)
  * @param maxDispatchDelay while new calls wait longer than this for a thread, new INVITEs get 503
  *     at once (overload control); zero turns it off
+ * @param overloadRetryAfter the Retry-After of the proxy's own overload and draining 503s, so
+ *     that a switch honouring it (RFC 3261 21.5.4) tries its other routes meanwhile; zero: none
  * @param inline how ClearIP's 302 is followed in inline mode; null in tls-proxy mode
  */
 public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumbers, Duration t1,
     Duration t2, Set<String> supportedProxyOptions, String serverName, String branchPrefix,
     boolean optionsUnavailableWhenDown, int maxCallsInFlight, Duration maxDispatchDelay,
-    InlineSettings inline) {
+    Duration overloadRetryAfter, InlineSettings inline) {
 
   /** The default of {@code calls.max-dispatch-delay}. */
   public static final Duration DEFAULT_MAX_DISPATCH_DELAY = Duration.ofMillis(10);
@@ -34,13 +36,13 @@ public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumber
       boolean optionsUnavailableWhenDown, int maxCallsInFlight) {
     this(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions, serverName,
         branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, DEFAULT_MAX_DISPATCH_DELAY,
-        null);
+        Duration.ofSeconds(1), null);
   }
 
   public static CallSettings defaults() {
     return new CallSettings(Duration.ofSeconds(2), Set.of("911", "933"), Duration.ofMillis(500),
         Duration.ofSeconds(4), Set.of(), "clearip-proxy", "cip", true, 20_000,
-        DEFAULT_MAX_DISPATCH_DELAY, null);
+        DEFAULT_MAX_DISPATCH_DELAY, Duration.ofSeconds(1), null);
   }
 
   /** True in inline mode: ClearIP's 302 is followed here instead of relayed. */
@@ -50,7 +52,8 @@ public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumber
 
   public CallSettings withInline(InlineSettings i) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
-        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay, i);
+        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay,
+        overloadRetryAfter, i);
   }
 
   /** Timer H: how long a final response waits for its ACK (64 × T1). */
@@ -60,27 +63,38 @@ public record CallSettings(Duration upstreamTimeout, Set<String> emergencyNumber
 
   public CallSettings withUpstreamTimeout(Duration d) {
     return new CallSettings(d, emergencyNumbers, t1, t2, supportedProxyOptions, serverName,
-        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay, inline);
+        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay,
+        overloadRetryAfter, inline);
   }
 
   public CallSettings withTimers(Duration newT1, Duration newT2) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, newT1, newT2,
         supportedProxyOptions, serverName, branchPrefix, optionsUnavailableWhenDown,
-        maxCallsInFlight, maxDispatchDelay, inline);
+        maxCallsInFlight, maxDispatchDelay,
+        overloadRetryAfter, inline);
   }
 
   public CallSettings withEmergencyNumbers(Set<String> numbers) {
     return new CallSettings(upstreamTimeout, numbers, t1, t2, supportedProxyOptions, serverName,
-        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay, inline);
+        branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay,
+        overloadRetryAfter, inline);
   }
 
   public CallSettings withMaxCallsInFlight(int n) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
-        serverName, branchPrefix, optionsUnavailableWhenDown, n, maxDispatchDelay, inline);
+        serverName, branchPrefix, optionsUnavailableWhenDown, n, maxDispatchDelay,
+        overloadRetryAfter, inline);
+  }
+
+  public CallSettings withOverloadRetryAfter(Duration d) {
+    return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
+        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, maxDispatchDelay,
+        d, inline);
   }
 
   public CallSettings withMaxDispatchDelay(Duration d) {
     return new CallSettings(upstreamTimeout, emergencyNumbers, t1, t2, supportedProxyOptions,
-        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, d, inline);
+        serverName, branchPrefix, optionsUnavailableWhenDown, maxCallsInFlight, d,
+        overloadRetryAfter, inline);
   }
 }

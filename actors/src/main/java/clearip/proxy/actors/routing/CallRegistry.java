@@ -219,7 +219,16 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   private void failOpen(SipRequest invite, Origin origin, String why, CallOutcome outcome,
       long arrived) {
     context.metrics().callStarted();
-    respond(invite, origin, 503, why);
+    // never on ClearIP's own 503 ("no action"): only this proxy's load asks the switch to wait
+    long retryAfter = context.settings().overloadRetryAfter().toSeconds();
+    List<SipResponses.Header> extra = List.of(new SipResponses.Header("Reason",
+        "SIP;cause=503;text=\"" + why + "\""));
+    if (retryAfter > 0) {
+      extra = List.of(extra.get(0), new SipResponses.Header("Retry-After",
+          Long.toString(retryAfter)));
+    }
+    origin.reply(SipResponses.create(invite, 503, SipResponses.reasonPhrase(503),
+        toTag(invite, origin), extra));
     context.metrics().callEnded(outcome, 503, 0, -1, context.now() - arrived);
   }
 

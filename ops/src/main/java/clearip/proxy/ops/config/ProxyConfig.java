@@ -439,7 +439,8 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       return new CallSettings(duration("upstream.timeout"), Set.copyOf(emergency),
           duration("calls.t1"), duration("calls.t2"), Set.copyOf(options), serverName, "cip",
           bool("calls.options-503-when-upstream-down"), positiveInt("calls.max-in-flight"),
-          durationOrZero("calls.max-dispatch-delay"), null);
+          durationOrZero("calls.max-dispatch-delay"),
+          durationOrZero("calls.overload-retry-after"), null);
     }
 
     // ---- typed getters that record problems ----

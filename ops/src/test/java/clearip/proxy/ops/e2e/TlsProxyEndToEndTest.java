@@ -253,6 +253,35 @@ class TlsProxyEndToEndTest {
   }
 
   @Test
+  void clearIpsNoActionIsRelayedWithoutARetryAfter() throws Exception {
+    try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress(
+        java.net.InetAddress.getLoopbackAddress(), 0))) {
+      s.setSoTimeout(5000);
+      String req = "INVITE sip:5305550100@127.0.0.1 SIP/2.0\r\n"
+          + "Via: SIP/2.0/UDP 127.0.0.1:" + s.getLocalPort() + ";branch=z9hG4bKnoaction"
+          + System.nanoTime() + "\r\n"
+          + "Max-Forwards: 70\r\n"
+          + "From: <sip:14045266060@127.0.0.1>;tag=n1\r\n"
+          + "To: <sip:5305550100@127.0.0.1>\r\n"
+          + "Call-ID: noaction" + System.nanoTime() + "@127.0.0.1\r\n"
+          + "CSeq: 1 INVITE\r\n"
+          + "Content-Length: 0\r\n\r\n";
+      byte[] b = req.getBytes(StandardCharsets.UTF_8);
+      s.send(new java.net.DatagramPacket(b, b.length, udp(proxy)));
+      SipResponse r;
+      do {
+        java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[8192], 8192);
+        s.receive(p);
+        r = (SipResponse) ((Decoded.Ok) new SipDecoder().decode(
+            java.util.Arrays.copyOf(p.getData(), p.getLength()))).message();
+      } while (r.statusCode() < 200);
+      assertEquals(503, r.statusCode());
+      assertEquals(null, r.header("Retry-After"),
+          "ClearIP's no action: the switch route-advances this call only");
+    }
+  }
+
+  @Test
   void optionsPingsAreAnsweredAndOtherMethodsRefusedWithAllow() throws Exception {
     assertEquals(200, udpExchange(udp(proxy), "OPTIONS", "ping").statusCode());
     SipResponse bye = udpExchange(udp(proxy), "BYE", "14016401234");
@@ -300,6 +329,7 @@ class TlsProxyEndToEndTest {
       SipResponse r = udpExchange(udp(behind), "INVITE", "14016401234");
       if (r.statusCode() == 503) {
         assertEquals("proxy overloaded", r.reasons().get(0).text());
+        assertEquals("1", r.header("Retry-After"), "the switch may try its other routes");
         refused++;
       } else {
         assertEquals(100, r.statusCode());
