@@ -77,6 +77,13 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     return a.isEmpty() ? null : parseHostPort(a);
   }
 
+  /** The admin endpoint's limits: time per exchange, open connections. */
+  public AdminSettings adminSettings() {
+    return new AdminSettings(
+        raw.getDuration(ROOT + ".admin.request-timeout"),
+        raw.getInt(ROOT + ".admin.max-connections"));
+  }
+
   /** How long a drain (or a stop by SIGTERM) lets calls in flight finish. */
   public Duration drainTimeout() {
     return raw.getDuration(ROOT + ".shutdown.drain-timeout");
@@ -207,6 +214,8 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
 
     /** Checks the admin endpoint and shutdown keys (read later through the accessors). */
     void operations() {
+      duration("admin.request-timeout");
+      positiveInt("admin.max-connections");
       String admin = string("admin.listen", "");
       if (!admin.isEmpty()) {
         try {

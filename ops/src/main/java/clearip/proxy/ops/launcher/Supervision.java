@@ -52,7 +52,8 @@ public final class Supervision implements AutoCloseable {
     InetSocketAddress adminAddress = server.config().adminListen();
     if (adminAddress != null) {
       try {
-        admin = AdminHttpServer.start(adminAddress, metrics, ops);
+        admin = AdminHttpServer.start(adminAddress, server.config().adminSettings(), metrics,
+            ops);
       } catch (IOException e) {
         jmx.close();
         throw new IOException("cannot listen for admin HTTP on " + adminAddress + ": "
