@@ -57,6 +57,12 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
 
   public record CancelReceived(SipRequest cancel, Origin origin) implements Command {}
 
+  /**
+   * The proxy is stopping before this call is over: answer the switch 503 if it has no final,
+   * CANCEL the destinations still trying, and stop.
+   */
+  public record Stop(String reason) implements Command {}
+
   private record UpstreamResponse(SipResponse response) implements Command {}
 
   private record UpstreamUnavailable(String reason) implements Command {}
@@ -217,6 +223,8 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
       return perform(txn.onAck());
     } else if (m instanceof CancelReceived c) {
       return onCancel(c);
+    } else if (m instanceof Stop st) {
+      return perform(txn.onStop(st.reason()));
     }
     return Behaviors.unhandled();
   }

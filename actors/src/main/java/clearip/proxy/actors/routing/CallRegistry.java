@@ -98,6 +98,19 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     return draining;
   }
 
+  /**
+   * Ends every call still in flight (the drain deadline passed): each switch without a final
+   * gets 503 {@code reason}, each destination still trying its CANCEL.
+   */
+  public int stopAll(String reason) {
+    int n = 0;
+    for (ActorRef<CallSession.Command> call : calls.values()) {
+      call.tell(new CallSession.Stop(reason));
+      n++;
+    }
+    return n;
+  }
+
   private Behavior<SpawnerCommand> spawner() {
     return Behaviors.setup(ctx -> Behaviors.receive(SpawnerCommand.class)
         .onMessage(Spawn.class, m -> {

@@ -93,6 +93,9 @@ public final class ProxyOperations {
    * Drains, waits until no call is in flight or {@code timeout} passes, then stops the listeners
    * and the actor system. Idempotent: later calls get the same completion.
    */
+  /** After the drain deadline, how long the calls' last words (503, CANCEL) may take to leave. */
+  static final Duration STOP_GRACE = Duration.ofSeconds(2);
+
   public synchronized CompletionStage<Done> drainAndStop(Duration timeout) {
     if (stopping) return stopped;
     stopping = true;
@@ -104,8 +107,14 @@ public final class ProxyOperations {
         if (clean) {
           log.info("All calls finished; stopping");
         } else {
-          log.warn("Drain deadline ({}) passed with {} call(s) in flight; stopping", timeout,
-              left);
+          log.warn("Drain deadline ({} ms) passed with {} call(s) in flight: each gets 503 and "
+              + "its ringing destination a CANCEL; stopping", timeout.toMillis(), left);
+          server.registry().stopAll("proxy stopping");
+          // the 503s and CANCELs leave before the transports close
+          if (!awaitNoCallsInFlight(STOP_GRACE)) {
+            log.warn("{} call(s) still in flight after {} ms", server.registry().inFlight(),
+                STOP_GRACE.toMillis());
+          }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
@@ -270,5 +272,61 @@ class InlineEndToEndTest {
     java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65535], 65535);
     s.receive(p);
     return new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The drain deadline passes with a destination still ringing: nothing is abandoned. */
+  @Test
+  void atTheDrainDeadlineRingingCallsGet503AndTheirDestinationsCancel() throws Exception {
+    Sipp.assumeInstalled();
+    Socket held = Sipp.udpOnlyPort();
+    int ringing = held.getLocalPort();
+    ActorSystem<Void> sys = ActorSystem.create(Behaviors.empty(), "e2e-inline-drain-emulator");
+    ClearIpEmulator emu = null;
+    ProxyServer p = null;
+    try {
+      TestPki pki = TestPki.create(work.resolve("drain-pki"));
+      emu = E2e.emulator(sys, """
+          clearip-emulator {
+            listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
+            rules = [{ name = ring, called-prefix = "1", action = redirect, identity = on,
+              destinations = ["sip:${user}@127.0.0.1:%d"] }]
+          }
+          """.formatted(ringing), pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1"));
+      Config c = ConfigFactory.parseString(String.join("\n",
+          "clearip-proxy.mode = inline",
+          "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
+          "clearip-proxy.listen.tcp = []",
+          "clearip-proxy.listen.tls = []",
+          "clearip-proxy.upstream.uri = \"sip:127.0.0.1:" + emu.bound().tls().get(0).getPort()
+              + ";transport=tls\""));
+      p = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
+      assertTrue(p.awaitUpstream(Duration.ofSeconds(10)));
+      ProxyServer proxy2 = p;
+      Sipp.Running dest = Sipp.startServer(work.resolve("drain-dest"), "uas_hold_ringing",
+          "drain-dest", ringing, 2, T);
+      CompletableFuture<Sipp.Result> calls = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Sipp.run(work.resolve("drain-calls"), "uac_503", "14016401234",
+              proxy2.bound().udp().get(0), "u1", 2, 10, T);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      TestProbe<Object> probe = TestProbe.create(sys);
+      probe.awaitAssert(Duration.ofSeconds(20), () -> {
+        assertEquals(2, proxy2.registry().inFlight(), "both calls ringing");
+        return null;
+      });
+      new clearip.proxy.ops.admin.ProxyOperations(p, null).drainAndStop(Duration.ofMillis(200))
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      p = null;
+      passed(calls.get(30, TimeUnit.SECONDS), 2); // each got its 503
+      exited0(dest.await(T)); // each INVITE was CANCELled (200, 487, ACK)
+    } finally {
+      if (p != null) p.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      if (emu != null) emu.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      sys.terminate();
+      held.close();
+    }
   }
 }

@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import org.apache.pekko.Done;
@@ -150,17 +152,37 @@ public final class TransportEndpoints {
     return connections.size();
   }
 
+  /** How long connections may take to write what is queued on them when the transports stop. */
+  static final java.time.Duration FLUSH_BOUND = java.time.Duration.ofSeconds(1);
+
   /**
-   * Unbinds every listener and closes every connection (queued messages are discarded).
-   * Completes when the listeners are unbound.
+   * Unbinds every listener and closes every connection once it has written what is queued on
+   * it (a stopping proxy's last 503s and CANCELs), or after {@link #FLUSH_BOUND}, whichever
+   * comes first. Completes when the listeners are unbound and the connections closed.
    */
   public CompletionStage<Done> stop() {
     outbound.stop();
     List<CompletableFuture<?>> waits = new ArrayList<>();
     for (UdpListener l : udpListeners) waits.add(l.unbind().toCompletableFuture());
     for (StreamListener l : streamListeners) waits.add(l.unbind().toCompletableFuture());
-    TransportException shutdown = new TransportException("transports stopped");
-    for (StreamConnection c : connections) c.abort(shutdown);
+    for (StreamConnection c : connections) c.closeAfterFlush();
+    CompletableFuture<Void> flushed = new CompletableFuture<>();
+    Executor later = CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS);
+    long deadline = System.nanoTime() + FLUSH_BOUND.toNanos();
+    Runnable[] check = new Runnable[1];
+    check[0] = () -> {
+      if (connections.isEmpty()) {
+        flushed.complete(null);
+      } else if (System.nanoTime() - deadline >= 0) {
+        TransportException shutdown = new TransportException("transports stopped");
+        for (StreamConnection c : connections) c.abort(shutdown);
+        flushed.complete(null);
+      } else {
+        later.execute(check[0]);
+      }
+    };
+    check[0].run();
+    waits.add(flushed);
     return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
         .handle((v, e) -> Done.getInstance());
   }

@@ -127,6 +127,7 @@ public final class ProxyTransaction {
   private SipResponse bestFinal;
   private int bestStatus;
   private boolean redirectRefused;
+  private boolean stopping;
 
   /** One destination tried: a client transaction of its own (RFC 3261 17.1.1). */
   private static final class Attempt {
@@ -757,6 +758,32 @@ public final class ProxyTransaction {
     out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
     return completeWith(out, SipResponses.create(invite, 487, "Request Terminated", toTag,
         List.of()), 487, CallOutcome.CANCELLED);
+  }
+
+  /**
+   * The proxy stops before this call is over (the drain deadline passed): the switch gets a 503
+   * now if it has no final yet, so it can route-advance, and every destination still trying
+   * gets its CANCEL (those that sent no provisional cannot be CANCELled, RFC 3261 9.1). The
+   * transaction ends at once unless a 487 is still to be ACKed or the switch's ACK to come; the
+   * stopping proxy bounds that wait.
+   */
+  public List<Action> onStop(String why) {
+    List<Action> out = new ArrayList<>(6);
+    if (stopping || state == State.TERMINATED) return out;
+    stopping = true;
+    if (state == State.WAITING_UPSTREAM) {
+      out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+      if (provisionalFromUpstream) out.add(new Action.ToUpstream(cancel()));
+      answer(out, 503, why, CallOutcome.FAIL_OPEN_OVERLOAD);
+    } else if (state == State.SEARCHING) {
+      for (Attempt a : attempts) cancelAttempt(out, a);
+      answer(out, 503, why, CallOutcome.FAIL_OPEN_OVERLOAD);
+    } else if (state == State.ACCEPTED || state == State.COMPLETED) {
+      for (Attempt a : attempts) cancelAttempt(out, a);
+    }
+    if (state == State.TERMINATED) return out;
+    if (lingering() || (state == State.COMPLETED && !reliable && !switchAcked)) return out;
+    return terminate(out);
   }
 
   // ---- helpers -----------------------------------------------------------------------------

@@ -415,4 +415,34 @@ class InlineSearchTest {
     assertEquals(Duration.ofSeconds(120), timer(ringing, TimerKind.RING).after());
     assertTrue(t.onAttemptTimer(TimerKind.NO_ANSWER, 1).isEmpty(), "ringing: no longer applies");
   }
+
+  @Test
+  void stoppingAnswersTheSwitchAndCancelsTheRingingDestination() {
+    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    Action.ToDestination first = attempt(redirected(t, 2));
+    t.onDestinationResponse(destinationResponse(first, 180));
+    List<Action> a = t.onStop("proxy stopping");
+    assertTrue(of(a, Action.ToDestination.class).stream()
+        .anyMatch(d -> ((SipRequest) sip(d.bytes())).isCancel()), "the ringing one CANCELled");
+    SipResponse last = (SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes());
+    assertEquals(503, last.statusCode());
+    assertEquals("proxy stopping", last.reasons().get(0).text());
+    assertTrue(of(a, Action.Terminate.class).isEmpty(), "its 487 is still to be ACKed");
+    assertTrue(t.onStop("again").isEmpty(), "once");
+    List<Action> end = t.onDestinationResponse(destinationResponse(first, 487));
+    assertTrue(of(end, Action.ToDestination.class).stream()
+        .anyMatch(d -> ((SipRequest) sip(d.bytes())).isAck()), "the 487 ACKed");
+    assertEquals(1, of(end, Action.Terminate.class).size());
+  }
+
+  @Test
+  void stoppingWhileClearIpThinksFailsOpen() {
+    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    t.start(VIA, 0);
+    List<Action> a = t.onStop("proxy stopping");
+    assertEquals(503, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
+        .statusCode());
+    assertEquals(CallOutcome.FAIL_OPEN_OVERLOAD, t.outcome());
+    assertEquals(1, of(a, Action.Terminate.class).size());
+  }
 }
