@@ -87,7 +87,8 @@ public final class ClearIpEmulator {
   private static ListenerSettings listeners(EmulatorSettings s) {
     ListenerSettings d = ListenerSettings.defaults();
     return new ListenerSettings(addresses(s.udp()), addresses(s.tcp()), addresses(s.tls()),
-        ParseLimits.DEFAULT, d.idleTimeout(), d.tlsHandshakeTimeout(), s.maxConnections(),
+        ParseLimits.DEFAULT, d.idleTimeout(), d.tlsHandshakeTimeout(), d.firstMessageTimeout(),
+        d.messageTimeout(), s.maxConnections(),
         s.maxConnections(), d.connectionQueueSize(), d.udpReceiveBufferSize(), d.backlog(),
         "clearip-emulator");
   }

@@ -45,6 +45,17 @@ public final class SipStreamFramer {
     return end - start;
   }
 
+  /**
+   * True while part of a message is buffered: more than the CRLFs of a keep-alive still
+   * arriving. Call after {@link #next()} returned null.
+   */
+  public boolean inMessage() {
+    for (int i = start; i < end; i++) {
+      if (buf[i] != '\r' && buf[i] != '\n') return true;
+    }
+    return false;
+  }
+
   /** Appends the bytes of one read. */
   public void feed(byte[] b, int off, int len) {
     if (failed || len == 0) return;

@@ -195,6 +195,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       try {
         listeners = new ListenerSettings(udp, tcp, tls, limits,
             duration("listen.idle-timeout"), duration("listen.tls-handshake-timeout"),
+            duration("listen.first-message-timeout"), duration("listen.message-timeout"),
             positiveInt("listen.max-connections"), positiveInt("listen.max-connections-per-source"),
             positiveInt("listen.connection-queue-size"), nonNegativeInt("listen.udp-receive-buffer"),
             1024, serverName);

@@ -12,6 +12,8 @@ import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import java.time.Duration;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.NotUsed;
 
@@ -24,21 +26,43 @@ import org.apache.pekko.NotUsed;
  * it the stream cannot be resynchronised, so the stage emits nothing more and discards further
  * input while the connection sends its error response and closes. It does not complete on an
  * error itself, so the read side stays open until the connection closes from the write side.
+ *
+ * <p>Two clocks keep a peer from holding the connection with next to nothing: a message begun
+ * must be complete within the message timeout, and (inbound connections) the first message must
+ * be complete within the first-message timeout. Either fails the stage with a {@link
+ * MessageTimeoutException}, which closes the connection.
  */
 public final class SipFramingStage extends GraphStage<FlowShape<ByteString, Frame>> {
 
   private final Inlet<ByteString> in = Inlet.create("SipFraming.in");
   private final Outlet<Frame> out = Outlet.create("SipFraming.out");
   private final FlowShape<ByteString, Frame> shape = FlowShape.of(in, out);
+  private static final String FIRST = "first-message";
+  private static final String MESSAGE = "message";
   private final ParseLimits limits;
+  private final Duration firstMessageTimeout;
+  private final Duration messageTimeout;
 
-  public SipFramingStage(ParseLimits limits) {
+  /**
+   * @param firstMessageTimeout null: none (outbound connections, where the peer only answers)
+   * @param messageTimeout null: none
+   */
+  public SipFramingStage(ParseLimits limits, Duration firstMessageTimeout,
+      Duration messageTimeout) {
     this.limits = limits;
+    this.firstMessageTimeout = firstMessageTimeout;
+    this.messageTimeout = messageTimeout;
+  }
+
+  /** The stage as a flow, without timeouts. */
+  public static Flow<ByteString, Frame, NotUsed> flow(ParseLimits limits) {
+    return flow(limits, null, null);
   }
 
   /** The stage as a flow. */
-  public static Flow<ByteString, Frame, NotUsed> flow(ParseLimits limits) {
-    return Flow.fromGraph(new SipFramingStage(limits));
+  public static Flow<ByteString, Frame, NotUsed> flow(ParseLimits limits,
+      Duration firstMessageTimeout, Duration messageTimeout) {
+    return Flow.fromGraph(new SipFramingStage(limits, firstMessageTimeout, messageTimeout));
   }
 
   @Override
@@ -48,9 +72,25 @@ public final class SipFramingStage extends GraphStage<FlowShape<ByteString, Fram
 
   @Override
   public GraphStageLogic createLogic(Attributes inheritedAttributes) {
-    return new GraphStageLogic(shape) {
+    return new TimerGraphStageLogic(shape) {
       private final SipStreamFramer framer = new SipStreamFramer(limits);
       private boolean failed;
+      private boolean sawMessage;
+
+      @Override
+      public void preStart() {
+        if (firstMessageTimeout != null) scheduleOnce(FIRST, firstMessageTimeout);
+      }
+
+      @Override
+      public void onTimer(Object key) {
+        if (failed) return;
+        failStage(key.equals(FIRST)
+            ? new MessageTimeoutException("no SIP message within "
+                + firstMessageTimeout.toMillis() + " ms of the connection")
+            : new MessageTimeoutException("a SIP message was not complete within "
+                + messageTimeout.toMillis() + " ms"));
+      }
 
       {
         setHandler(in, new AbstractInHandler() {
@@ -88,11 +128,24 @@ public final class SipFramingStage extends GraphStage<FlowShape<ByteString, Fram
         if (!isAvailable(out)) return;
         Frame f = framer.next();
         if (f != null) {
-          if (f instanceof Frame.Error) failed = true;
+          if (f instanceof Frame.Error) {
+            failed = true;
+            cancelTimer(MESSAGE);
+            cancelTimer(FIRST);
+          } else if (f instanceof Frame.Message) {
+            cancelTimer(MESSAGE); // the next message's clock starts with its first byte
+            if (!sawMessage) {
+              sawMessage = true;
+              cancelTimer(FIRST);
+            }
+          }
           push(out, f);
           if (failed && !hasBeenPulled(in) && !isClosed(in)) pull(in);
-        } else if (!hasBeenPulled(in) && !isClosed(in)) {
-          pull(in);
+        } else {
+          if (messageTimeout != null && !isTimerActive(MESSAGE) && framer.inMessage()) {
+            scheduleOnce(MESSAGE, messageTimeout);
+          }
+          if (!hasBeenPulled(in) && !isClosed(in)) pull(in);
         }
       }
     };

@@ -16,6 +16,10 @@ import java.util.Objects;
  * @param parseLimits bounds for the decoder and the stream framer
  * @param idleTimeout a TCP/TLS connection with no traffic either way for this long is closed
  * @param tlsHandshakeTimeout an inbound TLS connection not handshaken by then is closed
+ * @param firstMessageTimeout an inbound connection that has not sent a whole SIP message by
+ *     then is closed (it holds a slot of the connection limits for nothing)
+ * @param messageTimeout a message begun on a connection must be complete within this, or the
+ *     connection is closed (a sender trickling bytes holds the connection hostage)
  * @param maxConnections inbound TCP+TLS connections held at once over all listeners
  * @param maxConnectionsPerSource inbound TCP+TLS connections held at once per source IP
  * @param connectionQueueSize outbound messages queued per connection; a reply to a full queue
@@ -31,6 +35,8 @@ public record ListenerSettings(
     ParseLimits parseLimits,
     Duration idleTimeout,
     Duration tlsHandshakeTimeout,
+    Duration firstMessageTimeout,
+    Duration messageTimeout,
     int maxConnections,
     int maxConnectionsPerSource,
     int connectionQueueSize,
@@ -45,6 +51,8 @@ public record ListenerSettings(
     Objects.requireNonNull(parseLimits, "parseLimits");
     positive(idleTimeout, "idleTimeout");
     positive(tlsHandshakeTimeout, "tlsHandshakeTimeout");
+    positive(firstMessageTimeout, "firstMessageTimeout");
+    positive(messageTimeout, "messageTimeout");
     if (maxConnections <= 0) throw new IllegalArgumentException("maxConnections must be > 0");
     if (maxConnectionsPerSource <= 0) {
       throw new IllegalArgumentException("maxConnectionsPerSource must be > 0");
@@ -76,6 +84,8 @@ public record ListenerSettings(
         ParseLimits.DEFAULT,
         Duration.ofMinutes(10),
         Duration.ofSeconds(10),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(5),
         10_000,
         256,
         1024,
@@ -87,19 +97,25 @@ public record ListenerSettings(
   public ListenerSettings withAddresses(List<InetSocketAddress> udp, List<InetSocketAddress> tcp,
       List<InetSocketAddress> tls) {
     return new ListenerSettings(udp, tcp, tls, parseLimits, idleTimeout, tlsHandshakeTimeout,
-        maxConnections, maxConnectionsPerSource, connectionQueueSize, udpReceiveBufferSize,
+        firstMessageTimeout, messageTimeout, maxConnections, maxConnectionsPerSource, connectionQueueSize, udpReceiveBufferSize,
         backlog, serverName);
   }
 
   public ListenerSettings withTimeouts(Duration idleTimeout, Duration tlsHandshakeTimeout) {
     return new ListenerSettings(udp, tcp, tls, parseLimits, idleTimeout, tlsHandshakeTimeout,
-        maxConnections, maxConnectionsPerSource, connectionQueueSize, udpReceiveBufferSize,
+        firstMessageTimeout, messageTimeout, maxConnections, maxConnectionsPerSource, connectionQueueSize, udpReceiveBufferSize,
         backlog, serverName);
+  }
+
+  public ListenerSettings withMessageTimeouts(Duration firstMessage, Duration message) {
+    return new ListenerSettings(udp, tcp, tls, parseLimits, idleTimeout, tlsHandshakeTimeout,
+        firstMessage, message, maxConnections, maxConnectionsPerSource, connectionQueueSize,
+        udpReceiveBufferSize, backlog, serverName);
   }
 
   public ListenerSettings withConnectionLimits(int maxConnections, int maxConnectionsPerSource) {
     return new ListenerSettings(udp, tcp, tls, parseLimits, idleTimeout, tlsHandshakeTimeout,
-        maxConnections, maxConnectionsPerSource, connectionQueueSize, udpReceiveBufferSize,
+        firstMessageTimeout, messageTimeout, maxConnections, maxConnectionsPerSource, connectionQueueSize, udpReceiveBufferSize,
         backlog, serverName);
   }
 }

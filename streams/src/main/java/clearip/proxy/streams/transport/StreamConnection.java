@@ -3,6 +3,7 @@ package clearip.proxy.streams.transport;
 import clearip.proxy.sip.codec.ParseLimits;
 import clearip.proxy.sip.codec.SipDecoder;
 import clearip.proxy.sip.codec.SipStreamFramer.Frame;
+import clearip.proxy.streams.framing.MessageTimeoutException;
 import clearip.proxy.streams.framing.SipFramingStage;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -90,7 +91,8 @@ final class StreamConnection implements Origin {
 
   /** What a connection needs besides its socket. */
   record Context(ClassicActorSystemProvider system, MessageIntake intake, ParseLimits limits,
-      int queueSize, Duration handshakeTimeout, TransportMetrics metrics) {}
+      int queueSize, Duration handshakeTimeout, Duration firstMessageTimeout,
+      Duration messageTimeout, TransportMetrics metrics) {}
 
   /**
    * Materialises the connection over {@code tcp}.
@@ -114,7 +116,8 @@ final class StreamConnection implements Origin {
     if (engine == null) c.established = !outbound;
 
     Flow<ByteString, ByteString, CompletionStage<Done>> app = Flow.fromSinkAndSourceMat(
-        SipFramingStage.flow(ctx.limits()).toMat(Sink.foreach(c::onFrame), Keep.right()),
+        SipFramingStage.flow(ctx.limits(), ctx.firstMessageTimeout(), ctx.messageTimeout())
+            .toMat(Sink.foreach(c::onFrame), Keep.right()),
         q.second().map(c::emit),
         Keep.left());
     BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> kill =
@@ -372,7 +375,9 @@ final class StreamConnection implements Origin {
   static String describe(Throwable failure) {
     if (failure == null) return "connection closed";
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof TransportException) return t.getMessage();
+      if (t instanceof TransportException || t instanceof MessageTimeoutException) {
+        return t.getMessage();
+      }
       if (t instanceof ConnectException) return "connection refused (" + t.getMessage() + ")";
       if (t instanceof SSLException) return "TLS handshake failed: " + t.getMessage();
     }

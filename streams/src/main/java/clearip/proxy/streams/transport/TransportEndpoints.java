@@ -58,11 +58,14 @@ public final class TransportEndpoints {
     this.intake = new MessageIntake(new SipDecoder(settings.parseLimits()), b.handler, metrics,
         settings.serverName());
     this.inboundContext = new StreamConnection.Context(system, intake, settings.parseLimits(),
-        settings.connectionQueueSize(), settings.tlsHandshakeTimeout(), metrics);
+        settings.connectionQueueSize(), settings.tlsHandshakeTimeout(),
+        settings.firstMessageTimeout(), settings.messageTimeout(), metrics);
     this.limiter = new ConnectionLimiter(settings.maxConnections(),
         settings.maxConnectionsPerSource());
+    // a destination speaks only when spoken to: no first-message clock on our own connections
     StreamConnection.Context outboundContext = new StreamConnection.Context(system, intake,
-        settings.parseLimits(), b.sender.queueSize(), b.sender.tlsHandshakeTimeout(), metrics);
+        settings.parseLimits(), b.sender.queueSize(), b.sender.tlsHandshakeTimeout(), null,
+        settings.messageTimeout(), metrics);
     this.outbound = new OutboundConnections(outboundContext, b.sender, b.clientEngines,
         () -> udpListeners, this::opened, connections::remove);
   }

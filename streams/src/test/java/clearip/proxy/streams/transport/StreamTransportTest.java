@@ -255,6 +255,32 @@ class StreamTransportTest {
   }
 
   @Test
+  void aConnectionThatNeverSendsAMessageIsClosedLongBeforeItsIdleTimeout() throws Exception {
+    InetSocketAddress tcp = start(TransportTesting.settings(List.of(), List.of(v4(0)), List.of())
+        .withMessageTimeouts(Duration.ofMillis(300), Duration.ofMinutes(1)),
+        AccessList.LOOPBACK_ONLY).tcp().get(0);
+    try (Socket s = connect(tcp)) {
+      s.getOutputStream().write(bytes("\r\n\r\n")); // keep-alives are no message
+      assertTrue(closedByPeer(s));
+    }
+    metrics.await("closed.TCP", 1);
+  }
+
+  @Test
+  void aSenderTricklingAMessageIsCutOff() throws Exception {
+    replyOk();
+    InetSocketAddress tcp = start(TransportTesting.settings(List.of(), List.of(v4(0)), List.of())
+        .withMessageTimeouts(Duration.ofMinutes(1), Duration.ofMillis(300)),
+        AccessList.LOOPBACK_ONLY).tcp().get(0);
+    try (Socket s = connect(tcp)) {
+      s.getOutputStream().write(bytes(options("TCP", "127.0.0.1", false, "whole")));
+      assertTrue(readMessage(s.getInputStream()).startsWith("SIP/2.0 200 OK"));
+      s.getOutputStream().write(bytes("OPTIONS sip:proxy@127.0.0.1 SIP/2.0\r\nVia: SIP/2."));
+      assertTrue(closedByPeer(s), "the half message never completes");
+    }
+  }
+
+  @Test
   void tlsListenersNeedServerMaterial() {
     endpoints = TransportEndpoints.builder(system, handler)
         .listeners(TransportTesting.settings(List.of(), List.of(), List.of(v4(0))))
