@@ -31,6 +31,18 @@ public final class TlsContexts {
   /** Only in-memory and never written out; PKCS12 key entries need some password. */
   private static final char[] IN_MEMORY_PASSWORD = "in-memory".toCharArray();
 
+  /** The JDK's switch that makes a server refuse renegotiation a client starts (TLS 1.2). */
+  static final String REJECT_CLIENT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
+  static {
+    // Every renegotiation costs the server a full handshake of CPU and is no use to SIP: a peer
+    // repeating it could keep the call threads busy. The JDK reads this once, at its first
+    // server handshake, which comes after this class is loaded. An explicit -D setting wins.
+    if (System.getProperty(REJECT_CLIENT_RENEGOTIATION) == null) {
+      System.setProperty(REJECT_CLIENT_RENEGOTIATION, "true");
+    }
+  }
+
   private TlsContexts() {}
 
   /** Loads and checks the listener's identity (and client CA bundle) and builds its context. */

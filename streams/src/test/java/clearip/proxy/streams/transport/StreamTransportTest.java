@@ -199,6 +199,28 @@ class StreamTransportTest {
   }
 
   @Test
+  void clientInitiatedRenegotiationIsRefused() throws Exception {
+    replyOk();
+    InetSocketAddress tls = start(TransportTesting.settings(List.of(), List.of(), List.of(v4(0))),
+        AccessList.LOOPBACK_ONLY).tls().get(0);
+    var client = TlsContexts.client(ClientTlsSettings.defaults().withCaBundle(pki.caCertificate()));
+    try (SSLSocket s = (SSLSocket) client.sslContext().getSocketFactory()
+        .createSocket(tls.getAddress(), tls.getPort())) {
+      s.setSoTimeout(10_000);
+      javax.net.ssl.SSLParameters p = client.sslParameters("127.0.0.1");
+      p.setProtocols(new String[] {"TLSv1.2"}); // TLS 1.3 has no renegotiation at all
+      s.setSSLParameters(p);
+      s.startHandshake();
+      s.getOutputStream().write(bytes(options("TLS", "192.0.2.9:5061", false, "before")));
+      assertTrue(readMessage(s.getInputStream()).startsWith("SIP/2.0 200 OK"));
+      s.startHandshake(); // a renegotiation, from the client
+      s.getOutputStream().write(bytes(options("TLS", "192.0.2.9:5061", false, "after")));
+      assertThrows(IOException.class, () -> readMessage(s.getInputStream()),
+          "the server ends the connection instead of renegotiating");
+    }
+  }
+
+  @Test
   void tlsConnectionThatNeverHandshakesIsClosed() throws Exception {
     InetSocketAddress tls = start(TransportTesting.settings(List.of(), List.of(), List.of(v4(0)))
             .withTimeouts(Duration.ofMinutes(1), Duration.ofMillis(300)),
