@@ -50,9 +50,15 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
   /** Replies with the current {@link Status}. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-  /** What operators see of the upstream (JMX, logs). */
+  /**
+   * What operators see of the upstream (JMX, logs).
+   *
+   * @param failuresInRow connection attempts in a row, over all slots, that ended without a
+   *     useful exchange (refused, failed handshake, closed before any answer); 0 when healthy
+   */
   public record Status(String uri, String state, String connectedAddress, long connects,
-      long reconnects, String lastError, int queueDepth, int inflight, long lastPingRttMicros) {}
+      long reconnects, String lastError, int queueDepth, int inflight, long lastPingRttMicros,
+      int failuresInRow) {}
 
   // facts from futures and timers, keyed by the slot and its attempt so stale ones are ignored
   private record Resolved(int slot, long attempt, List<InetAddress> addresses) implements Command {}
@@ -79,6 +85,12 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
 
   private enum DrainTick implements Command { INSTANCE }
 
+  /**
+   * A link that answered, or lasted this long, was useful: when it ends, the same address is
+   * tried again at once. Any other end counts as a failure and backs off.
+   */
+  static final Duration USEFUL_AFTER = Duration.ofSeconds(10);
+
   /** One connection slot of the current target. */
   private static final class Slot {
     final int index;
@@ -88,6 +100,7 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
     int failuresInRow;
     UpstreamLink link; // set while connecting or up
     boolean up;
+    long upSinceNanos;
     long pingSentNanos;
 
     Slot(int index) {
@@ -251,7 +264,9 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
     }
     timers.cancel(new HandshakeTimerKey(s.index));
     s.up = true;
-    s.failuresInRow = 0;
+    s.upSinceNanos = System.nanoTime();
+    // the back-off is reset only by a link that proves useful (see onTerminated): a ClearIP that
+    // completes the handshake and closes at once must not be reconnected to in a tight loop
     connects++;
     getContext().getLog().info("connected to ClearIP {} over {} (local {})",
         m.link().address(), settings.transport(), m.link().localAddress());
@@ -274,18 +289,22 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
   private Behavior<Command> onTerminated(Terminated m) {
     Slot s = current(m.slot(), m.attempt());
     if (s == null) return this;
-    if (s.up) {
+    boolean useful = s.up && (s.link.answered()
+        || System.nanoTime() - s.upSinceNanos >= USEFUL_AFTER.toNanos());
+    if (useful) {
       reconnects++;
       getContext().getLog().warn("connection to ClearIP {} lost: {}; reconnecting",
           s.link.address(), m.reason());
       s.up = false;
       s.link = null;
+      s.failuresInRow = 0;
       publish();
       lastError = m.reason();
       // the link was good: try the same address again at once, back off only if that fails
       connect(s);
     } else {
-      failed(s, m.reason());
+      if (s.up) reconnects++;
+      failed(s, s.up ? "connection ended before any answer (" + m.reason() + ")" : m.reason());
     }
     return this;
   }
@@ -483,7 +502,9 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
     UpstreamLink first = null;
     int up = 0;
     int inflight = 0;
+    int failures = 0;
     for (Slot s : slots) {
+      failures += s.failuresInRow;
       if (s.up) {
         up++;
         inflight += s.link.inflight();
@@ -493,7 +514,8 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
     String state = up == slots.length ? "CONNECTED" : up > 0 ? "DEGRADED" : "CONNECTING";
     m.replyTo().tell(new Status(settings.uri(), state,
         first == null ? "" : first.address().toString(), connects, reconnects, lastError,
-        channel.queueDepth(), inflight, lastPingRttNanos < 0 ? -1 : lastPingRttNanos / 1000));
+        channel.queueDepth(), inflight, lastPingRttNanos < 0 ? -1 : lastPingRttNanos / 1000,
+        failures));
     return this;
   }
 

@@ -27,7 +27,7 @@ import javax.net.ssl.SSLServerSocket;
  * reading, no TLS handshake).
  */
 public final class FakeClearIp implements AutoCloseable {
-  public enum Mode { ANSWER, SILENT, NO_READ, NO_HANDSHAKE }
+  public enum Mode { ANSWER, SILENT, NO_READ, NO_HANDSHAKE, CLOSE_AT_ONCE }
 
   private final ServerSocket server;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -80,6 +80,10 @@ public final class FakeClearIp implements AutoCloseable {
 
   private void serve(Socket s) {
     try (s) {
+      if (mode == Mode.CLOSE_AT_ONCE) {
+        if (s instanceof javax.net.ssl.SSLSocket tls) tls.startHandshake(); // then close
+        return;
+      }
       if (mode == Mode.NO_READ || mode == Mode.NO_HANDSHAKE) {
         // hold the connection open without reading a byte
         while (!s.isClosed() && !server.isClosed()) {

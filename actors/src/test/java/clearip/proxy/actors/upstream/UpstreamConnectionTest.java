@@ -241,6 +241,25 @@ class UpstreamConnectionTest {
   }
 
   @Test
+  void aClearIpThatClosesEveryConnectionAtOnceIsRetriedWithBackOff() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.CLOSE_AT_ONCE, null)) {
+      // a minute between rounds: were such a close taken for a good link's end, the proxy
+      // would reconnect at once, again and again
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")
+          .withBackoff(Duration.ofMinutes(1), Duration.ofMinutes(2), 0.2));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+        UpstreamConnection.Status st = status(r);
+        assertEquals(1, st.failuresInRow(), st.toString());
+        assertTrue(st.lastError().startsWith("connection ended before any answer"),
+            st.lastError());
+        return null;
+      });
+      assertEquals(1, fake.connections.get(), "backing off, not reconnecting");
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
   void unansweredPingRecyclesAndAnsweredPingMeasuresRtt() throws Exception {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
       Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")

@@ -234,7 +234,7 @@ public final class ProxyOperations {
     }
     if (c != null) return c.status();
     return new UpstreamConnection.Status(upstreamUri, "UNKNOWN", "", 0, 0,
-        "no status from the upstream connection", server.upstream().queueDepth(), 0, -1);
+        "no status from the upstream connection", server.upstream().queueDepth(), 0, -1, 0);
   }
 
   // ---- reload ----

@@ -56,6 +56,7 @@ public final class UpstreamLink {
   private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
   private final AtomicLong lastResponseNanos = new AtomicLong(System.nanoTime());
   private volatile boolean closed;
+  private volatile boolean answered;
   private volatile InetSocketAddress localAddress;
   private volatile String sentBy;
 
@@ -162,6 +163,11 @@ public final class UpstreamLink {
 
   public boolean isOpen() {
     return !closed && established.isDone() && !established.isCompletedExceptionally();
+  }
+
+  /** True once ClearIP has sent a response on this link (the link proved it works). */
+  public boolean answered() {
+    return answered;
   }
 
   /** Requests waiting for a final answer on this link. */
@@ -296,6 +302,7 @@ public final class UpstreamLink {
     }
     lastResponseNanos.set(System.nanoTime());
     consecutiveTimeouts.set(0);
+    answered = true;
     String branch = response.topViaBranch();
     UpstreamListener l = branch == null ? null : inflight.get(branch);
     if (l == null) {
