@@ -67,6 +67,8 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
 
   private record UpstreamUnavailable(String reason) implements Command {}
 
+  private record UpstreamUnusable(String reason) implements Command {}
+
   private record Timer(ProxyTransaction.TimerKind kind, int attempt) implements Command {}
 
   /** Inline: a response from a destination, routed here by the branch of one of our attempts. */
@@ -210,6 +212,8 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
       return perform(txn.onUpstreamResponse(r.response(), context.now()));
     } else if (m instanceof UpstreamUnavailable u) {
       return perform(txn.onUpstreamUnavailable(u.reason()));
+    } else if (m instanceof UpstreamUnusable u) {
+      return perform(txn.onUpstreamUnusable(u.reason()));
     } else if (m instanceof Timer t) {
       return perform(t.attempt() < 0 ? txn.onTimer(t.kind())
           : txn.onAttemptTimer(t.kind(), t.attempt()));
@@ -310,6 +314,11 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
       @Override
       public void onUnavailable(String reason) {
         self.tell(new UpstreamUnavailable(reason));
+      }
+
+      @Override
+      public void onUnusable(String reason) {
+        self.tell(new UpstreamUnusable(reason));
       }
     };
   }

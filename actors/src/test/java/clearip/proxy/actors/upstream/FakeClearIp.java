@@ -36,6 +36,8 @@ public final class FakeClearIp implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   public volatile Mode mode;
   public volatile int status = 302;
+  /** Contacts in each answer (0: none), e.g. more than a proxy's parse limits allow. */
+  public volatile int contacts;
   private final Thread acceptor;
 
   public FakeClearIp(Mode mode, SSLContext tls) throws IOException {
@@ -107,8 +109,17 @@ public final class FakeClearIp implements AutoCloseable {
           received.add(r);
           if (mode == Mode.SILENT || r.isAck()) continue;
           int code = r.methodIs("OPTIONS") ? 200 : r.isCancel() ? 200 : status;
+          List<SipResponses.Header> extra = List.of();
+          if (contacts > 0 && r.isInvite()) {
+            StringBuilder c = new StringBuilder();
+            for (int i = 0; i < contacts; i++) {
+              c.append(i == 0 ? "" : ", ").append("<sip:+14016401234@10.0.").append(i / 250)
+                  .append('.').append(i % 250).append(":5060>;q=0.5");
+            }
+            extra = List.of(new SipResponses.Header("Contact", c.toString()));
+          }
           out.write(SipResponses.create(r, code, SipResponses.reasonPhrase(code), "fake",
-              List.of()));
+              extra));
           out.flush();
         }
       }

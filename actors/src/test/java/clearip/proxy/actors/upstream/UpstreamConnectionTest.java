@@ -125,6 +125,28 @@ class UpstreamConnectionTest {
   }
 
   @Test
+  void anAnswerBeyondTheLimitsFailsItsCallAtOnceAndKeepsTheConnection() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
+      fake.contacts = 600; // one Contact header line of ~24 KB, past the 16 KB line limit
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp"));
+      awaitUp(r);
+      UpstreamLink link = r.channel().pick("z9hG4bKbig");
+      TestProbe<Event> big = kit.createTestProbe();
+      link.send("z9hG4bKbig", invite(link, "z9hG4bKbig"), listener(big));
+      Event e = big.receiveMessage();
+      assertTrue(e.unavailable().startsWith("ClearIP answer unusable:"), e.toString());
+      assertEquals(1, link.unusableAnswers());
+      fake.contacts = 0;
+      TestProbe<Event> next = kit.createTestProbe();
+      link.send("z9hG4bKnext", invite(link, "z9hG4bKnext"), listener(next));
+      assertEquals(302, next.receiveMessage().response().statusCode(), "the same connection");
+      assertTrue(link.isOpen());
+      assertEquals(1, fake.connections.get());
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
   void parallelConnectionsShareTheCalls() throws Exception {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
       Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")

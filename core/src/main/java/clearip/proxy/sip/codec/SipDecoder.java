@@ -502,7 +502,8 @@ public final class SipDecoder {
       String to = null;
       String callId = null;
       String cseq = null;
-      if (request) {
+      // a request is answered with these; a response's Vias tell whose answer was unusable
+      if (request || count > 0) {
         for (int i = 0; i < count; i++) {
           int o = i * 5;
           int id = index[o];

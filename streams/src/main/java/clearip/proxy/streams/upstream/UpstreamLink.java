@@ -3,9 +3,11 @@ package clearip.proxy.streams.upstream;
 import clearip.proxy.sip.codec.Decoded;
 import clearip.proxy.sip.codec.SipDecoder;
 import clearip.proxy.sip.codec.SipStreamFramer;
+import clearip.proxy.sip.header.Via;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.MessageTap;
 import clearip.proxy.streams.transport.MessageTaps;
+import clearip.proxy.streams.transport.RateLimitedLog;
 import clearip.proxy.streams.transport.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -14,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
@@ -54,6 +57,8 @@ public final class UpstreamLink {
   private final SipDecoder decoder;
   private final MessageTaps taps;
   private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
+  private final AtomicLong unusable = new AtomicLong();
+  private final RateLimitedLog unusableLog = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
   private final AtomicLong lastResponseNanos = new AtomicLong(System.nanoTime());
   private volatile boolean closed;
   private volatile boolean answered;
@@ -295,9 +300,12 @@ public final class UpstreamLink {
       tap.onMessage(MessageTap.Direction.IN, transport(), localAddress, address, bytes);
     }
     Decoded d = decoder.decode(bytes, 0, bytes.length, SipDecoder.Framing.STREAM);
+    if (d instanceof Decoded.Malformed m && !m.request()) {
+      onUnusable(m);
+      return;
+    }
     if (!(d instanceof Decoded.Ok ok) || !(ok.message() instanceof SipResponse response)) {
-      log.debug("ClearIP connection {}: ignoring {}", address,
-          d instanceof Decoded.Malformed m ? "malformed message: " + m.reason() : "a request");
+      log.debug("ClearIP connection {}: ignoring a request", address);
       return;
     }
     lastResponseNanos.set(System.nanoTime());
@@ -312,6 +320,34 @@ public final class UpstreamLink {
     }
     if (response.isFinal() && !response.cseqMethodIs("CANCEL")) inflight.remove(branch, l);
     l.onResponse(response);
+  }
+
+  /**
+   * A response framed but not decodable (e.g. a 302 with more Contacts than the limits allow):
+   * the call it answers gets 503 at once; the connection stays, its framing being sound.
+   */
+  private void onUnusable(Decoded.Malformed m) {
+    unusable.incrementAndGet();
+    String branch = null;
+    List<String> vias = m.context().vias();
+    if (!vias.isEmpty()) {
+      Via top = Via.parse(vias.get(0));
+      if (top != null) branch = top.branch();
+    }
+    UpstreamListener l = branch == null ? null : inflight.remove(branch);
+    unusableLog.warn("ClearIP connection " + address + ": unusable answer (" + m.reason()
+        + ")" + (l == null ? "; no call waits for it" : "; its call is answered 503"));
+    if (l != null) {
+      lastResponseNanos.set(System.nanoTime());
+      consecutiveTimeouts.set(0);
+      answered = true;
+      l.onUnusable("ClearIP answer unusable: " + m.reason());
+    }
+  }
+
+  /** Answers from ClearIP that could not be used, since this link opened. */
+  public long unusableAnswers() {
+    return unusable.get();
   }
 
   private static String reason(Throwable e) {

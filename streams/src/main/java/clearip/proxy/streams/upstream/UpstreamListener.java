@@ -13,4 +13,12 @@ public interface UpstreamListener {
 
   /** The connection carrying the request was lost before its final answer: answer 503 now. */
   void onUnavailable(String reason);
+
+  /**
+   * ClearIP answered, but with a response this proxy cannot use (beyond the parse limits, or
+   * malformed): answer 503 now rather than wait for the timeout.
+   */
+  default void onUnusable(String reason) {
+    onUnavailable(reason);
+  }
 }

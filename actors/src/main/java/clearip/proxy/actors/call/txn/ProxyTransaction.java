@@ -343,6 +343,17 @@ public final class ProxyTransaction {
     return answer(out, 503, "ClearIP connection lost", CallOutcome.FAIL_OPEN_UNAVAILABLE);
   }
 
+  /**
+   * ClearIP answered with something this proxy cannot use (beyond its parse limits): the switch
+   * gets 503 at once, rather than after the upstream timeout.
+   */
+  public List<Action> onUpstreamUnusable(String reason) {
+    List<Action> out = new ArrayList<>(4);
+    if (state != State.WAITING_UPSTREAM) return out;
+    out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+    return answer(out, 503, "ClearIP answer unusable", CallOutcome.FAIL_OPEN_UNAVAILABLE);
+  }
+
   public List<Action> onTimer(TimerKind kind) {
     List<Action> out = new ArrayList<>(3);
     switch (kind) {

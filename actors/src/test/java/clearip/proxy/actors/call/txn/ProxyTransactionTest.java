@@ -157,6 +157,17 @@ class ProxyTransactionTest {
   }
 
   @Test
+  void anUnusableAnswerFromClearIpFailsOpenAtOnce() {
+    ProxyTransaction t = txn(inviteText, true);
+    t.start(VIA, 0);
+    List<Action> a = t.onUpstreamUnusable("ClearIP answer unusable: header line too long");
+    assertEquals(503, toSwitch(a, 0).statusCode());
+    assertEquals("ClearIP answer unusable", toSwitch(a, 0).reasons().get(0).text());
+    assertEquals(CallOutcome.FAIL_OPEN_UNAVAILABLE, t.outcome());
+    assertTrue(t.onTimer(TimerKind.UPSTREAM_DEADLINE).isEmpty(), "exactly one final");
+  }
+
+  @Test
   void emergencyNumbersAreNeverScreened() {
     String e = inviteText.replace("sip:+14016401234@outbound", "sip:911@outbound");
     ProxyTransaction t = txn(e, true);
