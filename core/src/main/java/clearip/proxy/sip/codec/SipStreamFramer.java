@@ -34,6 +34,7 @@ public final class SipStreamFramer {
   private int start; // first unconsumed byte
   private int end; // after the last byte fed
   private int scanFrom; // where the search for the end of the header section resumes
+  private boolean startLineChecked; // the current message's start line looked like SIP
   private boolean failed;
 
   public SipStreamFramer(ParseLimits limits) {
@@ -98,6 +99,18 @@ public final class SipStreamFramer {
       return null;
     }
     if (scanFrom < start) scanFrom = start;
+    if (!startLineChecked) {
+      // garbage is told apart within one start line, not only at the header section's limit
+      int verdict = startLine();
+      if (verdict < 0) return fail("not a SIP message (bad start line)", end);
+      if (verdict == 0) {
+        if (end - start > limits.maxStartLineBytes()) {
+          return fail("start line longer than " + limits.maxStartLineBytes() + " bytes", end);
+        }
+        return null;
+      }
+      startLineChecked = true;
+    }
     int headerEnd = findHeaderEnd();
     if (headerEnd < 0) {
       int headerLimit = Math.min(limits.maxMessageBytes(), limits.maxStartLineBytes()
@@ -117,6 +130,7 @@ public final class SipStreamFramer {
     }
     if (end - start < total) return null;
     byte[] msg = Arrays.copyOfRange(buf, start, start + (int) total);
+    startLineChecked = false;
     start += (int) total;
     scanFrom = start;
     if (start == end) {
@@ -129,6 +143,33 @@ public final class SipStreamFramer {
     failed = true;
     byte[] ctx = Arrays.copyOfRange(buf, start, Math.min(contextEnd, end));
     return new Frame.Error(reason, ctx);
+  }
+
+  /**
+   * Whether the buffered message starts like SIP: a status line ({@code SIP/}) or a request
+   * line (a method token, a space, ..., a space and {@code SIP/}). 1 yes, 0 not known until more
+   * bytes come, -1 no (the first byte that is neither, or a whole line that is neither).
+   */
+  private int startLine() {
+    int limit = Math.min(end, start + limits.maxStartLineBytes() + 2);
+    int i = start;
+    while (i < limit && clearip.proxy.sip.codec.internal.SipChars.isToken(buf[i])) i++;
+    if (i == limit) return 0;
+    boolean response = i - start >= 3 && buf[start] == 'S' && buf[start + 1] == 'I'
+        && buf[start + 2] == 'P' && buf[i] == '/';
+    if (i == start || (buf[i] != ' ' && !response)) return -1;
+    int lf = i;
+    while (lf < limit && buf[lf] != '\n') lf++;
+    if (lf == limit) return 0;
+    if (response) return 1;
+    // a request line ends with " SIP/2.0": look for " SIP/" in it
+    for (int k = i; k + 5 <= lf; k++) {
+      if (buf[k] == ' ' && buf[k + 1] == 'S' && buf[k + 2] == 'I' && buf[k + 3] == 'P'
+          && buf[k + 4] == '/') {
+        return 1;
+      }
+    }
+    return -1;
   }
 
   /** Index of the CR of the CRLFCRLF ending the header section, or -1. */

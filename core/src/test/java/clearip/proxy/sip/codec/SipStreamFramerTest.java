@@ -103,12 +103,46 @@ class SipStreamFramerTest {
   void endlessHeaderSectionIsRefused() {
     SipStreamFramer f = new SipStreamFramer(new ParseLimits(4000, 1000, 10, 1000, 10));
     byte[] line = SipFixtures.bytes("X-Junk: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
-    SipStreamFramer.Frame fr = null;
+    f.feed(SipFixtures.bytes("OPTIONS sip:a@example.com SIP/2.0\r\n"));
+    SipStreamFramer.Frame fr = f.next();
     for (int i = 0; i < 1000 && fr == null; i++) {
       f.feed(line);
       fr = f.next();
     }
     assertInstanceOf(SipStreamFramer.Frame.Error.class, fr);
     assertTrue(f.buffered() < 8000, "buffer stays bounded: " + f.buffered());
+  }
+
+  @Test
+  void garbageIsToldApartWithinOneStartLine() {
+    // a TLS ClientHello on a plain TCP port: its first byte can start no SIP message
+    SipStreamFramer tls = new SipStreamFramer(ParseLimits.DEFAULT);
+    tls.feed(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00});
+    assertInstanceOf(SipStreamFramer.Frame.Error.class, tls.next());
+    // text that is not SIP: known at the end of its first line
+    SipStreamFramer http = new SipStreamFramer(ParseLimits.DEFAULT);
+    http.feed(SipFixtures.bytes("GET / HTTP/1.1"));
+    assertNull(http.next(), "the line may still end in SIP/2.0");
+    http.feed(SipFixtures.bytes("\r\nHost: x\r\n"));
+    SipStreamFramer.Frame.Error e = assertInstanceOf(SipStreamFramer.Frame.Error.class,
+        http.next());
+    assertEquals("not a SIP message (bad start line)", e.reason());
+    // a start line that never ends: refused past the start line's limit, not the header's
+    SipStreamFramer endless = new SipStreamFramer(new ParseLimits(65_535, 1000, 256, 16_384,
+        64));
+    endless.feed(SipFixtures.bytes("INVITE sip:" + "a".repeat(1200)));
+    assertInstanceOf(SipStreamFramer.Frame.Error.class, endless.next());
+  }
+
+  @Test
+  void responsesAndOddButValidRequestLinesAreFramed() {
+    for (String start : List.of("SIP/2.0 200 OK", "INVITE  sip:user@example.com  SIP/2.0",
+        "!interesting-Method0123456789_*+`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/"
+            + "crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0",
+        "OPTIONS sip:t.watson@example.org SIP/7.0")) {
+      SipStreamFramer f = new SipStreamFramer(ParseLimits.DEFAULT);
+      f.feed(SipFixtures.bytes(start + "\r\nContent-Length: 0\r\n\r\n"));
+      assertInstanceOf(SipStreamFramer.Frame.Message.class, f.next(), start);
+    }
   }
 }
