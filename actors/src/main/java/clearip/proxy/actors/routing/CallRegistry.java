@@ -43,6 +43,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   private final DialogRouter dialogs;
   private final String attemptBranchPrefix;
   private final LoadShedder shedder;
+  private final SourceAdmission admission;
   private volatile boolean draining;
 
   /** What the spawner actors handle. */
@@ -67,6 +68,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     this.shedder = new LoadShedder(() -> context.settings().maxDispatchDelay().toNanos(),
         parent.getSystem().executionContext());
     shedder.start(parent.getSystem().scheduler());
+    this.admission = new SourceAdmission(context.clock(), shedder::admittedNow);
     this.spawners = new ActorRef[shards];
     for (int i = 0; i < shards; i++) {
       spawners[i] = parent.spawn(spawner(), "calls-" + i);
@@ -220,13 +222,18 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
       return;
     }
-    if (shedder.shouldShed()) {
+    if (!admission.withinFairShare(sourceOf(origin)) && shedder.shouldShed()) {
       shedder.shedOne();
       failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
       return;
     }
     spawners[(key.hashCode() & 0x7fffffff) % spawners.length].tell(new Spawn(invite, origin,
         key, arrived));
+  }
+
+  /** Who a call comes from, for fairness: an address over UDP, a connection over TCP/TLS. */
+  private static Object sourceOf(Origin origin) {
+    return origin.transport().isStream() ? origin : origin.remote().getAddress();
   }
 
   private void failOpen(SipRequest invite, Origin origin, String why, CallOutcome outcome,
