@@ -153,8 +153,18 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   /** As above; {@code arrivedNanos} is when the INVITE arrived, the start of the call's clock. */
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context, ClientBranches branches, long arrivedNanos) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new CallSession(ctx, timers,
-        invite, origin, key, context, branches, arrivedNanos)));
+    return create(invite, origin, key, context, branches, arrivedNanos, false);
+  }
+
+  /** As above; {@code tryingSent}: the 100 Trying already went to the switch. */
+  public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
+      Context context, ClientBranches branches, long arrivedNanos, boolean tryingSent) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      CallSession c = new CallSession(ctx, timers, invite, origin, key, context, branches,
+          arrivedNanos);
+      if (tryingSent) c.txn.tryingAlreadySent();
+      return c;
+    }));
   }
 
   private final ActorContext<Command> ctx;

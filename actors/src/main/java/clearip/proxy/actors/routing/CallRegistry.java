@@ -53,10 +53,21 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
    * Asks a spawner to start (or find) the call for this INVITE; {@code arrivedNanos} is when the
    * INVITE reached the registry, where the call's clock starts.
    */
-  public record Spawn(SipRequest invite, Origin origin, String key, long arrivedNanos)
-      implements SpawnerCommand {}
+  public record Spawn(SipRequest invite, Origin origin, String key, long arrivedNanos,
+      boolean tryingSent) implements SpawnerCommand {
+    public Spawn(SipRequest invite, Origin origin, String key, long arrivedNanos) {
+      this(invite, origin, key, arrivedNanos, false);
+    }
+  }
 
   private record Ended(String key, ActorRef<CallSession.Command> call)
+      implements SpawnerCommand {}
+
+  /**
+   * A CANCEL that found no call: its INVITE's call may still be waiting to be started (the 100
+   * Trying goes out before), and the spawner that starts it sees the CANCEL after it.
+   */
+  private record CancelUnmatched(String key, SipRequest cancel, Origin origin)
       implements SpawnerCommand {}
 
   @SuppressWarnings("unchecked")
@@ -123,12 +134,21 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
           }
           ActorRef<CallSession.Command> call =
               ctx.spawnAnonymous(CallSession.create(m.invite(), m.origin(), m.key(), context,
-                  this, m.arrivedNanos()));
+                  this, m.arrivedNanos(), m.tryingSent()));
           calls.put(m.key(), call);
           inFlight.incrementAndGet();
           call.tell(CallSession.Start.INSTANCE); // only now may it answer anything
           // removal is done here, after the put, whenever the call ends
           ctx.watchWith(call, new Ended(m.key(), call));
+          return Behaviors.same();
+        })
+        .onMessage(CancelUnmatched.class, m -> {
+          ActorRef<CallSession.Command> call = calls.get(m.key());
+          if (call != null) {
+            call.tell(new CallSession.CancelReceived(m.cancel(), m.origin()));
+          } else {
+            respond(m.cancel(), m.origin(), 481, null);
+          }
           return Behaviors.same();
         })
         .onMessage(Ended.class, m -> {
@@ -177,11 +197,12 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       // an ACK for our non-2xx final is absorbed by its call; any other ACK has nowhere to go
       if (call != null) call.tell(CallSession.AckReceived.INSTANCE);
     } else if (request.isCancel()) {
-      ActorRef<CallSession.Command> call = calls.get(key(request, origin));
+      String key = key(request, origin);
+      ActorRef<CallSession.Command> call = calls.get(key);
       if (call != null) {
         call.tell(new CallSession.CancelReceived(request, origin));
       } else {
-        respond(request, origin, 481, null);
+        spawnerOf(key).tell(new CancelUnmatched(key, request, origin));
       }
     } else if (request.methodIs("OPTIONS")) {
       onOptions(request, origin);
@@ -227,8 +248,17 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
       return;
     }
-    spawners[(key.hashCode() & 0x7fffffff) % spawners.length].tell(new Spawn(invite, origin,
-        key, arrived));
+    // over UDP the 100 Trying goes now, from the reading thread: the switch stops retransmitting
+    // at once, even while the call waits for a thread (retransmissions of calls queued behind
+    // an overload would otherwise double the load)
+    boolean trying = !origin.transport().isStream();
+    if (trying) origin.reply(SipResponses.create(invite, 100, "Trying", null, List.of()));
+    spawnerOf(key).tell(new Spawn(invite, origin, key, arrived, trying));
+  }
+
+  /** The spawner of the calls with this key: one for all of a key's messages, in order. */
+  private ActorRef<SpawnerCommand> spawnerOf(String key) {
+    return spawners[(key.hashCode() & 0x7fffffff) % spawners.length];
   }
 
   /** Who a call comes from, for fairness: an address over UDP, a connection over TCP/TLS. */

@@ -128,6 +128,8 @@ public final class ProxyTransaction {
   private int bestStatus;
   private boolean redirectRefused;
   private boolean stopping;
+  /** The 100 Trying already went to the switch as the INVITE was read (UDP). */
+  private boolean tryingSent;
 
   /** One destination tried: a client transaction of its own (RFC 3261 17.1.1). */
   private static final class Attempt {
@@ -215,6 +217,14 @@ public final class ProxyTransaction {
     return state;
   }
 
+  /**
+   * The transport layer already answered the INVITE with 100 Trying as it read it (UDP), so
+   * that the switch stopped retransmitting at once: {@link #start} sends no second one.
+   */
+  public void tryingAlreadySent() {
+    tryingSent = true;
+  }
+
   public CallOutcome outcome() {
     return outcome;
   }
@@ -269,7 +279,7 @@ public final class ProxyTransaction {
       return answer(out, 503, "ClearIP unreachable", CallOutcome.FAIL_OPEN_UNAVAILABLE);
     }
     trying = SipResponses.create(invite, 100, "Trying", null, List.of());
-    out.add(new Action.ToSwitch(trying));
+    if (!tryingSent) out.add(new Action.ToSwitch(trying));
     ourVia = upstreamVia;
     MessageEditor e = invite.edit().pushVia(upstreamVia).decrementMaxForwards();
     e.ensureContentLength(); // a UDP INVITE may lack it; the upstream is a stream
