@@ -124,7 +124,7 @@ final class MessageIntake {
           origin.remote(), origin.transport(), m.reason());
     }
     badInput.warn("Malformed SIP from " + origin.remote() + " over " + origin.transport() + ": "
-        + m.reason());
+        + m.reason(), origin.remote().getAddress());
   }
 
   /**
@@ -139,7 +139,8 @@ final class MessageIntake {
       log.debug("Unframeable stream from {} over {}: {}", origin.remote(), origin.transport(),
           e.reason());
       badInput.warn("Unframeable SIP stream from " + origin.remote() + " over "
-          + origin.transport() + ": " + e.reason() + "; closing the connection");
+          + origin.transport() + ": " + e.reason() + "; closing the connection",
+          origin.remote().getAddress());
       return;
     }
     onMalformed(m, origin);

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
@@ -35,6 +36,8 @@ final class StreamListener {
   private final Consumer<StreamConnection> onOpen;
   private final Consumer<StreamConnection> onEnd;
   private volatile Tcp.ServerBinding binding;
+  private final RateLimitedLog notAllowed = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
+  private final RateLimitedLog overLimit = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
 
   StreamListener(Transport transport, StreamConnection.Context ctx, Supplier<SSLEngine> engines,
       Supplier<AccessList> accessList, ConnectionLimiter limiter,
@@ -73,14 +76,16 @@ final class StreamListener {
     if (!accessList.get().allows(source)) {
       ctx.metrics().droppedByAccessList(transport);
       ctx.metrics().connectionRefused(transport, TransportMetrics.Refusal.ACCESS_LIST);
-      log.debug("Refused {} connection from {}: not on the allow-list", transport, remote);
+      notAllowed.warn("Refused a " + transport + " connection from " + remote
+          + ": not on the allow-list", source);
       refuse(conn);
       return;
     }
     TransportMetrics.Refusal refusal = limiter.tryAcquire(source);
     if (refusal != null) {
       ctx.metrics().connectionRefused(transport, refusal);
-      log.debug("Refused {} connection from {}: {}", transport, remote, refusal);
+      overLimit.warn("Refused a " + transport + " connection from " + remote + ": " + refusal,
+          source);
       refuse(conn);
       return;
     }

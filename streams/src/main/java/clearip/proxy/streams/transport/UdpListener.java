@@ -52,6 +52,7 @@ final class UdpListener {
   private final CompletableFuture<Void> unbound = new CompletableFuture<>();
   private final RateLimitedLog sendErrors = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
   private final RateLimitedLog readErrors = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
+  private final RateLimitedLog notAllowed = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
   private volatile DatagramChannel channel;
   private volatile Selector selector;
   private volatile InetSocketAddress local;
@@ -256,9 +257,8 @@ final class UdpListener {
     metrics.datagramIn();
     if (!accessList.get().allows(source.getAddress())) {
       metrics.droppedByAccessList(Transport.UDP);
-      if (log.isDebugEnabled()) {
-        log.debug("Dropped UDP datagram from {}: not on the allow-list", source);
-      }
+      notAllowed.warn("Dropped a UDP datagram from " + source + ": not on the allow-list",
+          source.getAddress());
       return;
     }
     byte[] b = new byte[buf.remaining()]; // the message owns its bytes from here on
