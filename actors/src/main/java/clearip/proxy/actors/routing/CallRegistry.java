@@ -174,7 +174,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
         // with a To tag would reach a destination unscreened
         notOurDialog.warn("Refused an in-dialog " + request.method() + " from " + origin.remote()
             + " over " + origin.transport() + ": not a dialog this proxy screened (Call-ID "
-            + request.callId() + ")");
+            + request.callId() + ")", origin.remote().getAddress());
         if (!request.isAck()) respond(request, origin, 403, "not a dialog of this proxy");
         return;
       }

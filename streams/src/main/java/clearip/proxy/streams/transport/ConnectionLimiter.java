@@ -36,6 +36,15 @@ final class ConnectionLimiter {
     return null;
   }
 
+  /**
+   * Takes a slot past the per-source limit, for a connection that replaces one being closed to
+   * make room (that one gives its slot back when it has ended).
+   */
+  void acquireInPlaceOf(InetAddress source) {
+    total.incrementAndGet();
+    perSource.merge(source, 1, Integer::sum);
+  }
+
   /** Gives back the slot taken by a connection that has ended. */
   void release(InetAddress source) {
     perSource.computeIfPresent(source, (k, n) -> n <= 1 ? null : n - 1);

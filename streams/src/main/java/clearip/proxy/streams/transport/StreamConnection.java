@@ -73,6 +73,8 @@ final class StreamConnection implements Origin {
   private volatile boolean established;
   private volatile String endReason;
   private volatile Cancellable handshakeTimer;
+  /** When the last whole message arrived, or the connection opened. */
+  private volatile long lastMessageNanos = System.nanoTime();
   /** Traced messages queued before an outbound connection knew its local address. */
   private List<byte[]> tappedBeforeConnect;
 
@@ -222,6 +224,11 @@ final class StreamConnection implements Origin {
     return endReason;
   }
 
+  /** When the last whole message arrived (or the connection opened, before any). */
+  long lastMessageNanos() {
+    return lastMessageNanos;
+  }
+
   /** The TCP connect (plain TCP) or the TLS handshake finished at some point. */
   boolean wasEstablished() {
     return established;
@@ -332,6 +339,7 @@ final class StreamConnection implements Origin {
 
   private void onFrame(Frame f) {
     if (f instanceof Frame.Message m) {
+      lastMessageNanos = System.nanoTime();
       byte[] b = m.bytes();
       MessageTap tap = taps.current();
       if (tap != MessageTap.NONE) {

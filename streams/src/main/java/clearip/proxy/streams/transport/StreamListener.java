@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import org.apache.pekko.io.Inet;
@@ -33,6 +34,7 @@ final class StreamListener {
   private final Supplier<SSLEngine> engines;
   private final Supplier<AccessList> accessList;
   private final ConnectionLimiter limiter;
+  private final Predicate<InetAddress> makeRoom;
   private final Consumer<StreamConnection> onOpen;
   private final Consumer<StreamConnection> onEnd;
   private volatile Tcp.ServerBinding binding;
@@ -41,7 +43,9 @@ final class StreamListener {
 
   StreamListener(Transport transport, StreamConnection.Context ctx, Supplier<SSLEngine> engines,
       Supplier<AccessList> accessList, ConnectionLimiter limiter,
-      Consumer<StreamConnection> onOpen, Consumer<StreamConnection> onEnd) {
+      Predicate<InetAddress> makeRoom, Consumer<StreamConnection> onOpen,
+      Consumer<StreamConnection> onEnd) {
+    this.makeRoom = makeRoom;
     this.transport = transport;
     this.ctx = ctx;
     this.engines = engines;
@@ -82,6 +86,11 @@ final class StreamListener {
       return;
     }
     TransportMetrics.Refusal refusal = limiter.tryAcquire(source);
+    if (refusal == TransportMetrics.Refusal.PER_SOURCE_LIMIT && makeRoom.test(source)) {
+      // a switch's own new connection is not refused because its slots are held by quiet ones
+      limiter.acquireInPlaceOf(source);
+      refusal = null;
+    }
     if (refusal != null) {
       ctx.metrics().connectionRefused(transport, refusal);
       overLimit.warn("Refused a " + transport + " connection from " + remote + ": " + refusal,

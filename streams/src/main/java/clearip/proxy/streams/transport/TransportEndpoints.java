@@ -1,6 +1,7 @@
 package clearip.proxy.streams.transport;
 
 import clearip.proxy.sip.codec.SipDecoder;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,7 +116,7 @@ public final class TransportEndpoints {
     List<CompletableFuture<InetSocketAddress>> out = new ArrayList<>();
     for (InetSocketAddress a : addresses) {
       StreamListener l = new StreamListener(transport, inboundContext, engines, this::accessList,
-          limiter, this::opened, connections::remove);
+          limiter, this::makeRoom, this::opened, connections::remove);
       streamListeners.add(l);
       out.add(l.bind(a, settings.backlog(), settings.idleTimeout()).toCompletableFuture());
     }
@@ -188,6 +189,27 @@ public final class TransportEndpoints {
     waits.add(flushed);
     return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
         .handle((v, e) -> Done.getInstance());
+  }
+
+  /**
+   * A source at its connection limit opens one more: closes its inbound connection that has
+   * been quiet longest, if that one has sent no message for the first-message timeout at least;
+   * true when one was closed.
+   */
+  private boolean makeRoom(InetAddress source) {
+    StreamConnection quietest = null;
+    for (StreamConnection c : connections) {
+      if (c.isOutbound() || !c.isOpen() || !c.remote().getAddress().equals(source)) continue;
+      if (quietest == null || c.lastMessageNanos() - quietest.lastMessageNanos() < 0) {
+        quietest = c;
+      }
+    }
+    if (quietest == null) return false;
+    long quietNanos = System.nanoTime() - quietest.lastMessageNanos();
+    if (quietNanos < settings.firstMessageTimeout().toNanos()) return false;
+    quietest.abort(new TransportException("closed to make room for a new connection from "
+        + "the same source (no message for " + quietNanos / 1_000_000 + " ms)"));
+    return true;
   }
 
   /** Collects what the endpoints need; only the system and the handler are mandatory. */

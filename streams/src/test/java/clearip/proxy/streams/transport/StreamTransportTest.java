@@ -265,6 +265,37 @@ class StreamTransportTest {
   }
 
   @Test
+  void aSourceAtItsLimitGetsItsNewConnectionInPlaceOfItsQuietestOne() throws Exception {
+    replyOk();
+    InetSocketAddress tcp = start(TransportTesting.settings(List.of(), List.of(v4(0)), List.of())
+        .withConnectionLimits(100, 2)
+        .withMessageTimeouts(Duration.ofMillis(200), Duration.ofSeconds(5)),
+        AccessList.LOOPBACK_ONLY).tcp().get(0);
+    try (Socket a = connect(tcp); Socket b = connect(tcp)) {
+      for (Socket s : List.of(a, b)) {
+        s.getOutputStream().write(bytes(options("TCP", "127.0.0.1", false, "held")));
+        assertTrue(readMessage(s.getInputStream()).startsWith("SIP/2.0 200 OK"));
+      }
+      // refused while the two have been quiet for less than the first-message timeout; then
+      // the quietest makes room
+      Socket c = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      for (int i = 0; c == null && System.nanoTime() < deadline; i++) {
+        Socket attempt = connect(tcp);
+        try {
+          attempt.getOutputStream().write(bytes(options("TCP", "127.0.0.1", false, "new" + i)));
+          if (readMessage(attempt.getInputStream()).startsWith("SIP/2.0 200 OK")) c = attempt;
+        } catch (IOException refused) {
+          attempt.close();
+        }
+      }
+      assertTrue(c != null, "the source's new connection was taken");
+      c.close();
+      assertTrue(closedByPeer(a), "its quietest connection made room");
+    }
+  }
+
+  @Test
   void idleConnectionsAreClosed() throws Exception {
     InetSocketAddress tcp = start(TransportTesting.settings(List.of(), List.of(v4(0)), List.of())
         .withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(5)), AccessList.LOOPBACK_ONLY)
