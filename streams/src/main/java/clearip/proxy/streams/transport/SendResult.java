@@ -3,7 +3,10 @@ package clearip.proxy.streams.transport;
 /** Outcome of sending a message to a destination, reported to whoever asked for the send. */
 public sealed interface SendResult {
 
-  /** The message was handed to the socket (not a delivery confirmation). */
+  /**
+   * The message was handed to the socket (not a delivery confirmation). Over TCP/TLS a {@link
+   * Lost} may follow.
+   */
   enum Sent implements SendResult { INSTANCE }
 
   /**
@@ -16,6 +19,16 @@ public sealed interface SendResult {
    *     we can tell. False for everything else (a local limit, a connection lost after it was up,
    *     UDP).
    */
+  /**
+   * After {@link Sent}: the TCP/TLS connection that carried the message ended soon after (within
+   * {@link #WATCH_NANOS}), e.g. reset by the peer; whether the peer read the message is unknown.
+   * A request that got no answer yet is best taken as failed.
+   */
+  record Lost(String reason) implements SendResult {}
+
+  /** How long after a send a lost connection is still reported as {@link Lost}. */
+  long WATCH_NANOS = 32_000_000_000L;
+
   record Failed(String reason, boolean notConnected) implements SendResult {
     public Failed(String reason) {
       this(reason, false);

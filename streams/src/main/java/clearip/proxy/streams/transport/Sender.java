@@ -11,8 +11,9 @@ import java.util.function.Consumer;
 public interface Sender {
 
   /**
-   * Sends without blocking. {@code result} is called exactly once, from any thread, with
-   * {@link SendResult.Sent} or {@link SendResult.Failed}; it must not block either.
+   * Sends without blocking. {@code result} is called once, from any thread, with {@link
+   * SendResult.Sent} or {@link SendResult.Failed}, and after Sent perhaps once more with {@link
+   * SendResult.Lost} (the connection ended soon after); it must not block either.
    *
    * @param serverName host name for TLS SNI and certificate verification, or null to verify the
    *     address itself

@@ -67,6 +67,9 @@ final class StreamConnection implements Origin {
   private final SharedKillSwitch killSwitch;
   private final MessageTaps taps;
   private final Set<Outgoing> pending = ConcurrentHashMap.newKeySet();
+  /** Sends reported Sent lately, told if the connection ends soon after (outbound only). */
+  private final java.util.ArrayDeque<Outgoing> watched = new java.util.ArrayDeque<>();
+  private static final int MAX_WATCHED = 256;
   private MessageIntake intake;
   private volatile InetSocketAddress local;
   private volatile boolean open = true;
@@ -300,7 +303,7 @@ final class StreamConnection implements Origin {
   private ByteString emit(Outgoing o) {
     if (o.tracked()) {
       o.emitted = true;
-      if (established && pending.remove(o)) o.complete(SendResult.Sent.INSTANCE);
+      if (established && pending.remove(o)) sent(o);
     }
     MessageTap tap = taps.current();
     if (tap != MessageTap.NONE && o.bytes != PONG) tapOut(tap, o.bytes.toArrayUnsafe());
@@ -313,7 +316,20 @@ final class StreamConnection implements Origin {
     Cancellable t = handshakeTimer;
     if (t != null) t.cancel();
     for (Outgoing o : pending) {
-      if (o.emitted && pending.remove(o)) o.complete(SendResult.Sent.INSTANCE);
+      if (o.emitted && pending.remove(o)) sent(o);
+    }
+  }
+
+  private void sent(Outgoing o) {
+    if (!o.complete(SendResult.Sent.INSTANCE) || !outbound) return;
+    long now = System.nanoTime();
+    o.sentNanos = now;
+    synchronized (watched) {
+      while (!watched.isEmpty() && (watched.size() >= MAX_WATCHED
+          || now - watched.peekFirst().sentNanos > SendResult.WATCH_NANOS)) {
+        watched.pollFirst();
+      }
+      watched.addLast(o);
     }
   }
 
@@ -368,6 +384,17 @@ final class StreamConnection implements Origin {
       if (pending.remove(o)) {
         metrics.sendFailed(transport);
         o.complete(new SendResult.Failed(endReason, !established));
+      }
+    }
+    if (failure != null) { // an abrupt end (reset, lost), not a close: tell the recent sends
+      long now = System.nanoTime();
+      Outgoing[] recent;
+      synchronized (watched) {
+        recent = watched.toArray(new Outgoing[0]);
+        watched.clear();
+      }
+      for (Outgoing o : recent) {
+        if (now - o.sentNanos <= SendResult.WATCH_NANOS) o.lose(endReason);
       }
     }
     if (log.isDebugEnabled()) log.debug("{} ended: {}", this, endReason);

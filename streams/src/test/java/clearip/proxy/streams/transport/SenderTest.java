@@ -97,6 +97,26 @@ class SenderTest {
   }
 
   @Test
+  void aConnectionResetRightAfterTheSendIsReportedAsLost() throws Exception {
+    Sender sender = start();
+    try (ServerSocket server = new ServerSocket(0, 5, v4(0).getAddress())) {
+      server.setSoTimeout(10_000);
+      java.util.concurrent.BlockingQueue<SendResult> results =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      sender.send(Transport.TCP, (InetSocketAddress) server.getLocalSocketAddress(), null,
+          TransportTesting.bytes(options("TCP", "127.0.0.1", false, "reset")), results::add);
+      try (Socket accepted = server.accept()) {
+        accepted.setSoTimeout(10_000);
+        assertTrue(readMessage(accepted.getInputStream()).contains("Call-ID: reset"));
+        assertSame(SendResult.Sent.INSTANCE, results.poll(10, TimeUnit.SECONDS));
+        accepted.setSoLinger(true, 0); // close with a reset, as a failing destination would
+      }
+      SendResult lost = results.poll(10, TimeUnit.SECONDS);
+      assertInstanceOf(SendResult.Lost.class, lost, String.valueOf(lost));
+    }
+  }
+
+  @Test
   void reusesOneConnectionAndDeliversWhatComesBackToTheHandler() throws Exception {
     Sender sender = start();
     try (ServerSocket server = new ServerSocket(0, 5, v4(0).getAddress())) {

@@ -439,7 +439,7 @@ public final class ProxyTransaction {
     List<Action> out = new ArrayList<>(4);
     if (index < 0 || index >= attempts.size()) return out;
     Attempt a = attempts.get(index);
-    if (!(result instanceof SendResult.Failed failed)) {
+    if (result == SendResult.Sent.INSTANCE) {
       if (a.mayFallBackToUdp) { // TCP connected: it works for this destination
         a.mayFallBackToUdp = false;
         out.add(new Action.CancelTimer(TimerKind.TCP_CONNECT, a.index));
@@ -448,12 +448,14 @@ public final class ProxyTransaction {
       return out;
     }
     if (a.done && a.cancelled && !a.finalReceived && !a.provisional) {
-      // given up for UDP while connecting, and now it never will: no answer can come from it
+      // given up while its connection was pending or just lost: no answer can come from it
       a.finalReceived = true;
       return endIfNothingLingers(out);
     }
     if (a.done || a.provisional) return out;
-    if (a.mayFallBackToUdp && failed.notConnected()) {
+    // a connection reset soon after the INVITE went out (SendResult.Lost) fails the attempt at
+    // once too, rather than after the no-answer timer
+    if (a.mayFallBackToUdp && result instanceof SendResult.Failed failed && failed.notConnected()) {
       a.done = true;
       a.finalReceived = true; // nothing reached the destination
       cancelAttemptTimers(out, a);

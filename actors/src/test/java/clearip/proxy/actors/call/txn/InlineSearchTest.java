@@ -445,4 +445,18 @@ class InlineSearchTest {
     assertEquals(CallOutcome.FAIL_OPEN_OVERLOAD, t.outcome());
     assertEquals(1, of(a, Action.Terminate.class).size());
   }
+
+  @Test
+  void aConnectionResetSoonAfterTheInviteMovesOnAtOnce() {
+    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    Action.ToDestination first = attempt(redirectedAsClearIpSends(t, 2));
+    assertTrue(t.onSendResult(first.attempt(), SendResult.Sent.INSTANCE).stream()
+        .noneMatch(x -> x instanceof Action.ToDestination));
+    Action.ToDestination second = attempt(t.onSendResult(first.attempt(),
+        new SendResult.Lost("connection lost: Connection reset by peer")));
+    assertEquals("10.0.0.2", second.destination().host());
+    // once a destination rang, a lost connection no longer ends its attempt here
+    t.onDestinationResponse(destinationResponse(second, 180));
+    assertTrue(t.onSendResult(second.attempt(), new SendResult.Lost("reset")).isEmpty());
+  }
 }
