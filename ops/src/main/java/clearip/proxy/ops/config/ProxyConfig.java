@@ -77,6 +77,12 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     return a.isEmpty() ? null : parseHostPort(a);
   }
 
+  /** How in-line mode opens connections to destinations. */
+  public clearip.proxy.streams.transport.SenderSettings senderSettings() {
+    return clearip.proxy.streams.transport.SenderSettings.defaults()
+        .withMaxConnections(raw.getInt(ROOT + ".inline.max-destination-connections"));
+  }
+
   /** The admin endpoint's limits: time per exchange, open connections. */
   public AdminSettings adminSettings() {
     return new AdminSettings(
@@ -373,6 +379,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
         problem("inline.all-failed-response", "must be best or 503, was '" + allFailed + "'");
       }
       int attempts = positiveInt("inline.max-attempts");
+      positiveInt("inline.max-destination-connections");
       String dialogKey = string("inline.dialog-key", "");
       if (!dialogKey.isEmpty() && dialogKey.getBytes(StandardCharsets.UTF_8).length < 16) {
         problem("inline.dialog-key", "must be at least 16 bytes (or empty for a key of this"

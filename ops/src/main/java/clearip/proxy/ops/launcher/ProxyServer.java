@@ -122,6 +122,7 @@ public final class ProxyServer {
           .listeners(config.listeners())
           .accessList(config.access())
           .metrics(transportMetrics)
+          .sender(config.senderSettings())
           .tlsClient(clientEngines::newEngine);
       if (serverEngines != null) b.tlsServer(serverEngines::newEngine);
       TransportEndpoints endpoints = b.build();

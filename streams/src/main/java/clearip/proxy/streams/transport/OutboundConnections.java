@@ -75,9 +75,15 @@ final class OutboundConnections implements Sender {
     String lastReason = "connection closed";
     boolean neverUp = false;
     for (int attempt = 0; attempt < 2; attempt++) {
-      StreamConnection c;
+      StreamConnection c = connections.get(key);
+      if (c == null && connections.size() >= settings.maxConnections()) {
+        // a bound on what destinations can make this proxy hold open
+        o.complete(new SendResult.Failed("too many outbound connections ("
+            + settings.maxConnections() + "); none opened to " + destination));
+        return;
+      }
       try {
-        c = connections.computeIfAbsent(key, this::connect);
+        if (c == null) c = connections.computeIfAbsent(key, this::connect);
       } catch (RuntimeException e) {
         o.complete(new SendResult.Failed("cannot open " + transport + " connection to "
             + destination + ": " + e.getMessage(), true));

@@ -97,6 +97,22 @@ class SenderTest {
   }
 
   @Test
+  void outboundConnectionsAreBounded() throws Exception {
+    Sender sender = start(SenderSettings.defaults().withMaxConnections(1), List.of());
+    try (ServerSocket one = new ServerSocket(0, 5, v4(0).getAddress());
+        ServerSocket two = new ServerSocket(0, 5, v4(0).getAddress())) {
+      assertSame(SendResult.Sent.INSTANCE, TransportTesting.send(sender, Transport.TCP,
+          (InetSocketAddress) one.getLocalSocketAddress(), null,
+          options("TCP", "127.0.0.1", false, "one")).get(10, TimeUnit.SECONDS));
+      SendResult r = TransportTesting.send(sender, Transport.TCP,
+          (InetSocketAddress) two.getLocalSocketAddress(), null,
+          options("TCP", "127.0.0.1", false, "two")).get(10, TimeUnit.SECONDS);
+      SendResult.Failed f = assertInstanceOf(SendResult.Failed.class, r);
+      assertTrue(f.reason().startsWith("too many outbound connections (1)"), f.reason());
+    }
+  }
+
+  @Test
   void aConnectionResetRightAfterTheSendIsReportedAsLost() throws Exception {
     Sender sender = start();
     try (ServerSocket server = new ServerSocket(0, 5, v4(0).getAddress())) {
