@@ -20,6 +20,7 @@ SECS=${SECONDS_HEAVY:-10}
 LIGHT=${LIGHT:-100}
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/clearip-fairness.XXXX")}
 SC="$here/loadtest/sipp"
+mkdir -p "$WORK"
 cd "$WORK"
 taskset -c 1 java -Xms512m -Xmx1g -XX:+UseG1GC -jar "$JAR" demo > proxy.log 2>&1 &
 proxy=$!

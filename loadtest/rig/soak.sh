@@ -19,6 +19,7 @@ RATE=${RATE:-1500}
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/clearip-soak.XXXX")}
 SC="$here/loadtest/sipp"
 secs=$(( MINUTES * 60 ))
+mkdir -p "$WORK"
 cd "$WORK"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
