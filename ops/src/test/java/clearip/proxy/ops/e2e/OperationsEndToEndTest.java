@@ -31,6 +31,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.rmi.server.RMIClientSocketFactory;
@@ -457,6 +458,102 @@ class OperationsEndToEndTest {
       assertEquals(0, p.exitValue(), read(log));
     } finally {
       if (p.isAlive()) p.destroyForcibly(); // our own child
+    }
+  }
+
+  /** Runs {@link JmxProbe} in a JVM of its own; its exit code and output. */
+  static String[] jmxProbe(Path trustStore, int port, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+        "-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStorePassword=changeit",
+        "-Djavax.net.ssl.trustStoreType=PKCS12", "-cp",
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        JmxProbe.class.getName(), Integer.toString(port)));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    return new String[] {Integer.toString(p.exitValue()), out};
+  }
+
+  /** Remote JMX as README says to turn it on: password authentication, TLS, one address. */
+  @Test
+  void remoteJmxWithPasswordAndTlsLetsTheOperatorInAndNobodyElse() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("jmx"));
+    char[] pass = "changeit".toCharArray();
+    java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("jmx", leaf.key(), pass, new java.security.cert.Certificate[] {leaf.x509()});
+    Path keyStore = dir.resolve("jmx-keystore.p12");
+    try (var out = Files.newOutputStream(keyStore)) {
+      keys.store(out, pass);
+    }
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = Files.newInputStream(pki.caCertificate())) {
+      trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(in));
+    }
+    Path trustStore = dir.resolve("truststore.p12");
+    try (var out = Files.newOutputStream(trustStore)) {
+      trust.store(out, pass);
+    }
+    Path password = dir.resolve("jmxremote.password");
+    Files.writeString(password, "monitor s3cret-monitor\noperator s3cret-operator\n");
+    Files.setPosixFilePermissions(password, java.nio.file.attribute.PosixFilePermissions
+        .fromString("rw-------")); // else the JVM refuses to start
+    Path access = dir.resolve("jmxremote.access");
+    Files.writeString(access, "monitor readonly\noperator readwrite\n");
+    int jmxPort;
+    int adminPort;
+    try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      jmxPort = a.getLocalPort();
+      adminPort = b.getLocalPort();
+    }
+    Path conf = dir.resolve("child.conf");
+    Files.writeString(conf, configText(tlsUri, "")
+        .replace("admin.listen = \"127.0.0.1:0\"", "admin.listen = \"127.0.0.1:" + adminPort
+            + "\""));
+    Path log = dir.resolve("child.log");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        "-Dcom.sun.management.jmxremote.host=127.0.0.1",
+        "-Dcom.sun.management.jmxremote.port=" + jmxPort,
+        "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
+        "-Dcom.sun.management.jmxremote.authenticate=true",
+        "-Dcom.sun.management.jmxremote.password.file=" + password,
+        "-Dcom.sun.management.jmxremote.access.file=" + access,
+        "-Dcom.sun.management.jmxremote.ssl=true",
+        "-Dcom.sun.management.jmxremote.registry.ssl=true",
+        "-Djavax.net.ssl.keyStore=" + keyStore, "-Djavax.net.ssl.keyStorePassword=changeit",
+        "-Djava.rmi.server.hostname=127.0.0.1",
+        "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml")
+            .toAbsolutePath(),
+        "-cp", System.getProperty("surefire.test.class.path",
+            System.getProperty("java.class.path")),
+        "clearip.proxy.ops.launcher.Main", "run", "--config", conf.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      URI ready = URI.create("http://127.0.0.1:" + adminPort + "/ready");
+      await("the launched proxy is ready", Duration.ofSeconds(60), () -> {
+        try {
+          return get(ready).statusCode() == 200;
+        } catch (Exception e) {
+          return p.isAlive() ? false : fail(log);
+        }
+      });
+      String[] operator = jmxProbe(trustStore, jmxPort, "monitor", "s3cret-monitor");
+      assertEquals("0", operator[0], operator[1]);
+      assertTrue(operator[1].contains("Mode=TLS_PROXY") || operator[1].contains("Mode=tls"),
+          operator[1]);
+      String[] wrong = jmxProbe(trustStore, jmxPort, "monitor", "guess");
+      assertEquals("3", wrong[0], "wrong password refused: " + wrong[1]);
+      String[] plain = jmxProbe(trustStore, jmxPort, "monitor", "s3cret-monitor", "plain");
+      assertEquals("4", plain[0], "no connection without TLS: " + plain[1]);
+    } finally {
+      p.destroy(); // our own child, SIGTERM
+      if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
     }
   }
 
