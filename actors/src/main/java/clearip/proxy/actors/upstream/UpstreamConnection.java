@@ -227,7 +227,7 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
         settings.port());
     TlsEngineFactory tls = settings.transport() == Transport.TLS ? engines : null;
     UpstreamLink link = UpstreamLink.open(getContext().getSystem(), address, settings.host(), tls,
-        settings.link());
+        settings.link(), channel.answers());
     s.link = link;
     int slot = s.index;
     ActorRef<Command> self = getContext().getSelf();

@@ -46,6 +46,7 @@ public final class Supervision implements AutoCloseable {
     metrics.overload(server.registry().shedder()::admittedNow,
         server.registry().shedder()::lastDelayNanos, server.registry().shedder()::limitNanos);
     metrics.udpFallbacks(server.callContext().transports());
+    metrics.upstreamAnswers(server.upstream().answers());
     ProxyOperations ops = new ProxyOperations(server, configFile);
     JmxExporter jmx = JmxExporter.register(mbeans, ops, metrics, trace);
     AdminHttpServer admin = null;

@@ -1,6 +1,7 @@
 package clearip.proxy.ops.metrics;
 
 import clearip.proxy.actors.call.txn.TransportMemory;
+import clearip.proxy.streams.upstream.UpstreamAnswers;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -86,6 +87,20 @@ public final class ProxyMetrics implements AutoCloseable {
     // the memory lives as long as the server: the counter's weak reference to it holds
     FunctionCounter.builder("clearip.inline.udp.fallbacks", memory, TransportMemory::fallbacks)
         .description("Large INVITEs sent over UDP because the destination did not take TCP")
+        .register(registry);
+  }
+
+  /** ClearIP's answers that reached no call, and those beyond the parse limits. */
+  public void upstreamAnswers(UpstreamAnswers answers) {
+    // the counters live as long as the server's upstream channel: the weak reference holds
+    FunctionCounter.builder("clearip.upstream.answers.unmatched", answers,
+            UpstreamAnswers::unmatched)
+        .description("ClearIP responses no call waited for (duplicates, answers after the call "
+            + "gave up)")
+        .register(registry);
+    FunctionCounter.builder("clearip.upstream.answers.unusable", answers,
+            UpstreamAnswers::unusable)
+        .description("ClearIP responses beyond the parse limits (their calls got 503 at once)")
         .register(registry);
   }
 

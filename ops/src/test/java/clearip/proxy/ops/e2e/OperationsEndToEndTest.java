@@ -306,6 +306,10 @@ class OperationsEndToEndTest {
     assertTrue(sample(body, "clearip_calls_dispatch_wait_seconds") >= 0, body);
     // the limit in force is the configured one: 0 here, overload control off (configText)
     assertEquals(0.0, sample(body, "clearip_calls_dispatch_limit_seconds"), body);
+    // ClearIP's answers that reached no call, and large INVITEs sent over UDP: their own series
+    assertTrue(sample(body, "clearip_upstream_answers_unmatched_total") >= 0, body);
+    assertEquals(0.0, sample(body, "clearip_upstream_answers_unusable_total"), body);
+    assertEquals(0.0, sample(body, "clearip_inline_udp_fallbacks_total"), body);
     assertTrue(body.contains("jvm_memory_used_bytes"), "JVM meters bound");
     assertEquals(200, get(main.admin("/health")).statusCode());
     assertEquals(404, get(main.admin("/nothing")).statusCode());

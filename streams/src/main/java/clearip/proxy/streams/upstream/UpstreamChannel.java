@@ -11,6 +11,7 @@ public final class UpstreamChannel {
   private static final UpstreamLink[] NONE = new UpstreamLink[0];
 
   private volatile UpstreamLink[] active = NONE;
+  private final UpstreamAnswers answers = new UpstreamAnswers();
   private final java.util.concurrent.CompletableFuture<Void> firstUp =
       new java.util.concurrent.CompletableFuture<>();
 
@@ -51,6 +52,11 @@ public final class UpstreamChannel {
 
   public List<UpstreamLink> active() {
     return List.of(active);
+  }
+
+  /** ClearIP's answers that reached no call, counted over every link. */
+  public UpstreamAnswers answers() {
+    return answers;
   }
 
   /** Messages waiting in the outbound queues of the active links. */

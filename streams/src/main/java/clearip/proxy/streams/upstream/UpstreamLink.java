@@ -58,6 +58,7 @@ public final class UpstreamLink {
   private final MessageTaps taps;
   private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
   private final AtomicLong unusable = new AtomicLong();
+  private final UpstreamAnswers answers;
   private final RateLimitedLog unusableLog = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
   private final AtomicLong lastResponseNanos = new AtomicLong(System.nanoTime());
   private volatile boolean closed;
@@ -66,8 +67,9 @@ public final class UpstreamLink {
   private volatile String sentBy;
 
   private UpstreamLink(ClassicActorSystemProvider system, InetSocketAddress address, String serverName,
-      TlsEngineFactory engines, UpstreamLinkSettings settings) {
+      TlsEngineFactory engines, UpstreamLinkSettings settings, UpstreamAnswers answers) {
     this.address = address;
+    this.answers = answers;
     this.tls = engines != null;
     this.framer = new SipStreamFramer(settings.limits());
     this.decoder = new SipDecoder(settings.limits());
@@ -122,7 +124,14 @@ public final class UpstreamLink {
    */
   public static UpstreamLink open(ClassicActorSystemProvider system, InetSocketAddress address,
       String serverName, TlsEngineFactory engines, UpstreamLinkSettings settings) {
-    return new UpstreamLink(system, address, serverName, engines, settings);
+    return open(system, address, serverName, engines, settings, new UpstreamAnswers());
+  }
+
+  /** As above, counting the answers that reach no call in {@code answers}. */
+  public static UpstreamLink open(ClassicActorSystemProvider system, InetSocketAddress address,
+      String serverName, TlsEngineFactory engines, UpstreamLinkSettings settings,
+      UpstreamAnswers answers) {
+    return new UpstreamLink(system, address, serverName, engines, settings, answers);
   }
 
   /** Completes when the link can carry requests: TCP connected, or TLS handshake done. */
@@ -314,6 +323,7 @@ public final class UpstreamLink {
     String branch = response.topViaBranch();
     UpstreamListener l = branch == null ? null : inflight.get(branch);
     if (l == null) {
+      answers.countUnmatched();
       log.debug("ClearIP connection {}: response {} for unknown branch {}", address,
           response.statusCode(), branch);
       return;
@@ -328,6 +338,7 @@ public final class UpstreamLink {
    */
   private void onUnusable(Decoded.Malformed m) {
     unusable.incrementAndGet();
+    answers.countUnusable();
     String branch = null;
     List<String> vias = m.context().vias();
     if (!vias.isEmpty()) {
