@@ -1,13 +1,8 @@
 package clearip.proxy.ops.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.emulator.ClearIpEmulator;
 import clearip.proxy.ops.launcher.ProxyServer;
-import clearip.proxy.streams.tls.TestPki;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -16,14 +11,10 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,39 +89,24 @@ class ConformanceEndToEndTest {
     }
   }
 
-  Path work;
-  ActorSystem<Void> emuSystem;
-  ClearIpEmulator emulator;
+  E2e.ProxyOnEmulator bench;
   ProxyServer proxy;
 
   @BeforeAll
   void start() throws Exception {
-    work = Files.createTempDirectory("e2e-conformance");
-    TestPki pki = TestPki.create(work.resolve("pki"));
-    TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
-    emuSystem = ActorSystem.create(Behaviors.empty(), "e2e-conformance-emulator");
-    emulator = E2e.emulator(emuSystem, """
+    bench = E2e.ProxyOnEmulator.start(Files.createTempDirectory("e2e-conformance"), """
         clearip-emulator {
           listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
           default-action = block
           rules = []
         }
-        """, leaf);
-    Config c = ConfigFactory.parseString(String.join("\n",
-        "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
-        "clearip-proxy.listen.tcp = []",
-        "clearip-proxy.listen.tls = []",
-        "clearip-proxy.upstream.uri = \"sip:127.0.0.1:" + emulator.bound().tls().get(0).getPort()
-            + ";transport=tls\""));
-    proxy = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
-    assertTrue(proxy.awaitUpstream(Duration.ofSeconds(10)));
+        """, "clearip-proxy.listen.tcp = []");
+    proxy = bench.proxy;
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (proxy != null) proxy.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emulator != null) emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emuSystem != null) emuSystem.terminate();
+    if (bench != null) bench.close();
   }
 
   static Stream<String> files() throws Exception {

@@ -51,6 +51,55 @@ final class E2e {
     return c.hasPath(key) ? c : c.withValue(key, ConfigValueFactory.fromAnyRef("0"));
   }
 
+  /**
+   * The ClearIP emulator over TLS on loopback and a proxy joined to it, as most end-to-end tests
+   * need them: the proxy listens on loopback UDP and TCP (no TLS) unless {@code proxyLines}
+   * (HOCON lines, later ones win) say otherwise. Closed in reverse order.
+   */
+  static final class ProxyOnEmulator implements AutoCloseable {
+    final TestPki pki;
+    final ActorSystem<Void> emuSystem;
+    final ClearIpEmulator emulator;
+    final ProxyServer proxy;
+
+    private ProxyOnEmulator(TestPki pki, ActorSystem<Void> emuSystem, ClearIpEmulator emulator,
+        ProxyServer proxy) {
+      this.pki = pki;
+      this.emuSystem = emuSystem;
+      this.emulator = emulator;
+      this.proxy = proxy;
+    }
+
+    static ProxyOnEmulator start(Path work, String emulatorHocon, String... proxyLines)
+        throws Exception {
+      TestPki pki = TestPki.create(work.resolve("pki"));
+      TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
+      ActorSystem<Void> sys = ActorSystem.create(
+          org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "e2e-emulator");
+      ClearIpEmulator emulator = emulator(sys, emulatorHocon, leaf);
+      java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
+          "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
+          "clearip-proxy.listen.tcp = [\"127.0.0.1:0\"]",
+          "clearip-proxy.listen.tls = []",
+          "clearip-proxy.upstream.uri = \"sip:127.0.0.1:"
+              + emulator.bound().tls().get(0).getPort() + ";transport=tls\""));
+      lines.addAll(java.util.List.of(proxyLines));
+      ProxyServer proxy = proxy(with(ConfigFactory.parseString(String.join("\n", lines)),
+          "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
+      if (!proxy.awaitUpstream(java.time.Duration.ofSeconds(10))) {
+        throw new IllegalStateException("the proxy did not connect to the emulator");
+      }
+      return new ProxyOnEmulator(pki, sys, emulator, proxy);
+    }
+
+    @Override
+    public void close() throws Exception {
+      proxy.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      emuSystem.terminate();
+    }
+  }
+
   /** Sets a path-valued key (paths may hold characters HOCON would need quoted). */
   static Config with(Config c, String key, Path value) {
     return c.withValue(key, ConfigValueFactory.fromAnyRef(value.toString()));

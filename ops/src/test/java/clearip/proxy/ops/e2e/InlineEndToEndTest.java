@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clearip.proxy.emulator.ClearIpEmulator;
 import clearip.proxy.ops.launcher.ProxyServer;
-import clearip.proxy.streams.tls.TestPki;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,8 +19,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +32,7 @@ import org.junit.jupiter.api.TestInstance;
 class InlineEndToEndTest {
   static final Duration T = Duration.ofSeconds(30);
   Path work;
-  ActorSystem<Void> emuSystem;
+  E2e.ProxyOnEmulator bench;
   ClearIpEmulator emulator;
   ProxyServer proxy;
   int destA;
@@ -47,8 +42,6 @@ class InlineEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     work = Files.createTempDirectory("e2e-inline");
-    TestPki pki = TestPki.create(work.resolve("pki"));
-    TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
     // UDP-only destinations (the default size rule tries TCP first for a large INVITE)
     for (Socket s : new Socket[] {Sipp.udpOnlyPort(), Sipp.udpOnlyPort()}) refusing.add(s);
     destA = refusing.get(0).getLocalPort();
@@ -67,8 +60,7 @@ class InlineEndToEndTest {
     }
     String a = "\"sip:${user}@127.0.0.1:" + destA + "\"";
     String b = "\"sip:${user}@127.0.0.1:" + destB + "\"";
-    emuSystem = ActorSystem.create(Behaviors.empty(), "e2e-inline-emulator");
-    emulator = E2e.emulator(emuSystem, """
+    bench = E2e.ProxyOnEmulator.start(work, """
         clearip-emulator {
           listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
           rules = [
@@ -78,26 +70,18 @@ class InlineEndToEndTest {
               destinations = [%s] }
           ]
         }
-        """.formatted(a, b, twelve), leaf);
-    Config c = ConfigFactory.parseString(String.join("\n",
+        """.formatted(a, b, twelve),
         "clearip-proxy.mode = inline",
-        "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
-        "clearip-proxy.listen.tcp = [\"127.0.0.1:0\"]",
-        "clearip-proxy.listen.tls = []",
-        "clearip-proxy.upstream.uri = \"sip:127.0.0.1:" + emulator.bound().tls().get(0).getPort()
-            + ";transport=tls\"",
         "clearip-proxy.inline.record-route = on",
         "clearip-proxy.inline.no-answer-timeout = 1s",
-        "clearip-proxy.inline.ring-timeout = 2s"));
-    proxy = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
-    assertTrue(proxy.awaitUpstream(Duration.ofSeconds(10)));
+        "clearip-proxy.inline.ring-timeout = 2s");
+    emulator = bench.emulator;
+    proxy = bench.proxy;
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (proxy != null) proxy.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emulator != null) emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emuSystem != null) emuSystem.terminate();
+    if (bench != null) bench.close();
     for (Socket s : refusing) s.close();
   }
 
@@ -280,27 +264,17 @@ class InlineEndToEndTest {
     Sipp.assumeInstalled();
     Socket held = Sipp.udpOnlyPort();
     int ringing = held.getLocalPort();
-    ActorSystem<Void> sys = ActorSystem.create(Behaviors.empty(), "e2e-inline-drain-emulator");
-    ClearIpEmulator emu = null;
+    E2e.ProxyOnEmulator b = null;
     ProxyServer p = null;
     try {
-      TestPki pki = TestPki.create(work.resolve("drain-pki"));
-      emu = E2e.emulator(sys, """
+      b = E2e.ProxyOnEmulator.start(Files.createDirectories(work.resolve("drain")), """
           clearip-emulator {
             listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
             rules = [{ name = ring, called-prefix = "1", action = redirect, identity = on,
               destinations = ["sip:${user}@127.0.0.1:%d"] }]
           }
-          """.formatted(ringing), pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1"));
-      Config c = ConfigFactory.parseString(String.join("\n",
-          "clearip-proxy.mode = inline",
-          "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
-          "clearip-proxy.listen.tcp = []",
-          "clearip-proxy.listen.tls = []",
-          "clearip-proxy.upstream.uri = \"sip:127.0.0.1:" + emu.bound().tls().get(0).getPort()
-              + ";transport=tls\""));
-      p = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
-      assertTrue(p.awaitUpstream(Duration.ofSeconds(10)));
+          """.formatted(ringing), "clearip-proxy.mode = inline", "clearip-proxy.listen.tcp = []");
+      p = b.proxy;
       ProxyServer proxy2 = p;
       Sipp.Running dest = Sipp.startServer(work.resolve("drain-dest"), "uas_hold_ringing",
           "drain-dest", ringing, 2, T);
@@ -312,20 +286,17 @@ class InlineEndToEndTest {
           throw new IllegalStateException(e);
         }
       });
-      TestProbe<Object> probe = TestProbe.create(sys);
+      TestProbe<Object> probe = TestProbe.create(b.emuSystem);
       probe.awaitAssert(Duration.ofSeconds(20), () -> {
         assertEquals(2, proxy2.registry().inFlight(), "both calls ringing");
         return null;
       });
       new clearip.proxy.ops.admin.ProxyOperations(p, null).drainAndStop(Duration.ofMillis(200))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      p = null;
       passed(calls.get(30, TimeUnit.SECONDS), 2); // each got its 503
       exited0(dest.await(T)); // each INVITE was CANCELled (200, 487, ACK)
     } finally {
-      if (p != null) p.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-      if (emu != null) emu.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-      sys.terminate();
+      if (b != null) b.close(); // the proxy's second stop finds it stopped
       held.close();
     }
   }

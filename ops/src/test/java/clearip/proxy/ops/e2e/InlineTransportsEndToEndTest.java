@@ -1,13 +1,8 @@
 package clearip.proxy.ops.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.emulator.ClearIpEmulator;
 import clearip.proxy.ops.launcher.ProxyServer;
-import clearip.proxy.streams.tls.TestPki;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -19,9 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,8 +29,7 @@ import org.junit.jupiter.api.TestInstance;
 class InlineTransportsEndToEndTest {
   static final Duration T = Duration.ofSeconds(30);
   Path work;
-  ActorSystem<Void> emuSystem;
-  ClearIpEmulator emulator;
+  E2e.ProxyOnEmulator bench;
   ProxyServer proxy;
   final List<Closeable> held = new ArrayList<>();
   int udpOnly;
@@ -48,14 +39,12 @@ class InlineTransportsEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     work = Files.createTempDirectory("e2e-inline-transports");
-    TestPki pki = TestPki.create(work.resolve("pki"));
-    TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
     udpOnly = udpOnlyPort();
     tcpOnlyExplicit = tcpOnlyPort();
     tcpOnlyBySize = tcpOnlyPort();
-    emuSystem = ActorSystem.create(Behaviors.empty(), "e2e-inline-transports-emulator");
-    // one Contact each, so that a wrong transport fails the call instead of moving on
-    emulator = E2e.emulator(emuSystem, """
+    // one Contact each, so that a wrong transport fails the call instead of moving on;
+    // inline.udp-max-size, udp-fallback, tcp-connect-timeout: the defaults under test
+    bench = E2e.ProxyOnEmulator.start(work, """
         clearip-emulator {
           listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
           rules = [
@@ -67,19 +56,11 @@ class InlineTransportsEndToEndTest {
               destinations = ["sip:${user}@127.0.0.1:%d"] }
           ]
         }
-        """.formatted(udpOnly, tcpOnlyExplicit, tcpOnlyBySize), leaf);
-    // inline.udp-max-size, udp-fallback, tcp-connect-timeout: the defaults under test
-    Config c = ConfigFactory.parseString(String.join("\n",
+        """.formatted(udpOnly, tcpOnlyExplicit, tcpOnlyBySize),
         "clearip-proxy.mode = inline",
-        "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
-        "clearip-proxy.listen.tcp = [\"127.0.0.1:0\"]",
-        "clearip-proxy.listen.tls = []",
-        "clearip-proxy.upstream.uri = \"sip:127.0.0.1:" + emulator.bound().tls().get(0).getPort()
-            + ";transport=tls\"",
         "clearip-proxy.inline.record-route = on",
-        "clearip-proxy.inline.no-answer-timeout = 2s"));
-    proxy = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
-    assertTrue(proxy.awaitUpstream(Duration.ofSeconds(10)));
+        "clearip-proxy.inline.no-answer-timeout = 2s");
+    proxy = bench.proxy;
   }
 
   int udpOnlyPort() throws IOException {
@@ -97,9 +78,7 @@ class InlineTransportsEndToEndTest {
 
   @AfterAll
   void stop() throws Exception {
-    if (proxy != null) proxy.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emulator != null) emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emuSystem != null) emuSystem.terminate();
+    if (bench != null) bench.close();
     for (Closeable c : held) c.close();
   }
 

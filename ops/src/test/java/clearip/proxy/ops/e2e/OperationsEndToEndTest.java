@@ -436,24 +436,10 @@ class OperationsEndToEndTest {
     Files.writeString(conf, configText(tlsUri, "")
         .replace("admin.listen = \"127.0.0.1:0\"", "admin.listen = \"127.0.0.1:" + adminPort
             + "\""));
-    String cp = System.getProperty("surefire.test.class.path",
-        System.getProperty("java.class.path"));
     Path log = work.resolve("child.log");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml")
-            .toAbsolutePath(),
-        "-cp", cp, "clearip.proxy.ops.launcher.Main", "run", "--config", conf.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p = launch(conf, log);
     try {
-      URI ready = URI.create("http://127.0.0.1:" + adminPort + "/ready");
-      await("the launched proxy is ready", Duration.ofSeconds(60), () -> {
-        try {
-          return get(ready).statusCode() == 200;
-        } catch (Exception e) {
-          return p.isAlive() ? false : fail(log);
-        }
-      });
+      awaitReady(p, adminPort, log);
       // SIGHUP reloads the file (here unchanged)
       new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
       await("SIGHUP reload logged", WAIT, () -> read(log).contains("SIGHUP: reloaded"));
@@ -520,8 +506,7 @@ class OperationsEndToEndTest {
         .replace("admin.listen = \"127.0.0.1:0\"", "admin.listen = \"127.0.0.1:" + adminPort
             + "\""));
     Path log = dir.resolve("child.log");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+    Process p = launch(conf, log,
         "-Dcom.sun.management.jmxremote.host=127.0.0.1",
         "-Dcom.sun.management.jmxremote.port=" + jmxPort,
         "-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort,
@@ -531,22 +516,9 @@ class OperationsEndToEndTest {
         "-Dcom.sun.management.jmxremote.ssl=true",
         "-Dcom.sun.management.jmxremote.registry.ssl=true",
         "-Djavax.net.ssl.keyStore=" + keyStore, "-Djavax.net.ssl.keyStorePassword=changeit",
-        "-Djava.rmi.server.hostname=127.0.0.1",
-        "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml")
-            .toAbsolutePath(),
-        "-cp", System.getProperty("surefire.test.class.path",
-            System.getProperty("java.class.path")),
-        "clearip.proxy.ops.launcher.Main", "run", "--config", conf.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        "-Djava.rmi.server.hostname=127.0.0.1");
     try {
-      URI ready = URI.create("http://127.0.0.1:" + adminPort + "/ready");
-      await("the launched proxy is ready", Duration.ofSeconds(60), () -> {
-        try {
-          return get(ready).statusCode() == 200;
-        } catch (Exception e) {
-          return p.isAlive() ? false : fail(log);
-        }
-      });
+      awaitReady(p, adminPort, log);
       String[] operator = jmxProbe(trustStore, jmxPort, "monitor", "s3cret-monitor");
       assertEquals("0", operator[0], operator[1]);
       assertTrue(operator[1].contains("Mode=TLS_PROXY") || operator[1].contains("Mode=tls"),
@@ -559,6 +531,31 @@ class OperationsEndToEndTest {
       p.destroy(); // our own child, SIGTERM
       if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
     }
+  }
+
+  /** The launcher in a JVM of its own (our child: stopped by its handle), its output in log. */
+  static Process launch(Path conf, Path log, String... jvmOptions) throws IOException {
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile="
+            + Path.of("target", "classes", "logback.xml").toAbsolutePath()));
+    cmd.addAll(List.of(jvmOptions));
+    cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path")), "clearip.proxy.ops.launcher.Main", "run",
+        "--config", conf.toString()));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+        .start();
+  }
+
+  void awaitReady(Process p, int adminPort, Path log) throws Exception {
+    URI ready = URI.create("http://127.0.0.1:" + adminPort + "/ready");
+    await("the launched proxy is ready", Duration.ofSeconds(60), () -> {
+      try {
+        return get(ready).statusCode() == 200;
+      } catch (Exception e) {
+        return p.isAlive() ? false : fail(log);
+      }
+    });
   }
 
   static boolean fail(Path log) {

@@ -1,18 +1,13 @@
 package clearip.proxy.ops.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.emulator.ClearIpEmulator;
 import clearip.proxy.ops.launcher.ProxyServer;
 import clearip.proxy.sip.codec.Decoded;
 import clearip.proxy.sip.codec.ParseLimits;
 import clearip.proxy.sip.codec.SipDecoder;
 import clearip.proxy.sip.codec.SipStreamFramer;
 import clearip.proxy.sip.message.SipRequest;
-import clearip.proxy.streams.tls.TestPki;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.DatagramPacket;
@@ -23,8 +18,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -33,8 +26,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,18 +48,12 @@ class ProtocolFuzzEndToEndTest {
   static final String[] NUMBERS = {"14016401234", "6195550100", "4045550100", "5305550100",
       "7305550100", "911"};
 
-  Path work;
-  ActorSystem<Void> emuSystem;
-  ClearIpEmulator emulator;
+  E2e.ProxyOnEmulator bench;
   ProxyServer proxy;
 
   @BeforeAll
   void start() throws Exception {
-    work = Files.createTempDirectory("e2e-protocol-fuzz");
-    TestPki pki = TestPki.create(work.resolve("pki"));
-    TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
-    emuSystem = ActorSystem.create(Behaviors.empty(), "e2e-fuzz-emulator");
-    emulator = E2e.emulator(emuSystem, """
+    bench = E2e.ProxyOnEmulator.start(Files.createTempDirectory("e2e-protocol-fuzz"), """
         clearip-emulator {
           listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
           rules = [
@@ -79,23 +64,13 @@ class ProtocolFuzzEndToEndTest {
             { name = slow7, called-prefix = "7", action = no-action, delay = 500ms }
           ]
         }
-        """, leaf);
-    Config c = ConfigFactory.parseString(String.join("\n",
-        "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
-        "clearip-proxy.listen.tcp = [\"127.0.0.1:0\"]",
-        "clearip-proxy.listen.tls = []",
-        "clearip-proxy.upstream.timeout = 1s",
-        "clearip-proxy.upstream.uri = \"sip:127.0.0.1:" + emulator.bound().tls().get(0).getPort()
-            + ";transport=tls\""));
-    proxy = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
-    assertTrue(proxy.awaitUpstream(Duration.ofSeconds(10)));
+        """, "clearip-proxy.upstream.timeout = 1s");
+    proxy = bench.proxy;
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (proxy != null) proxy.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emulator != null) emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emuSystem != null) emuSystem.terminate();
+    if (bench != null) bench.close();
   }
 
   /** One sequence: the INVITE's bytes, and what follows it. */

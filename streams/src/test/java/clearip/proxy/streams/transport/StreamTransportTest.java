@@ -178,16 +178,23 @@ class StreamTransportTest {
     }
   }
 
+  /** A client trusting the test CA, verifying 127.0.0.1, speaking {@code protocols}. */
+  private SSLSocket tlsClient(InetSocketAddress tls, String... protocols) throws Exception {
+    var client = TlsContexts.client(ClientTlsSettings.defaults().withCaBundle(pki.caCertificate()));
+    SSLSocket s = (SSLSocket) client.sslContext().getSocketFactory()
+        .createSocket(tls.getAddress(), tls.getPort());
+    s.setSoTimeout(10_000);
+    javax.net.ssl.SSLParameters p = client.sslParameters("127.0.0.1");
+    p.setProtocols(protocols);
+    s.setSSLParameters(p);
+    return s;
+  }
+
   @Test
   void tlsHandshakeAndRoundTrip() throws Exception {
     replyOk();
-    InetSocketAddress tls = start(TransportTesting.settings(List.of(), List.of(), List.of(v4(0))),
-        AccessList.LOOPBACK_ONLY).tls().get(0);
-    var client = TlsContexts.client(ClientTlsSettings.defaults().withCaBundle(pki.caCertificate()));
-    try (SSLSocket s = (SSLSocket) client.sslContext().getSocketFactory()
-        .createSocket(tls.getAddress(), tls.getPort())) {
-      s.setSoTimeout(10_000);
-      s.setSSLParameters(client.sslParameters("127.0.0.1"));
+    try (SSLSocket s = tlsClient(start(TransportTesting.settings(List.of(), List.of(),
+        List.of(v4(0))), AccessList.LOOPBACK_ONLY).tls().get(0), "TLSv1.3", "TLSv1.2")) {
       s.startHandshake();
       s.getOutputStream().write(bytes(options("TLS", "192.0.2.9:5061", false, "over-tls")));
       s.getOutputStream().flush();
@@ -201,15 +208,9 @@ class StreamTransportTest {
   @Test
   void clientInitiatedRenegotiationIsRefused() throws Exception {
     replyOk();
-    InetSocketAddress tls = start(TransportTesting.settings(List.of(), List.of(), List.of(v4(0))),
-        AccessList.LOOPBACK_ONLY).tls().get(0);
-    var client = TlsContexts.client(ClientTlsSettings.defaults().withCaBundle(pki.caCertificate()));
-    try (SSLSocket s = (SSLSocket) client.sslContext().getSocketFactory()
-        .createSocket(tls.getAddress(), tls.getPort())) {
-      s.setSoTimeout(10_000);
-      javax.net.ssl.SSLParameters p = client.sslParameters("127.0.0.1");
-      p.setProtocols(new String[] {"TLSv1.2"}); // TLS 1.3 has no renegotiation at all
-      s.setSSLParameters(p);
+    // TLS 1.2: TLS 1.3 has no renegotiation at all
+    try (SSLSocket s = tlsClient(start(TransportTesting.settings(List.of(), List.of(),
+        List.of(v4(0))), AccessList.LOOPBACK_ONLY).tls().get(0), "TLSv1.2")) {
       s.startHandshake();
       s.getOutputStream().write(bytes(options("TLS", "192.0.2.9:5061", false, "before")));
       assertTrue(readMessage(s.getInputStream()).startsWith("SIP/2.0 200 OK"));
