@@ -45,6 +45,23 @@ final class ConnectionLimiter {
     perSource.merge(source, 1, Integer::sum);
   }
 
+  /**
+   * Takes a slot past the total limit (the per-source one still holds), for a connection that
+   * replaces one being closed to make room; null when granted.
+   */
+  TransportMetrics.Refusal tryAcquireInPlaceOfAny(InetAddress source) {
+    boolean[] granted = {false};
+    perSource.compute(source, (k, n) -> {
+      int held = n == null ? 0 : n;
+      if (held >= maxPerSource) return n;
+      granted[0] = true;
+      return held + 1;
+    });
+    if (!granted[0]) return TransportMetrics.Refusal.PER_SOURCE_LIMIT;
+    total.incrementAndGet();
+    return null;
+  }
+
   /** Gives back the slot taken by a connection that has ended. */
   void release(InetAddress source) {
     perSource.computeIfPresent(source, (k, n) -> n <= 1 ? null : n - 1);

@@ -34,6 +34,7 @@ final class StreamListener {
   private final Supplier<SSLEngine> engines;
   private final Supplier<AccessList> accessList;
   private final ConnectionLimiter limiter;
+  /** Closes the quietest inbound connection from a source (null: any); true when it did. */
   private final Predicate<InetAddress> makeRoom;
   private final Consumer<StreamConnection> onOpen;
   private final Consumer<StreamConnection> onEnd;
@@ -90,6 +91,9 @@ final class StreamListener {
       // a switch's own new connection is not refused because its slots are held by quiet ones
       limiter.acquireInPlaceOf(source);
       refusal = null;
+    } else if (refusal == TransportMetrics.Refusal.TOTAL_LIMIT && makeRoom.test(null)) {
+      // nor because quiet connections from anywhere fill the proxy
+      refusal = limiter.tryAcquireInPlaceOfAny(source);
     }
     if (refusal != null) {
       ctx.metrics().connectionRefused(transport, refusal);

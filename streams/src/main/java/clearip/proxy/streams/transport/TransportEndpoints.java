@@ -192,14 +192,16 @@ public final class TransportEndpoints {
   }
 
   /**
-   * A source at its connection limit opens one more: closes its inbound connection that has
-   * been quiet longest, if that one has sent no message for the first-message timeout at least;
-   * true when one was closed.
+   * A source at its connection limit (or anyone, {@code source} null, at the total limit) opens
+   * one more: closes the inbound connection from that source (from anywhere) that has been quiet
+   * longest, if that one has sent no message for the first-message timeout at least; true when
+   * one was closed.
    */
   private boolean makeRoom(InetAddress source) {
     StreamConnection quietest = null;
     for (StreamConnection c : connections) {
-      if (c.isOutbound() || !c.isOpen() || !c.remote().getAddress().equals(source)) continue;
+      if (c.isOutbound() || !c.isOpen()) continue;
+      if (source != null && !c.remote().getAddress().equals(source)) continue;
       if (quietest == null || c.lastMessageNanos() - quietest.lastMessageNanos() < 0) {
         quietest = c;
       }
@@ -207,8 +209,9 @@ public final class TransportEndpoints {
     if (quietest == null) return false;
     long quietNanos = System.nanoTime() - quietest.lastMessageNanos();
     if (quietNanos < settings.firstMessageTimeout().toNanos()) return false;
-    quietest.abort(new TransportException("closed to make room for a new connection from "
-        + "the same source (no message for " + quietNanos / 1_000_000 + " ms)"));
+    quietest.abort(new TransportException("closed to make room for a new connection"
+        + (source == null ? "" : " from the same source") + " (no message for "
+        + quietNanos / 1_000_000 + " ms)"));
     return true;
   }
 

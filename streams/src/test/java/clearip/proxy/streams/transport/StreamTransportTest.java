@@ -297,6 +297,36 @@ class StreamTransportTest {
   }
 
   @Test
+  void aFullProxyTakesANewConnectionInPlaceOfTheQuietestOne() throws Exception {
+    replyOk();
+    // two connections in all, from 127.0.0.1; the new one comes from ::1
+    BoundAddresses bound = start(TransportTesting.settings(List.of(), List.of(v4(0), v6(0)),
+        List.of()).withConnectionLimits(2, 2)
+        .withMessageTimeouts(Duration.ofMillis(200), Duration.ofSeconds(5)),
+        AccessList.LOOPBACK_ONLY);
+    try (Socket a = connect(bound.tcp().get(0)); Socket b = connect(bound.tcp().get(0))) {
+      for (Socket s : List.of(a, b)) {
+        s.getOutputStream().write(bytes(options("TCP", "127.0.0.1", false, "held")));
+        assertTrue(readMessage(s.getInputStream()).startsWith("SIP/2.0 200 OK"));
+      }
+      Socket c = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      for (int i = 0; c == null && System.nanoTime() < deadline; i++) {
+        Socket attempt = connect(bound.tcp().get(1));
+        try {
+          attempt.getOutputStream().write(bytes(options("TCP", "[::1]", false, "v6-" + i)));
+          if (readMessage(attempt.getInputStream()).startsWith("SIP/2.0 200 OK")) c = attempt;
+        } catch (IOException refused) {
+          attempt.close();
+        }
+      }
+      assertTrue(c != null, "the new connection was taken");
+      c.close();
+      assertTrue(closedByPeer(a), "the quietest connection made room");
+    }
+  }
+
+  @Test
   void idleConnectionsAreClosed() throws Exception {
     InetSocketAddress tcp = start(TransportTesting.settings(List.of(), List.of(v4(0)), List.of())
         .withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(5)), AccessList.LOOPBACK_ONLY)
