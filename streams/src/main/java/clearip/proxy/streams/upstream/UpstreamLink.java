@@ -114,6 +114,10 @@ public final class UpstreamLink {
       established.completeExceptionally(
           e != null ? e : new IllegalStateException("connection closed"));
       failAll(e == null ? "ClearIP connection closed" : "ClearIP connection lost: " + reason(e));
+      // ClearIP closed its side (plain TCP is half-closable): close ours too, or the socket
+      // stays open, half-closed, for as long as the process runs
+      killSwitch.shutdown();
+      close();
     });
   }
 
