@@ -147,6 +147,25 @@ class UpstreamConnectionTest {
   }
 
   @Test
+  void whenClearIpClosesItsSideTheProxyClosesItsOwn() throws Exception {
+    // NO_READ: the fake's own thread leaves the socket to this test
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.NO_READ, null)) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp"));
+      awaitUp(r);
+      java.net.Socket server = fake.accepted.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertTrue(server != null);
+      server.shutdownOutput(); // ClearIP's FIN, as when it closes the connection
+      server.setSoTimeout(10_000);
+      java.io.InputStream in = server.getInputStream();
+      // the proxy's FIN in turn (not a socket left half-open for good); its pings may come first
+      while (in.read() >= 0) {
+        // discard
+      }
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
   void parallelConnectionsShareTheCalls() throws Exception {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
       Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")
