@@ -24,7 +24,7 @@ mkdir -p "$WORK"
 cd "$WORK"
 taskset -c 1 java -Xms512m -Xmx1g -XX:+UseG1GC -jar "$JAR" demo > proxy.log 2>&1 &
 proxy=$!
-trap 'kill "$proxy" 2>/dev/null || true' EXIT
+trap 'kill "$proxy" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 120); do grep -q "Press Ctrl-C" proxy.log && break; sleep 0.5; done
 grep -q "Press Ctrl-C" proxy.log || { echo "proxy did not start; see $WORK/proxy.log" >&2; exit 1; }
 taskset -c 0 sipp -sf "$SC/uac_overload.xml" -s 6305550100 -r 2000 -m 40000 -i 127.0.0.1 \

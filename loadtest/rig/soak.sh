@@ -23,7 +23,7 @@ mkdir -p "$WORK"
 cd "$WORK"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+trap cleanup EXIT INT TERM
 
 cat > emulator.conf <<CONF
 clearip-emulator {
