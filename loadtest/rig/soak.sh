@@ -113,6 +113,13 @@ for m in $(seq 1 "$MINUTES"); do
   echo "$m,$heap,$old,$live,$rss,$threads,$fds,$inflight,$conns" >> samples.csv
 done
 for p in "${sipps[@]}"; do wait "$p" || true; done # each ends after its calls
+# what stays after a full collection, with no load: the heap a leak would leave behind
+if command -v jcmd >/dev/null 2>&1; then
+  jcmd "$jpid" GC.run >/dev/null 2>&1 || true
+  sleep 2
+  metrics=$(curl -sf --max-time 5 http://127.0.0.1:9160/metrics || true)
+  echo "after the load and a full GC: heap used $(echo "$metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s+=$NF} END {printf "%.0f", s/1048576}') MB, calls in flight $(echo "$metrics" | awk '/^clearip_calls_in_flight / {printf "%.0f", $NF}'), open files $(ls /proc/"$jpid"/fd | wc -l)" | tee after-gc.txt
+fi
 echo "== samples"; cat samples.csv
 for f in routes blocks noaction cancel lossy silent drops; do
   printf "%-9s " "$f"; grep -E "Successful call|Failed call" "$f.out" | tail -2 | awk -F'|' '{printf "%s=%s ", $1, $3}' | tr -s ' '
