@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * than the proxy could take. Why five points back: one point (and smaller cuts, or a second rule
  * for a standing queue) was measured too; it cut the admitted calls' p99 under overload by a
  * third but refused up to twice as many calls there and four times as many while a fresh JVM
- * compiles (docs/PERFORMANCE.md, Overload), and a refused call goes unscreened.
+ * compiles (docs/perf/log.md, Overload), and a refused call goes unscreened.
  * {@link #shouldShed} is called for every new INVITE on the transport threads: a few volatile
  * reads, one clock read and one random draw.
  */
