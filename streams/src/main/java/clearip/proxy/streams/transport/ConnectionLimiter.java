@@ -22,6 +22,15 @@ final class ConnectionLimiter {
       total.decrementAndGet();
       return TransportMetrics.Refusal.TOTAL_LIMIT;
     }
+    if (!takePerSource(source)) {
+      total.decrementAndGet();
+      return TransportMetrics.Refusal.PER_SOURCE_LIMIT;
+    }
+    return null;
+  }
+
+  /** Takes one of {@code source}'s slots unless it holds all of them already. */
+  private boolean takePerSource(InetAddress source) {
     boolean[] granted = {false};
     perSource.compute(source, (k, n) -> {
       int held = n == null ? 0 : n;
@@ -29,11 +38,7 @@ final class ConnectionLimiter {
       granted[0] = true;
       return held + 1;
     });
-    if (!granted[0]) {
-      total.decrementAndGet();
-      return TransportMetrics.Refusal.PER_SOURCE_LIMIT;
-    }
-    return null;
+    return granted[0];
   }
 
   /**
@@ -50,14 +55,7 @@ final class ConnectionLimiter {
    * replaces one being closed to make room; null when granted.
    */
   TransportMetrics.Refusal tryAcquireInPlaceOfAny(InetAddress source) {
-    boolean[] granted = {false};
-    perSource.compute(source, (k, n) -> {
-      int held = n == null ? 0 : n;
-      if (held >= maxPerSource) return n;
-      granted[0] = true;
-      return held + 1;
-    });
-    if (!granted[0]) return TransportMetrics.Refusal.PER_SOURCE_LIMIT;
+    if (!takePerSource(source)) return TransportMetrics.Refusal.PER_SOURCE_LIMIT;
     total.incrementAndGet();
     return null;
   }

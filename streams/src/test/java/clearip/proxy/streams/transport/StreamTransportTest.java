@@ -265,6 +265,25 @@ class StreamTransportTest {
     }
   }
 
+  /**
+   * Connects until a connection is taken and answers an OPTIONS (refused ones are closed at
+   * once; a quiet one makes room only once it has been quiet long enough); null after 10 s.
+   */
+  private static Socket connectUntilTaken(InetSocketAddress to, String sentBy) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (int i = 0; System.nanoTime() < deadline; i++) {
+      Socket attempt = connect(to);
+      try {
+        attempt.getOutputStream().write(bytes(options("TCP", sentBy, false, "new" + i)));
+        if (readMessage(attempt.getInputStream()).startsWith("SIP/2.0 200 OK")) return attempt;
+      } catch (IOException refused) {
+        // closed at accept
+      }
+      attempt.close();
+    }
+    return null;
+  }
+
   @Test
   void aSourceAtItsLimitGetsItsNewConnectionInPlaceOfItsQuietestOne() throws Exception {
     replyOk();
@@ -279,17 +298,7 @@ class StreamTransportTest {
       }
       // refused while the two have been quiet for less than the first-message timeout; then
       // the quietest makes room
-      Socket c = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      for (int i = 0; c == null && System.nanoTime() < deadline; i++) {
-        Socket attempt = connect(tcp);
-        try {
-          attempt.getOutputStream().write(bytes(options("TCP", "127.0.0.1", false, "new" + i)));
-          if (readMessage(attempt.getInputStream()).startsWith("SIP/2.0 200 OK")) c = attempt;
-        } catch (IOException refused) {
-          attempt.close();
-        }
-      }
+      Socket c = connectUntilTaken(tcp, "127.0.0.1");
       assertTrue(c != null, "the source's new connection was taken");
       c.close();
       assertTrue(closedByPeer(a), "its quietest connection made room");
@@ -309,17 +318,7 @@ class StreamTransportTest {
         s.getOutputStream().write(bytes(options("TCP", "127.0.0.1", false, "held")));
         assertTrue(readMessage(s.getInputStream()).startsWith("SIP/2.0 200 OK"));
       }
-      Socket c = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      for (int i = 0; c == null && System.nanoTime() < deadline; i++) {
-        Socket attempt = connect(bound.tcp().get(1));
-        try {
-          attempt.getOutputStream().write(bytes(options("TCP", "[::1]", false, "v6-" + i)));
-          if (readMessage(attempt.getInputStream()).startsWith("SIP/2.0 200 OK")) c = attempt;
-        } catch (IOException refused) {
-          attempt.close();
-        }
-      }
+      Socket c = connectUntilTaken(bound.tcp().get(1), "[::1]");
       assertTrue(c != null, "the new connection was taken");
       c.close();
       assertTrue(closedByPeer(a), "the quietest connection made room");
