@@ -153,16 +153,16 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   /** As above; {@code arrivedNanos} is when the INVITE arrived, the start of the call's clock. */
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context, ClientBranches branches, long arrivedNanos) {
-    return create(invite, origin, key, context, branches, arrivedNanos, false);
+    return create(invite, origin, key, context, branches, arrivedNanos, null);
   }
 
-  /** As above; {@code tryingSent}: the 100 Trying already went to the switch. */
+  /** As above; {@code trying}: the 100 Trying that already went to the switch, or null. */
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
-      Context context, ClientBranches branches, long arrivedNanos, boolean tryingSent) {
+      Context context, ClientBranches branches, long arrivedNanos, byte[] trying) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       CallSession c = new CallSession(ctx, timers, invite, origin, key, context, branches,
           arrivedNanos);
-      if (tryingSent) c.txn.tryingAlreadySent();
+      if (trying != null) c.txn.tryingAlreadySent(trying);
       return c;
     }));
   }

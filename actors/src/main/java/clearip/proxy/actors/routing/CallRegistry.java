@@ -54,9 +54,9 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
    * INVITE reached the registry, where the call's clock starts.
    */
   public record Spawn(SipRequest invite, Origin origin, String key, long arrivedNanos,
-      boolean tryingSent) implements SpawnerCommand {
+      byte[] trying) implements SpawnerCommand {
     public Spawn(SipRequest invite, Origin origin, String key, long arrivedNanos) {
-      this(invite, origin, key, arrivedNanos, false);
+      this(invite, origin, key, arrivedNanos, null);
     }
   }
 
@@ -134,7 +134,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
           }
           ActorRef<CallSession.Command> call =
               ctx.spawnAnonymous(CallSession.create(m.invite(), m.origin(), m.key(), context,
-                  this, m.arrivedNanos(), m.tryingSent()));
+                  this, m.arrivedNanos(), m.trying()));
           calls.put(m.key(), call);
           inFlight.incrementAndGet();
           call.tell(CallSession.Start.INSTANCE); // only now may it answer anything
@@ -251,8 +251,11 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     // over UDP the 100 Trying goes now, from the reading thread: the switch stops retransmitting
     // at once, even while the call waits for a thread (retransmissions of calls queued behind
     // an overload would otherwise double the load)
-    boolean trying = !origin.transport().isStream();
-    if (trying) origin.reply(SipResponses.create(invite, 100, "Trying", null, List.of()));
+    byte[] trying = null;
+    if (!origin.transport().isStream()) {
+      trying = SipResponses.create(invite, 100, "Trying", null, List.of());
+      origin.reply(trying);
+    }
     spawnerOf(key).tell(new Spawn(invite, origin, key, arrived, trying));
   }
 

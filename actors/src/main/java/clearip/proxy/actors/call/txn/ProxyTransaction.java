@@ -219,10 +219,12 @@ public final class ProxyTransaction {
 
   /**
    * The transport layer already answered the INVITE with 100 Trying as it read it (UDP), so
-   * that the switch stopped retransmitting at once: {@link #start} sends no second one.
+   * that the switch stopped retransmitting at once: {@link #start} sends no second one, and a
+   * retransmitted INVITE gets these same bytes.
    */
-  public void tryingAlreadySent() {
+  public void tryingAlreadySent(byte[] sent) {
     tryingSent = true;
+    trying = sent;
   }
 
   public CallOutcome outcome() {
@@ -278,8 +280,10 @@ public final class ProxyTransaction {
     if (upstreamVia == null) {
       return answer(out, 503, "ClearIP unreachable", CallOutcome.FAIL_OPEN_UNAVAILABLE);
     }
-    trying = SipResponses.create(invite, 100, "Trying", null, List.of());
-    if (!tryingSent) out.add(new Action.ToSwitch(trying));
+    if (!tryingSent) {
+      trying = SipResponses.create(invite, 100, "Trying", null, List.of());
+      out.add(new Action.ToSwitch(trying));
+    }
     ourVia = upstreamVia;
     MessageEditor e = invite.edit().pushVia(upstreamVia).decrementMaxForwards();
     e.ensureContentLength(); // a UDP INVITE may lack it; the upstream is a stream
