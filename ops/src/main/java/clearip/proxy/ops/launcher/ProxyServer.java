@@ -62,6 +62,9 @@ public final class ProxyServer {
   private record Parts(UpstreamChannel upstream, ActorRef<UpstreamConnection.Command> actor,
       CallRegistry registry, SenderDestinations destinations, CallSession.Context context) {}
 
+  /** Where switches' and destinations' TCP/TLS connection streams run: not on the call threads. */
+  static final String CONNECTION_DISPATCHER = "clearip.connection-dispatcher";
+
   /** Pekko settings the proxy always runs with; other {@code pekko} keys may come from the file. */
   static Config pekkoConfig(ProxyConfig config) {
     Config ours = ConfigFactory.parseString(String.join("\n",
@@ -78,10 +81,18 @@ public final class ProxyServer {
             + config.dispatcherThreads(),
         "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = "
             + config.dispatcherThreads(),
-        // Pekko's TCP connection actors (ClearIP's connection, the TCP and TLS listeners'
-        // connections) on the call threads too: every write and its acknowledgement otherwise
-        // hops between two thread pools; they never block. 10 % less CPU per call measured.
-        "pekko.io.tcp.worker-dispatcher = pekko.actor.default-dispatcher"));
+        // Pekko's TCP connection actors on the call threads too: every write to ClearIP and its
+        // acknowledgement otherwise hops between two thread pools; they never block. 10 % less
+        // CPU per call measured.
+        "pekko.io.tcp.worker-dispatcher = pekko.actor.default-dispatcher",
+        // The switches' and destinations' connection streams (accept, framing, TLS handshakes,
+        // teardown) apart from the calls, on at most half the cores: 256 connections opened and
+        // closed at once, or peers handshaking in a loop, made new calls wait 60-175 ms behind
+        // them on the call threads (and the overload control refuse some); now calls keep
+        // their threads and the churn shares the CPU (loadtest/rig/churn.sh).
+        CONNECTION_DISPATCHER + " { type = Dispatcher, executor = fork-join-executor,"
+            + " fork-join-executor { parallelism-min = 1, parallelism-max = "
+            + Math.max(1, config.dispatcherThreads() / 2) + " }, throughput = 5 }"));
     // ours first: config.raw() already holds every reference default, which would otherwise win
     return ours.withFallback(config.raw()).withFallback(ConfigFactory.load());
   }
@@ -123,7 +134,8 @@ public final class ProxyServer {
           .accessList(config.access())
           .metrics(transportMetrics)
           .sender(config.senderSettings())
-          .tlsClient(clientEngines::newEngine);
+          .tlsClient(clientEngines::newEngine)
+          .connectionDispatcher(CONNECTION_DISPATCHER);
       if (serverEngines != null) b.tlsServer(serverEngines::newEngine);
       TransportEndpoints endpoints = b.build();
       p.destinations().sender(endpoints.sender());

@@ -30,6 +30,7 @@ final class ThreadCpuMeters {
   enum Group {
     UDP_READERS("udp-readers"),
     CALLS("calls"),
+    CONNECTIONS("connections"),
     NETWORK_IO("network-io"),
     TIMERS("timers"),
     OTHER_JAVA("other-java"),
@@ -44,6 +45,7 @@ final class ThreadCpuMeters {
     static Group of(String threadName) {
       if (threadName.startsWith("sip-udp-")) return UDP_READERS;
       if (threadName.contains(".actor.default-dispatcher-")) return CALLS;
+      if (threadName.contains(".connection-dispatcher-")) return CONNECTIONS;
       // Pekko's socket selectors; its TCP connection actors run with the calls
       if (threadName.contains(".io.pinned-dispatcher-")) return NETWORK_IO;
       if (threadName.endsWith("-scheduler-1")) return TIMERS;
@@ -101,8 +103,9 @@ final class ThreadCpuMeters {
       FunctionCounter.builder("clearip.threads.cpu", m, x -> x.seconds(g))
           .tag("group", g.tag)
           .description("CPU time of the proxy's threads by group (udp-readers read and refuse, "
-              + "calls run the calls and their TCP/TLS connections, network-io waits on the sockets, "
-              + "jvm is GC and JIT)")
+              + "calls run the calls and ClearIP's connection, connections run the switches' and "
+              + "destinations' TCP/TLS connections, network-io waits on the sockets, jvm is GC "
+              + "and JIT)")
           .baseUnit("seconds")
           .register(registry);
     }

@@ -20,4 +20,14 @@ class ProxyServerConfigTest {
     assertEquals("pekko.actor.default-dispatcher",
         pekko.getString("pekko.io.tcp.worker-dispatcher"));
   }
+
+  @Test
+  void switchesConnectionsRunOnADispatcherOfTheirOwnWithAtMostHalfTheCores() throws Exception {
+    ProxyConfig defaults = ProxyConfig.defaults();
+    Config pekko = ProxyServer.pekkoConfig(defaults);
+    Config d = pekko.getConfig(ProxyServer.CONNECTION_DISPATCHER);
+    assertEquals("Dispatcher", d.getString("type"));
+    assertEquals(Math.max(1, defaults.dispatcherThreads() / 2),
+        d.getInt("fork-join-executor.parallelism-max"));
+  }
 }

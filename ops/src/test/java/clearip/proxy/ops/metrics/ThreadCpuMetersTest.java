@@ -34,6 +34,7 @@ class ThreadCpuMetersTest {
     assertEquals(Group.UDP_READERS, Group.of("sip-udp-1-5060"));
     assertEquals(Group.CALLS, Group.of("clearip-proxy-pekko.actor.default-dispatcher-5"));
     assertEquals(Group.NETWORK_IO, Group.of("clearip-proxy-pekko.io.pinned-dispatcher-8"));
+    assertEquals(Group.CONNECTIONS, Group.of("clearip-proxy-clearip.connection-dispatcher-6"));
     assertEquals(Group.TIMERS, Group.of("clearip-proxy-scheduler-1"));
     assertEquals(Group.OTHER_JAVA, Group.of("clearip-proxy-pekko.actor.internal-dispatcher-4"));
     assertEquals(Group.OTHER_JAVA, Group.of("main"));

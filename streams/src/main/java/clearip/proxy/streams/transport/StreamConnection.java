@@ -24,6 +24,7 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.QueueOfferResult;
@@ -97,7 +98,7 @@ final class StreamConnection implements Origin {
   /** What a connection needs besides its socket. */
   record Context(ClassicActorSystemProvider system, MessageIntake intake, ParseLimits limits,
       int queueSize, Duration handshakeTimeout, Duration firstMessageTimeout,
-      Duration messageTimeout, TransportMetrics metrics) {}
+      Duration messageTimeout, TransportMetrics metrics, Attributes attributes) {}
 
   /**
    * Materialises the connection over {@code tcp}.
@@ -112,7 +113,8 @@ final class StreamConnection implements Origin {
       InetSocketAddress local, boolean outbound, BiConsumer<StreamConnection, M> onSocket,
       Consumer<StreamConnection> onEnd) {
     Pair<BoundedSourceQueue<Outgoing>, Source<Outgoing, NotUsed>> q =
-        Source.<Outgoing>queue(ctx.queueSize()).preMaterialize(ctx.system());
+        Source.<Outgoing>queue(ctx.queueSize()).withAttributes(ctx.attributes())
+            .preMaterialize(ctx.system());
     SharedKillSwitch ks = KillSwitches.shared("sip-" + transport.viaToken().toLowerCase()
         + "-" + remote.getAddress().getHostAddress() + "-" + remote.getPort());
     StreamConnection c = new StreamConnection(transport, remote, local, outbound, ctx.metrics(),
@@ -143,7 +145,7 @@ final class StreamConnection implements Origin {
     ctx.metrics().connectionOpened(transport, outbound);
     Pair<M, CompletionStage<Done>> mat;
     try {
-      mat = net.joinMat(app, Keep.both()).run(ctx.system());
+      mat = net.joinMat(app, Keep.both()).withAttributes(ctx.attributes()).run(ctx.system());
     } catch (RuntimeException e) {
       c.queue.fail(e);
       if (c.ended(e)) {

@@ -61,7 +61,8 @@ final class StreamListener {
     Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections =
         Tcp.get(ctx.system()).bind(address.getAddress().getHostAddress(), address.getPort(),
             backlog, List.<Inet.SocketOption>of(), false, Optional.of(idleTimeout));
-    return connections.to(Sink.foreach(this::accept)).run(ctx.system())
+    return connections.to(Sink.foreach(this::accept)).withAttributes(ctx.attributes())
+        .run(ctx.system())
         .thenApply(b -> {
           binding = b;
           log.info("Listening for SIP over {} on {}", transport, b.localAddress());

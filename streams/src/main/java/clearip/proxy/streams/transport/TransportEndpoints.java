@@ -17,6 +17,8 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,13 +62,13 @@ public final class TransportEndpoints {
         settings.serverName());
     this.inboundContext = new StreamConnection.Context(system, intake, settings.parseLimits(),
         settings.connectionQueueSize(), settings.tlsHandshakeTimeout(),
-        settings.firstMessageTimeout(), settings.messageTimeout(), metrics);
+        settings.firstMessageTimeout(), settings.messageTimeout(), metrics, b.connectionAttributes);
     this.limiter = new ConnectionLimiter(settings.maxConnections(),
         settings.maxConnectionsPerSource());
     // a destination speaks only when spoken to: no first-message clock on our own connections
     StreamConnection.Context outboundContext = new StreamConnection.Context(system, intake,
         settings.parseLimits(), b.sender.queueSize(), b.sender.tlsHandshakeTimeout(), null,
-        settings.messageTimeout(), metrics);
+        settings.messageTimeout(), metrics, b.connectionAttributes);
     this.outbound = new OutboundConnections(outboundContext, b.sender, b.clientEngines,
         () -> udpListeners, this::opened, connections::remove);
   }
@@ -225,6 +227,7 @@ public final class TransportEndpoints {
     private TransportMetrics metrics = TransportMetrics.NONE;
     private Supplier<SSLEngine> serverEngines;
     private ClientEngineFactory clientEngines;
+    private Attributes connectionAttributes = Attributes.none();
 
     private Builder(ClassicActorSystemProvider system, InboundHandler handler) {
       this.system = Objects.requireNonNull(system, "system");
@@ -243,6 +246,16 @@ public final class TransportEndpoints {
 
     public Builder accessList(AccessList accessList) {
       this.accessList = Objects.requireNonNull(accessList);
+      return this;
+    }
+
+    /**
+     * Where the TCP and TLS connections' streams run (accepting, framing, TLS, opening and
+     * closing): a dispatcher id, or null for the system's default.
+     */
+    public Builder connectionDispatcher(String dispatcher) {
+      this.connectionAttributes = dispatcher == null ? Attributes.none()
+          : ActorAttributes.dispatcher(dispatcher);
       return this;
     }
 

@@ -127,6 +127,35 @@ class StreamTransportTest {
   }
 
   @Test
+  void connectionsRunOnTheDispatcherGivenForThemNotOnTheCallThreads() throws Exception {
+    // connection churn and TLS handshakes must not queue behind (or ahead of) the calls
+    var serverEngines = TlsContexts.server(
+        ServerTlsSettings.of(serverCert.chain(), serverCert.privateKey()));
+    endpoints = TransportEndpoints.builder(system, handler)
+        .listeners(TransportTesting.settings(List.of(), List.of(v4(0)), List.of(v4(0))))
+        .metrics(metrics)
+        .tlsServer(serverEngines::newEngine)
+        .connectionDispatcher("pekko.actor.internal-dispatcher")
+        .build();
+    BoundAddresses bound = endpoints.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    java.util.concurrent.BlockingQueue<String> threads =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    handler.onRequest.set(in -> threads.add(Thread.currentThread().getName()));
+    try (Socket s = connect(bound.tcp().get(0))) {
+      s.getOutputStream().write(bytes(options("TCP", "192.0.2.9:5060", false, "tcp")));
+      assertTrue(threads.poll(10, TimeUnit.SECONDS).contains("internal-dispatcher"));
+    }
+    var client = TlsContexts.client(ClientTlsSettings.defaults().withCaBundle(pki.caCertificate()));
+    try (SSLSocket s = (SSLSocket) client.sslContext()
+        .getSocketFactory().createSocket()) {
+      s.connect(bound.tls().get(0), 10_000);
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(bytes(options("TLS", "192.0.2.9:5061", false, "tls")));
+      assertTrue(threads.poll(10, TimeUnit.SECONDS).contains("internal-dispatcher"));
+    }
+  }
+
+  @Test
   void answersCrlfPingWithCrlfPong() throws Exception {
     InetSocketAddress tcp = startTcp().tcp().get(0);
     try (Socket s = connect(tcp)) {
