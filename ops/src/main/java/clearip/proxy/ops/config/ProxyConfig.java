@@ -80,7 +80,8 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
   /** How in-line mode opens connections to destinations. */
   public clearip.proxy.streams.transport.SenderSettings senderSettings() {
     return clearip.proxy.streams.transport.SenderSettings.defaults()
-        .withMaxConnections(raw.getInt(ROOT + ".inline.max-destination-connections"));
+        .withMaxConnections(raw.getInt(ROOT + ".inline.max-destination-connections"))
+        .withUnreachableWatch(raw.getBoolean(ROOT + ".inline.udp-unreachable-failover"));
   }
 
   /** The admin endpoint's limits: time per exchange, open connections. */
@@ -380,6 +381,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       }
       int attempts = positiveInt("inline.max-attempts");
       positiveInt("inline.max-destination-connections");
+      bool("inline.udp-unreachable-failover");
       String dialogKey = string("inline.dialog-key", "");
       if (!dialogKey.isEmpty() && dialogKey.getBytes(StandardCharsets.UTF_8).length < 16) {
         problem("inline.dialog-key", "must be at least 16 bytes (or empty for a key of this"

@@ -37,6 +37,7 @@ class InlineEndToEndTest {
   ProxyServer proxy;
   int destA;
   int destB;
+  int dead;
   final List<Socket> refusing = new ArrayList<>();
 
   @BeforeAll
@@ -58,6 +59,8 @@ class InlineEndToEndTest {
       twelve.append(i == 0 ? "" : ", ").append("\"sip:${user}@127.0.0.1:")
           .append(s.getLocalPort()).append(";transport=tcp\"");
     }
+    // its TCP side held by a bound socket above; nothing ever listens on its UDP side
+    dead = refusing.get(2).getLocalPort();
     String a = "\"sip:${user}@127.0.0.1:" + destA + "\"";
     String b = "\"sip:${user}@127.0.0.1:" + destB + "\"";
     bench = E2e.ProxyOnEmulator.start(work, """
@@ -68,9 +71,11 @@ class InlineEndToEndTest {
               destinations = [%s, %s] }
             { name = twelve, called-prefix = "2", action = redirect, identity = on,
               destinations = [%s] }
+            { name = dead, called-prefix = "3", action = redirect, identity = on,
+              destinations = ["sip:${user}@127.0.0.1:%d"] }
           ]
         }
-        """.formatted(a, b, twelve),
+        """.formatted(a, b, twelve, dead),
         "clearip-proxy.mode = inline",
         "clearip-proxy.inline.record-route = on",
         "clearip-proxy.inline.no-answer-timeout = 1s",
@@ -128,6 +133,14 @@ class InlineEndToEndTest {
     passed(call("uac_call", "reroute", 2), 2);
     exited0(a.await(T));
     exited0(b.await(T));
+  }
+
+  @Test
+  void aUdpDestinationWithNothingListeningFailsAtOnceNotAfterTheNoAnswerTimer() throws Exception {
+    Sipp.assumeInstalled();
+    // its host's ICMP port-unreachable is a transport error (503, RFC 3261 8.1.3.1); waiting for
+    // the no-answer timer instead would end the attempt with 408 and fail this scenario
+    passed(Sipp.run(work.resolve("dead"), "uac_503", "34016401234", udp(), "u1", 2, 2, T), 2);
   }
 
   @Test

@@ -30,6 +30,8 @@ final class OutboundConnections implements Sender {
   private final Consumer<StreamConnection> onOpen;
   private final Consumer<StreamConnection> onEnd;
   private final ConcurrentHashMap<Key, StreamConnection> connections = new ConcurrentHashMap<>();
+  /** Null when UDP sends are not watched for port-unreachable. */
+  private final PortUnreachableWatch unreachable;
   private volatile boolean stopped;
 
   OutboundConnections(StreamConnection.Context ctx, SenderSettings settings,
@@ -42,6 +44,19 @@ final class OutboundConnections implements Sender {
     this.metrics = ctx.metrics();
     this.onOpen = onOpen;
     this.onEnd = onEnd;
+    this.unreachable = settings.unreachableWatch() ? openWatch(settings, metrics) : null;
+  }
+
+  private static PortUnreachableWatch openWatch(SenderSettings settings,
+      TransportMetrics metrics) {
+    try {
+      return new PortUnreachableWatch(settings.maxConnections(), metrics);
+    } catch (java.io.IOException e) {
+      org.slf4j.LoggerFactory.getLogger(OutboundConnections.class).warn("UDP destinations are "
+          + "not watched for port-unreachable (no selector: {}); no-answer timers still apply",
+          e.toString());
+      return null;
+    }
   }
 
   @Override
@@ -111,7 +126,15 @@ final class OutboundConnections implements Sender {
       Consumer<SendResult> result) {
     for (UdpListener l : udp.get()) {
       if (l.isBound() && l.canReach(destination)) {
-        l.send(message, destination, result);
+        PortUnreachableWatch watch = unreachable;
+        if (watch == null) {
+          l.send(message, destination, result);
+        } else {
+          l.send(message, destination, r -> {
+            result.accept(r);
+            if (r == SendResult.Sent.INSTANCE) watch.watch(destination, result);
+          });
+        }
         return;
       }
     }
@@ -154,6 +177,7 @@ final class OutboundConnections implements Sender {
   /** Stops opening connections; those open are closed by their owner. */
   void stop() {
     stopped = true;
+    if (unreachable != null) unreachable.close();
   }
 
   int openConnections() {

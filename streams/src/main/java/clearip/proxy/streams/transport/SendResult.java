@@ -4,10 +4,21 @@ package clearip.proxy.streams.transport;
 public sealed interface SendResult {
 
   /**
-   * The message was handed to the socket (not a delivery confirmation). Over TCP/TLS a {@link
-   * Lost} may follow.
+   * The message was handed to the socket (not a delivery confirmation). A {@link Lost} may
+   * follow.
    */
   enum Sent implements SendResult { INSTANCE }
+
+  /**
+   * After {@link Sent}: the TCP/TLS connection that carried the message ended soon after (within
+   * {@link #WATCH_NANOS}), e.g. reset by the peer, and whether the peer read the message is
+   * unknown; or the UDP destination's host said its port is closed (ICMP port unreachable, see
+   * {@link PortUnreachableWatch}). A request that got no answer yet is best taken as failed.
+   */
+  record Lost(String reason) implements SendResult {}
+
+  /** How long after a send a lost connection is still reported as {@link Lost}. */
+  long WATCH_NANOS = 32_000_000_000L;
 
   /**
    * The destination could not be reached: connect refused or timed out, TLS handshake failed,
@@ -19,16 +30,6 @@ public sealed interface SendResult {
    *     we can tell. False for everything else (a local limit, a connection lost after it was up,
    *     UDP).
    */
-  /**
-   * After {@link Sent}: the TCP/TLS connection that carried the message ended soon after (within
-   * {@link #WATCH_NANOS}), e.g. reset by the peer; whether the peer read the message is unknown.
-   * A request that got no answer yet is best taken as failed.
-   */
-  record Lost(String reason) implements SendResult {}
-
-  /** How long after a send a lost connection is still reported as {@link Lost}. */
-  long WATCH_NANOS = 32_000_000_000L;
-
   record Failed(String reason, boolean notConnected) implements SendResult {
     public Failed(String reason) {
       this(reason, false);

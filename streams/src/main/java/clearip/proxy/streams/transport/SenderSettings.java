@@ -11,17 +11,20 @@ import java.time.Duration;
  * @param queueSize messages queued per outbound connection; past it a send fails at once
  * @param maxConnections outbound TCP/TLS connections open at once; a send that needs one more
  *     fails at once
+ * @param unreachableWatch UDP sends are watched for ICMP port-unreachable ({@link
+ *     PortUnreachableWatch}), at most {@code maxConnections} destinations at once
  */
 public record SenderSettings(
     Duration connectTimeout,
     Duration tlsHandshakeTimeout,
     Duration idleTimeout,
     int queueSize,
-    int maxConnections) {
+    int maxConnections,
+    boolean unreachableWatch) {
 
   public SenderSettings(Duration connectTimeout, Duration tlsHandshakeTimeout,
       Duration idleTimeout, int queueSize) {
-    this(connectTimeout, tlsHandshakeTimeout, idleTimeout, queueSize, 1024);
+    this(connectTimeout, tlsHandshakeTimeout, idleTimeout, queueSize, 1024, true);
   }
 
   public SenderSettings {
@@ -34,14 +37,20 @@ public record SenderSettings(
 
   /**
    * 5 s connect, 5 s handshake (both within Timer B/F budgets), 2 min idle, 1024 queued, 1024
-   * connections.
+   * connections, UDP watched for port-unreachable.
    */
   public static SenderSettings defaults() {
     return new SenderSettings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMinutes(2),
-        1024, 1024);
+        1024, 1024, true);
   }
 
   public SenderSettings withMaxConnections(int n) {
-    return new SenderSettings(connectTimeout, tlsHandshakeTimeout, idleTimeout, queueSize, n);
+    return new SenderSettings(connectTimeout, tlsHandshakeTimeout, idleTimeout, queueSize, n,
+        unreachableWatch);
+  }
+
+  public SenderSettings withUnreachableWatch(boolean on) {
+    return new SenderSettings(connectTimeout, tlsHandshakeTimeout, idleTimeout, queueSize,
+        maxConnections, on);
   }
 }

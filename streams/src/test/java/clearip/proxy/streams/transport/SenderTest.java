@@ -61,11 +61,16 @@ class SenderTest {
 
   private Sender start(SenderSettings senderSettings, List<InetSocketAddress> tls)
       throws Exception {
+    return start(senderSettings, List.of(), tls);
+  }
+
+  private Sender start(SenderSettings senderSettings, List<InetSocketAddress> udp,
+      List<InetSocketAddress> tls) throws Exception {
     var client = TlsContexts.client(ClientTlsSettings.defaults().withCaBundle(pki.caCertificate()));
     var server = TlsContexts.server(ServerTlsSettings.of(serverCert.chain(),
         serverCert.privateKey()));
     endpoints = TransportEndpoints.builder(system, handler)
-        .listeners(TransportTesting.settings(List.of(), List.of(), tls))
+        .listeners(TransportTesting.settings(udp, List.of(), tls))
         .sender(senderSettings)
         .metrics(metrics)
         .tlsServer(server::newEngine)
@@ -201,5 +206,63 @@ class SenderTest {
         options("UDP", "127.0.0.1", false, "nowhere")).get(10, TimeUnit.SECONDS);
     assertFalse(assertInstanceOf(SendResult.Failed.class, r).notConnected(),
         "a local shortcoming, not the destination's");
+  }
+
+  @Test
+  void udpToAPortWithNothingListeningIsReportedLostAtOnce() throws Exception {
+    Sender sender = start(SenderSettings.defaults(), List.of(v4(0)), List.of());
+    InetSocketAddress closed;
+    try (java.nio.channels.DatagramChannel gone = java.nio.channels.DatagramChannel.open()) {
+      gone.bind(v4(0));
+      closed = (InetSocketAddress) gone.getLocalAddress();
+    }
+    // two calls to the same dead destination close together: both fail over at once
+    for (String callId : List.of("dead-1", "dead-2")) {
+      java.util.concurrent.BlockingQueue<SendResult> results =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      sender.send(Transport.UDP, closed, null,
+          TransportTesting.bytes(options("UDP", "127.0.0.1", false, callId)), results::add);
+      assertSame(SendResult.Sent.INSTANCE, results.poll(10, TimeUnit.SECONDS));
+      // without the watch nothing more ever comes: the poll would time out
+      SendResult lost = results.poll(10, TimeUnit.SECONDS);
+      assertTrue(assertInstanceOf(SendResult.Lost.class, lost, String.valueOf(lost)).reason()
+          .contains("ICMP port unreachable"), String.valueOf(lost));
+    }
+  }
+
+  @Test
+  void udpToAListeningPortGetsTheMessageAndAKeepAliveAndIsNotLost() throws Exception {
+    Sender sender = start(SenderSettings.defaults(), List.of(v4(0)), List.of());
+    try (java.net.DatagramSocket live = new java.net.DatagramSocket(v4(0))) {
+      live.setSoTimeout(10_000);
+      java.util.concurrent.BlockingQueue<SendResult> liveResults =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      sender.send(Transport.UDP, (InetSocketAddress) live.getLocalSocketAddress(), null,
+          TransportTesting.bytes(options("UDP", "127.0.0.1", false, "live")), liveResults::add);
+      assertSame(SendResult.Sent.INSTANCE, liveResults.poll(10, TimeUnit.SECONDS));
+      java.util.Set<String> got = new java.util.HashSet<>();
+      for (int i = 0; i < 2; i++) {
+        java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[4096], 4096);
+        live.receive(p);
+        String text = new String(p.getData(), 0, p.getLength(),
+            java.nio.charset.StandardCharsets.US_ASCII);
+        got.add(text.startsWith("OPTIONS") ? "message" : text);
+      }
+      assertEquals(java.util.Set.of("message", "\r\n\r\n"), got);
+
+      // a dead destination watched after it: its verdict comes, and the live one still has none
+      InetSocketAddress closed;
+      try (java.nio.channels.DatagramChannel gone = java.nio.channels.DatagramChannel.open()) {
+        gone.bind(v4(0));
+        closed = (InetSocketAddress) gone.getLocalAddress();
+      }
+      java.util.concurrent.BlockingQueue<SendResult> deadResults =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      sender.send(Transport.UDP, closed, null,
+          TransportTesting.bytes(options("UDP", "127.0.0.1", false, "dead")), deadResults::add);
+      assertSame(SendResult.Sent.INSTANCE, deadResults.poll(10, TimeUnit.SECONDS));
+      assertInstanceOf(SendResult.Lost.class, deadResults.poll(10, TimeUnit.SECONDS));
+      assertEquals(null, liveResults.poll(), "a destination that listens is never lost");
+    }
   }
 }
