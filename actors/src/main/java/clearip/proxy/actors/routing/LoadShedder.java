@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * time a new call would wait before its first step. While probes wait longer than the configured
  * limit, a shrinking share of new INVITEs is admitted (each probe over the limit cuts it by a
  * quarter, each probe under half the limit gives back 5 points); the rest get an immediate 503
- * and the switch route-advances. The calls that are admitted keep their latency instead of all
+ * and the switch route-advances. One late probe alone, over the limit but within twice it, is a
+ * hiccup (a thread descheduled on a shared VM, a collection) and refuses nothing; the second late
+ * probe in a row, or one over twice the limit, is an overload. The calls that are admitted keep their latency instead of all
  * of them slowing down together, and the admitted share settles where the proxy keeps up.
  *
  * <p>An overload that lasts ({@link #LASTING_NANOS} of late probes, none more than a second
@@ -70,6 +72,8 @@ public final class LoadShedder {
   private long worstDelay;
   /** Refusals the probe task has accounted for (logged in an episode or on their own). */
   private long shedSeen;
+  /** Whether the previous probe was late: one late probe alone is a hiccup, not an overload. */
+  private boolean lateBefore;
   /** Whether this episode has been logged: only once it has refused a call. */
   private boolean episodeLogged;
   private volatile LongSupplier intakeBacklog = () -> 0;
@@ -140,7 +144,12 @@ public final class LoadShedder {
     sampleJit(now);
     long max = limitNanos();
     long shedNow = shed.get();
-    if (max > 0 && delay > max) {
+    boolean late = max > 0 && delay > max;
+    // a thread descheduled for a slice of a shared VM, a collection: one probe a little late,
+    // the next on time. Refusing calls for it would send them unscreened for nothing.
+    boolean overloaded = late && (lateBefore || delay > 2 * max);
+    lateBefore = late;
+    if (overloaded) {
       admitted = Math.max(MIN_ADMITTED, admitted * 0.75);
       if (episodeStart == 0) {
         episodeStart = now;
@@ -157,7 +166,7 @@ public final class LoadShedder {
         log.warn("Overloaded briefly: {} INVITEs answered 503 while new calls waited over {} ms "
             + "between two probes", shedNow - shedSeen, max / 1_000_000);
       }
-      if (max <= 0 || delay <= max / 2) admitted = Math.min(1.0, admitted + 0.05);
+      if (!late && (max <= 0 || delay <= max / 2)) admitted = Math.min(1.0, admitted + 0.05);
     }
     if (episodeStart != 0 && !episodeLogged && shedNow > shedAtEpisodeStart) {
       // logged once it refuses calls: a late probe alone (e.g. while the proxy starts) is no news
@@ -213,10 +222,10 @@ public final class LoadShedder {
     if (max <= 0) return 1.0;
     double a = admitted;
     long p = pendingSince;
-    // a probe already waiting longer than the limit, or a reader that has not caught up for
-    // that long, tells the answer before the next probe has run: a sudden surge fills the
-    // socket within tens of milliseconds
-    if ((p != 0 && clock.getAsLong() - p > max) || intakeBacklog.getAsLong() > max) {
+    // a probe already waiting longer than twice the limit, or a reader that has not caught up
+    // for that long, tells the answer before the next probe has run: a sudden surge fills the
+    // socket within tens of milliseconds (twice: a hiccup of a little over the limit is not one)
+    if ((p != 0 && clock.getAsLong() - p > 2 * max) || intakeBacklog.getAsLong() > 2 * max) {
       a = Math.max(MIN_ADMITTED, a * 0.5);
     }
     return a;
