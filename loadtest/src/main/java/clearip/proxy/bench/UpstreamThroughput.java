@@ -8,7 +8,7 @@ import clearip.proxy.streams.tls.ClientEngines;
 import clearip.proxy.streams.tls.ClientTlsSettings;
 import clearip.proxy.streams.tls.ServerTlsSettings;
 import clearip.proxy.streams.tls.TlsContexts;
-import clearip.proxy.streams.upstream.Offer;
+import clearip.proxy.streams.transport.Offer;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import clearip.proxy.streams.upstream.UpstreamLinkSettings;
 import clearip.proxy.streams.upstream.UpstreamListener;
@@ -194,7 +194,7 @@ public final class UpstreamThroughput {
         full.incrementAndGet();
         LockSupport.parkNanos(50_000);
       }
-      if (o == Offer.DOWN) {
+      if (o == Offer.CLOSED) {
         System.err.println("the upstream link is down");
         break;
       }

@@ -1,5 +1,6 @@
 package clearip.proxy.actors.call;
 
+import clearip.proxy.actors.call.txn.CallOutcome;
 /**
  * What call handling reports for supervision; implemented with real meters by ops. Called on
  * actor threads: implementations must be cheap and non-blocking.

@@ -1,14 +1,16 @@
 package clearip.proxy.actors.call;
 
-import clearip.proxy.actors.call.txn.ProxyTransaction;
+import clearip.proxy.actors.call.txn.CallOutcome;
+import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.call.txn.DialogTokens;
 import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
+import clearip.proxy.actors.call.txn.ProxyTransaction;
 import clearip.proxy.actors.call.txn.TransportMemory;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.streams.transport.Offer;
 import clearip.proxy.streams.transport.Origin;
 import clearip.proxy.streams.transport.SendResult;
-import clearip.proxy.streams.upstream.Offer;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import clearip.proxy.streams.upstream.UpstreamListener;

@@ -1,6 +1,5 @@
-package clearip.proxy.ops.launcher;
+package clearip.proxy.actors.call;
 
-import clearip.proxy.actors.call.Destinations;
 import clearip.proxy.actors.call.txn.Destination;
 import clearip.proxy.streams.transport.BoundAddresses;
 import clearip.proxy.streams.transport.SendResult;
@@ -20,23 +19,23 @@ import java.util.function.Consumer;
  * Inline mode's {@link Destinations} over the transports' {@link Sender}: IP literals go out at
  * once, host names are resolved on the blocking dispatcher first (A/AAAA, first address).
  */
-final class SenderDestinations implements Destinations {
+public final class SenderDestinations implements Destinations {
   private final String advertise;
   private final Executor blocking;
   private volatile Sender sender;
   private volatile Map<Transport, String> sentBy = Map.of();
 
-  SenderDestinations(String advertise, Executor blocking) {
+  public SenderDestinations(String advertise, Executor blocking) {
     this.advertise = advertise;
     this.blocking = blocking;
   }
 
-  void sender(Sender s) {
+  public void sender(Sender s) {
     this.sender = s;
   }
 
   /** Our addresses, once the listeners are bound. */
-  void bound(BoundAddresses b) {
+  public void bound(BoundAddresses b) {
     Map<Transport, String> m = new EnumMap<>(Transport.class);
     for (Transport t : Transport.values()) {
       List<InetSocketAddress> list = b.of(t);

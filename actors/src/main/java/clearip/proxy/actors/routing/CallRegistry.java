@@ -1,7 +1,7 @@
 package clearip.proxy.actors.routing;
 
-import clearip.proxy.actors.call.CallOutcome;
 import clearip.proxy.actors.call.CallSession;
+import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.sip.message.RequestChecks;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;

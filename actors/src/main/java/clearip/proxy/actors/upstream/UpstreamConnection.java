@@ -2,8 +2,8 @@ package clearip.proxy.actors.upstream;
 
 import clearip.proxy.sip.message.SipRequests;
 import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.streams.transport.ClientEngineFactory;
 import clearip.proxy.streams.transport.Transport;
-import clearip.proxy.streams.upstream.TlsEngineFactory;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import clearip.proxy.streams.upstream.UpstreamListener;
@@ -111,7 +111,7 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
   /** A link replaced by a retarget, finishing its calls. */
   private record Draining(UpstreamLink link, long deadlineNanos) {}
 
-  public static Behavior<Command> create(UpstreamSettings settings, TlsEngineFactory engines,
+  public static Behavior<Command> create(UpstreamSettings settings, ClientEngineFactory engines,
       UpstreamChannel channel) {
     Behavior<Command> b = Behaviors.setup(ctx -> Behaviors.withTimers(
         timers -> new UpstreamConnection(ctx, timers, settings, engines, channel)));
@@ -122,7 +122,7 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
 
   private final TimerScheduler<Command> timers;
   private final UpstreamChannel channel;
-  private final TlsEngineFactory engines;
+  private final ClientEngineFactory engines;
   private final Executor blocking;
   private UpstreamSettings settings;
   private Slot[] slots;
@@ -135,7 +135,7 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
   private long pingSeq;
 
   private UpstreamConnection(ActorContext<Command> ctx, TimerScheduler<Command> timers,
-      UpstreamSettings settings, TlsEngineFactory engines, UpstreamChannel channel) {
+      UpstreamSettings settings, ClientEngineFactory engines, UpstreamChannel channel) {
     super(ctx);
     this.timers = timers;
     this.settings = settings;
@@ -225,7 +225,7 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
     long attempt = s.attempt = ++attemptCounter;
     InetSocketAddress address = new InetSocketAddress(s.addresses.get(s.addressIndex),
         settings.port());
-    TlsEngineFactory tls = settings.transport() == Transport.TLS ? engines : null;
+    ClientEngineFactory tls = settings.transport() == Transport.TLS ? engines : null;
     UpstreamLink link = UpstreamLink.open(getContext().getSystem(), address, settings.host(), tls,
         settings.link(), channel.answers());
     s.link = link;

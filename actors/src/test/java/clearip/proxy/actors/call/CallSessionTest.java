@@ -1,5 +1,7 @@
 package clearip.proxy.actors.call;
 
+import clearip.proxy.actors.call.txn.CallOutcome;
+import clearip.proxy.actors.call.txn.CallSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

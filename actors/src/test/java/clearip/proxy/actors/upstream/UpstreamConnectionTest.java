@@ -12,7 +12,7 @@ import clearip.proxy.streams.tls.ServerEngines;
 import clearip.proxy.streams.tls.ServerTlsSettings;
 import clearip.proxy.streams.tls.TestPki;
 import clearip.proxy.streams.tls.TlsContexts;
-import clearip.proxy.streams.upstream.Offer;
+import clearip.proxy.streams.transport.Offer;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import clearip.proxy.streams.upstream.UpstreamLinkSettings;

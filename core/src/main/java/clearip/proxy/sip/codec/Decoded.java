@@ -1,5 +1,6 @@
 package clearip.proxy.sip.codec;
 
+import clearip.proxy.sip.message.ResponseContext;
 import clearip.proxy.sip.message.SipMessage;
 
 /** What the decoder made of one framed message: a message, or why it is not one. */

@@ -1,14 +1,15 @@
 package clearip.proxy.sip.codec;
 
-import static clearip.proxy.sip.codec.internal.SipChars.equalsIgnoreCase;
+import clearip.proxy.sip.message.ResponseContext;
+import static clearip.proxy.sip.syntax.SipChars.equalsIgnoreCase;
 
-import clearip.proxy.sip.codec.internal.HeaderScanner;
-import clearip.proxy.sip.codec.internal.SipChars;
 import clearip.proxy.sip.header.CSeq;
 import clearip.proxy.sip.header.HeaderName;
 import clearip.proxy.sip.message.SipMessage;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.sip.syntax.HeaderScanner;
+import clearip.proxy.sip.syntax.SipChars;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -23,10 +23,33 @@ public final class SipStreamFramer {
     /**
      * The stream is not valid SIP framing (missing or bad Content-Length, message too large).
      *
+     * @param reason the fault with its figures, for the log
      * @param context the header section bytes read so far, so the caller can still answer the
-     *     request with a 400 before closing; null when nothing usable was read
+     *     request before closing; null when nothing usable was read
      */
-    record Error(String reason, byte[] context) implements Frame {}
+    record Error(Fault fault, String reason, byte[] context) implements Frame {}
+  }
+
+  /** Why a stream cannot be framed, with the status a request that caused it deserves. */
+  public enum Fault {
+    NOT_SIP(400),
+    START_LINE_TOO_LONG(400),
+    HEADER_SECTION_TOO_LONG(400),
+    CONTENT_LENGTH_MISSING(400),
+    CONTENT_LENGTH_INVALID(400),
+    CONTENT_LENGTH_REPEATED(400),
+    /** Larger than the message limit: 513 Message Too Large (RFC 3261 21.5.11). */
+    MESSAGE_TOO_LARGE(513);
+
+    private final int status;
+
+    Fault(int status) {
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
+    }
   }
 
   private final ParseLimits limits;
@@ -36,6 +59,8 @@ public final class SipStreamFramer {
   private int scanFrom; // where the search for the end of the header section resumes
   private boolean startLineChecked; // the current message's start line looked like SIP
   private boolean failed;
+  /** The value {@link #readContentLength} found. */
+  private int contentLength;
 
   public SipStreamFramer(ParseLimits limits) {
     this.limits = limits;
@@ -101,11 +126,14 @@ public final class SipStreamFramer {
     if (scanFrom < start) scanFrom = start;
     if (!startLineChecked) {
       // garbage is told apart within one start line, not only at the header section's limit
-      int verdict = startLine();
-      if (verdict < 0) return fail("not a SIP message (bad start line)", end);
-      if (verdict == 0) {
+      StartLine verdict = startLine();
+      if (verdict == StartLine.NOT_SIP) {
+        return fail(Fault.NOT_SIP, "not a SIP message (bad start line)", end);
+      }
+      if (verdict == StartLine.INCOMPLETE) {
         if (end - start > limits.maxStartLineBytes()) {
-          return fail("start line longer than " + limits.maxStartLineBytes() + " bytes", end);
+          return fail(Fault.START_LINE_TOO_LONG, "start line longer than "
+              + limits.maxStartLineBytes() + " bytes", end);
         }
         return null;
       }
@@ -115,17 +143,24 @@ public final class SipStreamFramer {
     if (headerEnd < 0) {
       int headerLimit = Math.min(limits.maxMessageBytes(), limits.maxStartLineBytes()
           + limits.maxHeaderCount() * 64 + limits.maxHeaderLineBytes());
-      if (end - start > headerLimit) return fail("header section larger than " + headerLimit
-          + " bytes without an empty line", end);
+      if (end - start > headerLimit) {
+        return fail(Fault.HEADER_SECTION_TOO_LONG, "header section larger than " + headerLimit
+            + " bytes without an empty line", end);
+      }
       return null;
     }
-    int cl = contentLength(start, headerEnd);
-    if (cl == -1) return fail("Content-Length missing on a stream transport", headerEnd + 4);
-    if (cl == -2) return fail("Content-Length is not a valid number", headerEnd + 4);
-    if (cl == -3) return fail("multiple Content-Length header fields", headerEnd + 4);
-    long total = (long) (headerEnd + 4 - start) + cl;
+    Fault clFault = readContentLength(start, headerEnd);
+    if (clFault != null) {
+      String reason = switch (clFault) {
+        case CONTENT_LENGTH_MISSING -> "Content-Length missing on a stream transport";
+        case CONTENT_LENGTH_REPEATED -> "multiple Content-Length header fields";
+        default -> "Content-Length is not a valid number";
+      };
+      return fail(clFault, reason, headerEnd + 4);
+    }
+    long total = (long) (headerEnd + 4 - start) + contentLength;
     if (total > limits.maxMessageBytes()) {
-      return fail("message of " + total + " bytes exceeds the limit of "
+      return fail(Fault.MESSAGE_TOO_LARGE, "message of " + total + " bytes exceeds the limit of "
           + limits.maxMessageBytes(), headerEnd + 4);
     }
     if (end - start < total) return null;
@@ -139,37 +174,40 @@ public final class SipStreamFramer {
     return new Frame.Message(msg);
   }
 
-  private Frame fail(String reason, int contextEnd) {
+  private Frame fail(Fault fault, String reason, int contextEnd) {
     failed = true;
     byte[] ctx = Arrays.copyOfRange(buf, start, Math.min(contextEnd, end));
-    return new Frame.Error(reason, ctx);
+    return new Frame.Error(fault, reason, ctx);
   }
+
+  /** What the start of the buffered message says. */
+  private enum StartLine { SIP, INCOMPLETE, NOT_SIP }
 
   /**
    * Whether the buffered message starts like SIP: a status line ({@code SIP/}) or a request
-   * line (a method token, a space, ..., a space and {@code SIP/}). 1 yes, 0 not known until more
-   * bytes come, -1 no (the first byte that is neither, or a whole line that is neither).
+   * line (a method token, a space, ..., a space and {@code SIP/}); INCOMPLETE until more bytes
+   * come, NOT_SIP at the first byte that is neither, or a whole line that is neither.
    */
-  private int startLine() {
+  private StartLine startLine() {
     int limit = Math.min(end, start + limits.maxStartLineBytes() + 2);
     int i = start;
-    while (i < limit && clearip.proxy.sip.codec.internal.SipChars.isToken(buf[i])) i++;
-    if (i == limit) return 0;
+    while (i < limit && clearip.proxy.sip.syntax.SipChars.isToken(buf[i])) i++;
+    if (i == limit) return StartLine.INCOMPLETE;
     boolean response = i - start >= 3 && buf[start] == 'S' && buf[start + 1] == 'I'
         && buf[start + 2] == 'P' && buf[i] == '/';
-    if (i == start || (buf[i] != ' ' && !response)) return -1;
+    if (i == start || (buf[i] != ' ' && !response)) return StartLine.NOT_SIP;
     int lf = i;
     while (lf < limit && buf[lf] != '\n') lf++;
-    if (lf == limit) return 0;
-    if (response) return 1;
+    if (lf == limit) return StartLine.INCOMPLETE;
+    if (response) return StartLine.SIP;
     // a request line ends with " SIP/2.0": look for " SIP/" in it
     for (int k = i; k + 5 <= lf; k++) {
       if (buf[k] == ' ' && buf[k + 1] == 'S' && buf[k + 2] == 'I' && buf[k + 3] == 'P'
           && buf[k + 4] == '/') {
-        return 1;
+        return StartLine.SIP;
       }
     }
-    return -1;
+    return StartLine.NOT_SIP;
   }
 
   /** Index of the CR of the CRLFCRLF ending the header section, or -1. */
@@ -189,11 +227,12 @@ public final class SipStreamFramer {
   }
 
   /**
-   * The Content-Length in the header section [from, headerEnd): -1 missing, -2 not a number,
-   * -3 repeated. Accepts the compact form {@code l} and white space before the colon.
+   * Reads the Content-Length of the header section [from, headerEnd) into {@link
+   * #contentLength}; null when there is exactly one valid one, else the fault. Accepts the
+   * compact form {@code l} and white space before the colon.
    */
-  private int contentLength(int from, int headerEnd) {
-    int found = -1;
+  private Fault readContentLength(int from, int headerEnd) {
+    boolean found = false;
     int i = from;
     // skip the start line
     while (i < headerEnd && buf[i] != '\n') i++;
@@ -207,19 +246,20 @@ public final class SipStreamFramer {
       int n = lineStart;
       while (n < lineEnd && buf[n] != ':' && buf[n] != ' ' && buf[n] != '\t') n++;
       boolean isCl = (n - lineStart == 1 && (buf[lineStart] | 0x20) == 'l')
-          || clearip.proxy.sip.codec.internal.SipChars.equalsIgnoreCase(buf, lineStart,
+          || clearip.proxy.sip.syntax.SipChars.equalsIgnoreCase(buf, lineStart,
               n - lineStart, "content-length");
       if (!isCl) continue;
-      if (found != -1) return -3;
-      int c = clearip.proxy.sip.codec.internal.SipChars.indexOf(buf, (byte) ':', n, lineEnd);
-      if (c < 0) return -2;
-      int vs = clearip.proxy.sip.codec.internal.SipChars.skipLws(buf, c + 1, lineEnd);
-      int ve = clearip.proxy.sip.codec.internal.SipChars.trimLwsEnd(buf, vs, lineEnd);
-      long v = clearip.proxy.sip.codec.internal.SipChars.parseUnsigned(buf, vs, ve,
+      if (found) return Fault.CONTENT_LENGTH_REPEATED;
+      int c = clearip.proxy.sip.syntax.SipChars.indexOf(buf, (byte) ':', n, lineEnd);
+      if (c < 0) return Fault.CONTENT_LENGTH_INVALID;
+      int vs = clearip.proxy.sip.syntax.SipChars.skipLws(buf, c + 1, lineEnd);
+      int ve = clearip.proxy.sip.syntax.SipChars.trimLwsEnd(buf, vs, lineEnd);
+      long v = clearip.proxy.sip.syntax.SipChars.parseUnsigned(buf, vs, ve,
           Integer.MAX_VALUE);
-      if (v < 0) return -2;
-      found = (int) v;
+      if (v < 0) return Fault.CONTENT_LENGTH_INVALID;
+      found = true;
+      contentLength = (int) v;
     }
-    return found;
+    return found ? null : Fault.CONTENT_LENGTH_MISSING;
   }
 }

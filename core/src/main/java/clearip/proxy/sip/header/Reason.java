@@ -1,5 +1,6 @@
 package clearip.proxy.sip.header;
 
+import clearip.proxy.sip.syntax.Parameters;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,12 +15,12 @@ public record Reason(String protocol, int cause, String text) {
   /** Parses one Reason value; null when malformed. */
   public static Reason parse(String value) {
     byte[] b = value.getBytes(StandardCharsets.UTF_8);
-    int i = clearip.proxy.sip.codec.internal.SipChars.skipLws(b, 0, b.length);
+    int i = clearip.proxy.sip.syntax.SipChars.skipLws(b, 0, b.length);
     int s = i;
-    i = clearip.proxy.sip.codec.internal.SipChars.skipToken(b, i, b.length);
+    i = clearip.proxy.sip.syntax.SipChars.skipToken(b, i, b.length);
     if (i == s) return null;
     String protocol = new String(b, s, i - s, StandardCharsets.UTF_8);
-    if (clearip.proxy.sip.codec.internal.HeaderScanner.scanParams(b, i, b.length) < 0) return null;
+    if (clearip.proxy.sip.syntax.HeaderScanner.scanParams(b, i, b.length) < 0) return null;
     Parameters p = Parameters.parse(b, i, b.length);
     int cause = -1;
     String c = p.get("cause");

@@ -1,7 +1,8 @@
 package clearip.proxy.sip.header;
 
-import clearip.proxy.sip.codec.internal.HeaderScanner;
-import clearip.proxy.sip.codec.internal.SipChars;
+import clearip.proxy.sip.syntax.HeaderScanner;
+import clearip.proxy.sip.syntax.Parameters;
+import clearip.proxy.sip.syntax.SipChars;
 
 /**
  * One Via value (RFC 3261 section 20.42): sent-protocol, sent-by and parameters.

@@ -1,7 +1,7 @@
 package clearip.proxy.sip.message;
 
-import clearip.proxy.sip.codec.internal.HeaderScanner;
 import clearip.proxy.sip.header.HeaderName;
+import clearip.proxy.sip.syntax.HeaderScanner;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -108,7 +108,7 @@ public final class MessageEditor {
     int[] s = new int[HeaderScanner.VIA_SPANS];
     int e = HeaderScanner.scanVia(m.buf, vs, ve, s);
     if (e < 0 || e >= ve) return splice(m.headerLineStart(i), m.headerLineEnd(i), null);
-    int next = clearip.proxy.sip.codec.internal.SipChars.skipLws(m.buf, e + 1, ve);
+    int next = clearip.proxy.sip.syntax.SipChars.skipLws(m.buf, e + 1, ve);
     return splice(vs, next, null);
   }
 

@@ -1,4 +1,4 @@
-package clearip.proxy.sip.codec;
+package clearip.proxy.sip.message;
 
 import java.util.List;
 

@@ -1,12 +1,12 @@
 package clearip.proxy.sip.message;
 
-import clearip.proxy.sip.codec.internal.HeaderScanner;
-import clearip.proxy.sip.codec.internal.SipChars;
 import clearip.proxy.sip.header.CSeq;
 import clearip.proxy.sip.header.HeaderName;
 import clearip.proxy.sip.header.NameAddr;
 import clearip.proxy.sip.header.Reason;
 import clearip.proxy.sip.header.Via;
+import clearip.proxy.sip.syntax.HeaderScanner;
+import clearip.proxy.sip.syntax.SipChars;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package clearip.proxy.sip.message;
 
-import clearip.proxy.sip.codec.internal.SipChars;
+import clearip.proxy.sip.syntax.SipChars;
 import clearip.proxy.sip.uri.Uri;
 
 /** A SIP request: method, Request-URI and the headers and body of {@link SipMessage}. */

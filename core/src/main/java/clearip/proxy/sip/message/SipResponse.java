@@ -1,6 +1,6 @@
 package clearip.proxy.sip.message;
 
-import clearip.proxy.sip.codec.internal.SipChars;
+import clearip.proxy.sip.syntax.SipChars;
 
 /** A SIP response: status code, reason phrase and the headers and body of {@link SipMessage}. */
 public final class SipResponse extends SipMessage {

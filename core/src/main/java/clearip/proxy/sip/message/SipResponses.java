@@ -1,7 +1,5 @@
 package clearip.proxy.sip.message;
 
-import clearip.proxy.sip.codec.Decoded;
-import clearip.proxy.sip.codec.ResponseContext;
 import clearip.proxy.sip.header.HeaderName;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -67,11 +65,14 @@ public final class SipResponses {
     return finish(sb, extra);
   }
 
-  /** A stateless error response to a malformed request, from what the decoder could read. */
-  public static byte[] create(Decoded.Malformed malformed, String toTag, String serverName) {
-    ResponseContext c = malformed.context();
+  /**
+   * A stateless error response to a malformed request, from what the decoder could read of it.
+   *
+   * @param why the fault, for the Warning header
+   */
+  public static byte[] create(ResponseContext c, int status, String why, String toTag,
+      String serverName) {
     StringBuilder sb = new StringBuilder(512);
-    int status = malformed.status();
     statusLine(sb, status, reasonPhrase(status));
     for (String v : c.vias()) sb.append("Via: ").append(v).append("\r\n");
     if (c.from() != null) sb.append("From: ").append(c.from()).append("\r\n");
@@ -82,8 +83,8 @@ public final class SipResponses {
     if (c.callId() != null) sb.append("Call-ID: ").append(c.callId()).append("\r\n");
     if (c.cseq() != null) sb.append("CSeq: ").append(c.cseq()).append("\r\n");
     // RFC 3261 20.43: warn-code 399 carries the reason for humans reading a trace
-    String why = malformed.reason().replace('"', '\'');
-    return finish(sb, List.of(new Header("Warning", "399 " + serverName + " \"" + why + "\"")));
+    String text = why.replace('"', '\'');
+    return finish(sb, List.of(new Header("Warning", "399 " + serverName + " \"" + text + "\"")));
   }
 
   private static void statusLine(StringBuilder sb, int status, String reasonPhrase) {

@@ -1,11 +1,11 @@
-package clearip.proxy.sip.codec.internal;
+package clearip.proxy.sip.syntax;
 
-import static clearip.proxy.sip.codec.internal.SipChars.isLws;
-import static clearip.proxy.sip.codec.internal.SipChars.isParamValueChar;
-import static clearip.proxy.sip.codec.internal.SipChars.isToken;
-import static clearip.proxy.sip.codec.internal.SipChars.skipLws;
-import static clearip.proxy.sip.codec.internal.SipChars.skipQuoted;
-import static clearip.proxy.sip.codec.internal.SipChars.skipToken;
+import static clearip.proxy.sip.syntax.SipChars.isLws;
+import static clearip.proxy.sip.syntax.SipChars.isParamValueChar;
+import static clearip.proxy.sip.syntax.SipChars.isToken;
+import static clearip.proxy.sip.syntax.SipChars.skipLws;
+import static clearip.proxy.sip.syntax.SipChars.skipQuoted;
+import static clearip.proxy.sip.syntax.SipChars.skipToken;
 
 /**
  * Allocation-free scanners for the structured header values the proxy reads (Via, name-addr,

@@ -1,6 +1,5 @@
-package clearip.proxy.sip.header;
+package clearip.proxy.sip.syntax;
 
-import clearip.proxy.sip.codec.internal.SipChars;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

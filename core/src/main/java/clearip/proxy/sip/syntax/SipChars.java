@@ -1,4 +1,4 @@
-package clearip.proxy.sip.codec.internal;
+package clearip.proxy.sip.syntax;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -1,8 +1,8 @@
 package clearip.proxy.sip.uri;
 
-import clearip.proxy.sip.codec.internal.HeaderScanner;
-import clearip.proxy.sip.codec.internal.SipChars;
-import clearip.proxy.sip.header.Parameters;
+import clearip.proxy.sip.syntax.HeaderScanner;
+import clearip.proxy.sip.syntax.Parameters;
+import clearip.proxy.sip.syntax.SipChars;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 

@@ -1,6 +1,6 @@
 package clearip.proxy.sip.uri;
 
-import clearip.proxy.sip.header.Parameters;
+import clearip.proxy.sip.syntax.Parameters;
 import java.nio.charset.StandardCharsets;
 
 /** A tel URI (RFC 3966): the number as written and its parameters. */

@@ -77,6 +77,8 @@ class SipStreamFramerTest {
     f.feed(SipFixtures.bytes(m));
     SipStreamFramer.Frame.Error e = assertInstanceOf(SipStreamFramer.Frame.Error.class, f.next());
     assertTrue(e.reason().contains("Content-Length missing"));
+    assertEquals(SipStreamFramer.Fault.CONTENT_LENGTH_MISSING, e.fault());
+    assertEquals(400, e.fault().status());
     assertTrue(new String(e.context()).startsWith("INVITE "));
     assertNull(f.next(), "no resynchronisation after an error");
   }
@@ -97,6 +99,8 @@ class SipStreamFramerTest {
     f.feed(SipFixtures.bytes(m));
     SipStreamFramer.Frame.Error e = assertInstanceOf(SipStreamFramer.Frame.Error.class, f.next());
     assertTrue(e.reason().contains("exceeds"));
+    assertEquals(SipStreamFramer.Fault.MESSAGE_TOO_LARGE, e.fault());
+    assertEquals(513, e.fault().status());
   }
 
   @Test
@@ -127,6 +131,7 @@ class SipStreamFramerTest {
     SipStreamFramer.Frame.Error e = assertInstanceOf(SipStreamFramer.Frame.Error.class,
         http.next());
     assertEquals("not a SIP message (bad start line)", e.reason());
+    assertEquals(SipStreamFramer.Fault.NOT_SIP, e.fault());
     // a start line that never ends: refused past the start line's limit, not the header's
     SipStreamFramer endless = new SipStreamFramer(new ParseLimits(65_535, 1000, 256, 16_384,
         64));

@@ -40,7 +40,8 @@ class SipResponsesTest {
     Decoded.Malformed m = assertInstanceOf(Decoded.Malformed.class,
         new SipDecoder().decode(SipFixtures.bytes(bad)));
     assertTrue(m.canRespond());
-    SipResponse resp = SipFixtures.response(new String(SipResponses.create(m, "t9", "clearip-proxy")));
+    SipResponse resp = SipFixtures.response(new String(SipResponses.create(m.context(), m.status(),
+        m.reason(), "t9", "clearip-proxy")));
     assertEquals(505, resp.statusCode());
     assertEquals("z9hG4bKsw1", resp.topViaBranch());
     assertTrue(resp.header("Warning").startsWith("399 clearip-proxy \""));

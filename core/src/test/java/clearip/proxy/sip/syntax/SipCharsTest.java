@@ -1,8 +1,7 @@
-package clearip.proxy.sip.codec;
+package clearip.proxy.sip.syntax;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import clearip.proxy.sip.codec.internal.SipChars;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

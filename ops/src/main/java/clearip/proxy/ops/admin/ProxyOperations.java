@@ -1,10 +1,10 @@
 package clearip.proxy.ops.admin;
 
-import clearip.proxy.actors.call.CallSettings;
+import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
-import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamSettings;
 import com.typesafe.config.Config;

@@ -1,6 +1,6 @@
 package clearip.proxy.ops.config;
 
-import clearip.proxy.actors.call.CallSettings;
+import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.ops.trace.TraceSettings;
 import clearip.proxy.sip.codec.ParseLimits;
 import clearip.proxy.streams.tls.ClientEngines;
@@ -20,9 +20,9 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -362,7 +362,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       return s;
     }
 
-    clearip.proxy.actors.call.InlineSettings inline() {
+    clearip.proxy.actors.call.txn.InlineSettings inline() {
       Set<Integer> stop = new HashSet<>();
       try {
         for (Integer code : c.getIntList("inline.stop-codes")) {
@@ -387,18 +387,18 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
         problem("inline.dialog-key", "must be at least 16 bytes (or empty for a key of this"
             + " process alone)");
       }
-      return new clearip.proxy.actors.call.InlineSettings(attempts,
+      return new clearip.proxy.actors.call.txn.InlineSettings(attempts,
           duration("inline.no-answer-timeout"), duration("inline.ring-timeout"), Set.copyOf(stop),
           bool("inline.stop-after-ringing"), allFailed.equals("503"),
           bool("inline.copy-p-asserted-identity"), largeInvites(), bool("inline.record-route"));
     }
 
-    private clearip.proxy.actors.call.InlineSettings.LargeInvites largeInvites() {
+    private clearip.proxy.actors.call.txn.InlineSettings.LargeInvites largeInvites() {
       int max = nonNegativeInt("inline.udp-max-size");
       boolean fallback = bool("inline.udp-fallback");
       Duration connect = duration("inline.tcp-connect-timeout");
       Duration remember = durationOrZero("inline.udp-fallback-memory");
-      return new clearip.proxy.actors.call.InlineSettings.LargeInvites(max, fallback, connect,
+      return new clearip.proxy.actors.call.txn.InlineSettings.LargeInvites(max, fallback, connect,
           remember);
     }
 

@@ -1,12 +1,13 @@
 package clearip.proxy.ops.jmx;
 
-import clearip.proxy.actors.call.CallOutcome;
+import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.ops.admin.ProxyOperations;
-import clearip.proxy.ops.launcher.ProxyServer;
 import clearip.proxy.ops.metrics.CallMeters;
 import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.metrics.TransportMeters;
+import clearip.proxy.ops.server.ProxyServer;
+import clearip.proxy.ops.trace.TraceControl;
 import clearip.proxy.streams.transport.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

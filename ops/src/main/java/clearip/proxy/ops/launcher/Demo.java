@@ -6,6 +6,7 @@ import clearip.proxy.emulator.EmulatorMain;
 import clearip.proxy.emulator.EmulatorSettings;
 import clearip.proxy.emulator.SelfSignedTls;
 import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.sip.codec.Decoded;
 import clearip.proxy.sip.codec.SipDecoder;
 import clearip.proxy.sip.header.HeaderName;

@@ -3,6 +3,7 @@ package clearip.proxy.ops.launcher;
 import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.metrics.ProxyMetrics;
+import clearip.proxy.ops.server.ProxyServer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;

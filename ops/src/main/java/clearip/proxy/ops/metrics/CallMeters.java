@@ -1,7 +1,7 @@
 package clearip.proxy.ops.metrics;
 
 import clearip.proxy.actors.call.CallMetrics;
-import clearip.proxy.actors.call.CallOutcome;
+import clearip.proxy.actors.call.txn.CallOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -1,7 +1,8 @@
-package clearip.proxy.ops.launcher;
+package clearip.proxy.ops.server;
 
 import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.actors.call.CallSession;
+import clearip.proxy.actors.call.SenderDestinations;
 import clearip.proxy.actors.routing.CallRegistry;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.ops.config.ProxyConfig;
@@ -66,7 +67,7 @@ public final class ProxyServer {
   static final String CONNECTION_DISPATCHER = "clearip.connection-dispatcher";
 
   /** Pekko settings the proxy always runs with; other {@code pekko} keys may come from the file. */
-  static Config pekkoConfig(ProxyConfig config) {
+  public static Config pekkoConfig(ProxyConfig config) {
     Config ours = ConfigFactory.parseString(String.join("\n",
         "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
         "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
@@ -160,7 +161,7 @@ public final class ProxyServer {
     });
   }
 
-  static String describe(BoundAddresses b) {
+  public static String describe(BoundAddresses b) {
     StringBuilder sb = new StringBuilder();
     b.udp().forEach(a -> sb.append("udp ").append(a).append(' '));
     b.tcp().forEach(a -> sb.append("tcp ").append(a).append(' '));

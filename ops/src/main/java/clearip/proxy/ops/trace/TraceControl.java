@@ -1,4 +1,4 @@
-package clearip.proxy.ops.jmx;
+package clearip.proxy.ops.trace;
 
 /**
  * Starts and stops decrypted call traces; what {@code clearip.proxy:type=Proxy} delegates its

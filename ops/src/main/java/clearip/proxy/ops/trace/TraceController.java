@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * SIP message of every transport and of the ClearIP link, in clear text, into a rotating pcap
  * file and/or a Homer collector (HEPv3); see {@link CallTrace}. Thread-safe.
  */
-public final class TraceController implements clearip.proxy.ops.jmx.TraceControl {
+public final class TraceController implements TraceControl {
   private static final Logger log = LoggerFactory.getLogger(TraceController.class);
   private static final long STOP_WAIT_SECONDS = 10;
 

@@ -6,7 +6,7 @@ import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.emulator.ClearIpEmulator;
 import clearip.proxy.emulator.EmulatorSettings;
 import clearip.proxy.ops.config.ProxyConfig;
-import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.sip.codec.Decoded;
 import clearip.proxy.sip.codec.SipDecoder;
 import clearip.proxy.sip.message.SipRequest;

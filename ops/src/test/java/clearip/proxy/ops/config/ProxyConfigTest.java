@@ -70,7 +70,7 @@ class ProxyConfigTest {
         clearip-proxy.inline { udp-max-size = 0, udp-fallback = off, tcp-connect-timeout = 1s,
           udp-fallback-memory = 0 }
         """)).calls().inline().largeInvites();
-    assertEquals(new clearip.proxy.actors.call.InlineSettings.LargeInvites(0, false,
+    assertEquals(new clearip.proxy.actors.call.txn.InlineSettings.LargeInvites(0, false,
         Duration.ofSeconds(1), Duration.ZERO), c);
     List<String> p = problems("clearip-proxy.mode = inline\nclearip-proxy.inline {"
         + " tcp-connect-timeout = 0,"

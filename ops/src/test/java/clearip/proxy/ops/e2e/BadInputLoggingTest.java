@@ -10,7 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.ops.config.ProxyConfig;
-import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.streams.tls.TestPki;
 import clearip.proxy.streams.transport.TransportMetrics;
 import com.typesafe.config.Config;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import clearip.proxy.emulator.ClearIpEmulator;
-import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.ops.trace.HepPackets;
 import clearip.proxy.streams.tls.TestPki;
 import com.typesafe.config.Config;

@@ -4,7 +4,7 @@ import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.emulator.ClearIpEmulator;
 import clearip.proxy.emulator.EmulatorSettings;
 import clearip.proxy.ops.config.ProxyConfig;
-import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.streams.tls.TestPki;
 import clearip.proxy.streams.transport.TransportMetrics;
 import com.typesafe.config.Config;

@@ -2,7 +2,7 @@ package clearip.proxy.ops.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.sip.codec.Decoded;
 import clearip.proxy.sip.codec.ParseLimits;
 import clearip.proxy.sip.codec.SipDecoder;

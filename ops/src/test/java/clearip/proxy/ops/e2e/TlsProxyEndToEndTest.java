@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clearip.proxy.emulator.ClearIpEmulator;
-import clearip.proxy.ops.launcher.ProxyServer;
+import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.sip.codec.Decoded;
 import clearip.proxy.sip.codec.ParseLimits;
 import clearip.proxy.sip.codec.SipDecoder;

@@ -1,4 +1,4 @@
-package clearip.proxy.ops.launcher;
+package clearip.proxy.ops.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

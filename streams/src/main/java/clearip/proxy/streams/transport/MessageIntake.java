@@ -1,11 +1,11 @@
 package clearip.proxy.streams.transport;
 
 import clearip.proxy.sip.codec.Decoded;
-import clearip.proxy.sip.codec.ResponseContext;
 import clearip.proxy.sip.codec.SipDecoder;
 import clearip.proxy.sip.codec.SipStreamFramer;
 import clearip.proxy.sip.header.HeaderName;
 import clearip.proxy.sip.header.Via;
+import clearip.proxy.sip.message.ResponseContext;
 import clearip.proxy.sip.message.SipMessage;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
@@ -113,7 +113,8 @@ final class MessageIntake {
   void onMalformed(Decoded.Malformed m, Origin origin) {
     metrics.malformed(origin.transport(), m.request());
     if (m.canRespond()) {
-      byte[] response = SipResponses.create(m, toTag(), serverName);
+      byte[] response = SipResponses.create(m.context(), m.status(), m.reason(), toTag(),
+          serverName);
       boolean sent = origin.reply(response);
       if (log.isDebugEnabled()) {
         log.debug("Malformed {} request from {} over {}: {}; {} {}", m.method(), origin.remote(),
@@ -149,7 +150,7 @@ final class MessageIntake {
   private Decoded.Malformed asMalformed(SipStreamFramer.Frame.Error e) {
     byte[] ctx = e.context();
     if (ctx == null || ctx.length == 0) return null;
-    int status = e.reason().contains("exceeds the limit") ? 513 : 400;
+    int status = e.fault().status();
     Decoded d = decoder.decode(ctx, 0, ctx.length, SipDecoder.Framing.DATAGRAM);
     if (d instanceof Decoded.Malformed dm) {
       return new Decoded.Malformed(dm.status() == 0 ? 0 : status, e.reason(), dm.request(),

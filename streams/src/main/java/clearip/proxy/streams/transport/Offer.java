@@ -1,11 +1,14 @@
-package clearip.proxy.streams.upstream;
+package clearip.proxy.streams.transport;
 
-/** What happened to a request offered to the upstream connection; known at once, never later. */
+/**
+ * What happened to a message offered to a connection's bounded outbound queue (ClearIP's, a
+ * switch's or a destination's); known at once, never later.
+ */
 public enum Offer {
-  /** Queued for writing on a connected link. */
+  /** Queued for writing on the connection. */
   ENQUEUED,
-  /** The bounded outbound queue is full: ClearIP or the link is not keeping up. */
+  /** The bounded queue is full: the peer or the link is not keeping up. */
   FULL,
-  /** No connection to ClearIP is up. */
-  DOWN
+  /** The connection is not up (closed, or ClearIP's not connected). */
+  CLOSED
 }

@@ -21,8 +21,8 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.BoundedSourceQueue;
@@ -56,9 +56,6 @@ import org.slf4j.LoggerFactory;
 final class StreamConnection implements Origin {
   private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
   private static final ByteString PONG = ByteString.fromString("\r\n");
-
-  /** Offer outcome for a tracked send. */
-  enum Offer { ENQUEUED, FULL, CLOSED }
 
   private final Transport transport;
   private final InetSocketAddress remote;

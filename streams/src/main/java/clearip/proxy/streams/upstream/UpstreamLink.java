@@ -5,8 +5,11 @@ import clearip.proxy.sip.codec.SipDecoder;
 import clearip.proxy.sip.codec.SipStreamFramer;
 import clearip.proxy.sip.header.Via;
 import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.streams.framing.SipFramingStage;
+import clearip.proxy.streams.transport.ClientEngineFactory;
 import clearip.proxy.streams.transport.MessageTap;
 import clearip.proxy.streams.transport.MessageTaps;
+import clearip.proxy.streams.transport.Offer;
 import clearip.proxy.streams.transport.RateLimitedLog;
 import clearip.proxy.streams.transport.Transport;
 import java.net.InetSocketAddress;
@@ -53,7 +56,6 @@ public final class UpstreamLink {
   private final CompletableFuture<Done> established = new CompletableFuture<>();
   private final CompletionStage<Done> terminated;
   private final Map<String, UpstreamListener> inflight = new ConcurrentHashMap<>();
-  private final SipStreamFramer framer;
   private final SipDecoder decoder;
   private final MessageTaps taps;
   private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
@@ -67,18 +69,17 @@ public final class UpstreamLink {
   private volatile String sentBy;
 
   private UpstreamLink(ClassicActorSystemProvider system, InetSocketAddress address, String serverName,
-      TlsEngineFactory engines, UpstreamLinkSettings settings, UpstreamAnswers answers) {
+      ClientEngineFactory engines, UpstreamLinkSettings settings, UpstreamAnswers answers) {
     this.address = address;
     this.answers = answers;
     this.tls = engines != null;
-    this.framer = new SipStreamFramer(settings.limits());
     this.decoder = new SipDecoder(settings.limits());
     this.taps = MessageTaps.get(system);
     Optional<java.time.Duration> idle = settings.idleTimeout().isZero()
         ? Optional.empty() : Optional.of(settings.idleTimeout());
     Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> connection = tls
         ? Tcp.get(system).outgoingConnectionWithTls(address,
-            () -> engines.create(serverName, address.getPort()), Optional.empty(), List.of(),
+            () -> engines.newEngine(serverName, address.getPort()), Optional.empty(), List.of(),
             Optional.of(settings.connectTimeout()), idle,
             session -> {
               established.complete(Done.getInstance()); // the handshake is complete here
@@ -96,7 +97,8 @@ public final class UpstreamLink {
             .batchWeighted(BATCH_BYTES, bs -> (long) bs.size(), bs -> bs, ByteString::concat)
             .viaMat(connection, Keep.both())
             .viaMat(KillSwitches.single(), Keep.both())
-            .toMat(Sink.foreach(this::onBytes), Keep.both())
+            .via(SipFramingStage.flow(settings.limits()))
+            .toMat(Sink.foreach(this::onFrame), Keep.both())
             .run(system);
     this.queue = mat.first().first().first();
     this.killSwitch = mat.first().second();
@@ -127,13 +129,13 @@ public final class UpstreamLink {
    * @param engines null for plain TCP
    */
   public static UpstreamLink open(ClassicActorSystemProvider system, InetSocketAddress address,
-      String serverName, TlsEngineFactory engines, UpstreamLinkSettings settings) {
+      String serverName, ClientEngineFactory engines, UpstreamLinkSettings settings) {
     return open(system, address, serverName, engines, settings, new UpstreamAnswers());
   }
 
   /** As above, counting the answers that reach no call in {@code answers}. */
   public static UpstreamLink open(ClassicActorSystemProvider system, InetSocketAddress address,
-      String serverName, TlsEngineFactory engines, UpstreamLinkSettings settings,
+      String serverName, ClientEngineFactory engines, UpstreamLinkSettings settings,
       UpstreamAnswers answers) {
     return new UpstreamLink(system, address, serverName, engines, settings, answers);
   }
@@ -211,7 +213,7 @@ public final class UpstreamLink {
    * response to an INVITE or non-INVITE with that branch.
    */
   public Offer send(String branch, byte[] message, UpstreamListener listener) {
-    if (!isOpen()) return Offer.DOWN;
+    if (!isOpen()) return Offer.CLOSED;
     inflight.put(branch, listener);
     Offer o = offer(message);
     if (o != Offer.ENQUEUED) inflight.remove(branch, listener);
@@ -220,7 +222,7 @@ public final class UpstreamLink {
 
   /** Queues a message that expects no response of its own (ACK), or a CANCEL. */
   public Offer sendWithoutListener(byte[] message) {
-    if (!isOpen()) return Offer.DOWN;
+    if (!isOpen()) return Offer.CLOSED;
     return offer(message);
   }
 
@@ -228,7 +230,7 @@ public final class UpstreamLink {
     QueueOfferResult r = queue.offer(ByteString.fromArrayUnsafe(message));
     if (r == QueueOfferResult.enqueued()) return Offer.ENQUEUED;
     if (r == QueueOfferResult.dropped()) return Offer.FULL;
-    return Offer.DOWN;
+    return Offer.CLOSED;
   }
 
   /** Sends a CRLFCRLF keep-alive (RFC 5626 section 4.4.1). */
@@ -283,18 +285,14 @@ public final class UpstreamLink {
     }
   }
 
-  private void onBytes(ByteString bytes) {
-    framer.feed(bytes.toArrayUnsafe());
-    for (SipStreamFramer.Frame f; (f = framer.next()) != null; ) {
-      if (f instanceof SipStreamFramer.Frame.Message m) {
-        onMessage(m.bytes());
-      } else if (f instanceof SipStreamFramer.Frame.Error e) {
-        log.warn("ClearIP connection {}: framing error ({}); reconnecting", address, e.reason());
-        abort("framing error from ClearIP: " + e.reason());
-        return;
-      }
-      // a ping from ClearIP would be answered by a pong; ClearIP sends pongs, not pings
+  private void onFrame(SipStreamFramer.Frame f) {
+    if (f instanceof SipStreamFramer.Frame.Message m) {
+      onMessage(m.bytes());
+    } else if (f instanceof SipStreamFramer.Frame.Error e) {
+      log.warn("ClearIP connection {}: framing error ({}); reconnecting", address, e.reason());
+      abort("framing error from ClearIP: " + e.reason());
     }
+    // a ping from ClearIP would be answered by a pong; ClearIP sends pongs, not pings
   }
 
   /** On the stream, as the bytes go to the connection: a trace keeps requests before answers. */

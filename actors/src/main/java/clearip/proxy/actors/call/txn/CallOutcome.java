@@ -1,4 +1,4 @@
-package clearip.proxy.actors.call;
+package clearip.proxy.actors.call.txn;
 
 /** How a call ended, for counters and the per-call summary line. */
 public enum CallOutcome {

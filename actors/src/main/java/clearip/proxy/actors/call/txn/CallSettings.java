@@ -1,4 +1,4 @@
-package clearip.proxy.actors.call;
+package clearip.proxy.actors.call.txn;
 
 import java.time.Duration;
 import java.util.Set;

@@ -1,8 +1,5 @@
 package clearip.proxy.actors.call.txn;
 
-import clearip.proxy.actors.call.CallOutcome;
-import clearip.proxy.actors.call.CallSettings;
-import clearip.proxy.actors.call.InlineSettings;
 import clearip.proxy.sip.header.Via;
 import clearip.proxy.sip.message.MessageEditor;
 import clearip.proxy.sip.message.RequestChecks;
@@ -13,9 +10,9 @@ import clearip.proxy.sip.message.SipResponses;
 import clearip.proxy.sip.uri.SipUri;
 import clearip.proxy.sip.uri.TelUri;
 import clearip.proxy.sip.uri.Uri;
+import clearip.proxy.streams.transport.Offer;
 import clearip.proxy.streams.transport.SendResult;
 import clearip.proxy.streams.transport.Transport;
-import clearip.proxy.streams.upstream.Offer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,9 +3,6 @@ package clearip.proxy.actors.call.txn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.actors.call.CallOutcome;
-import clearip.proxy.actors.call.CallSettings;
-import clearip.proxy.actors.call.InlineSettings;
 import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
 import clearip.proxy.actors.call.txn.ProxyTransaction.TimerKind;
 import clearip.proxy.sip.message.SipMessage;

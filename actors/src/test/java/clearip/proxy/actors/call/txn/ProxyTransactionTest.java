@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.actors.call.CallOutcome;
-import clearip.proxy.actors.call.CallSettings;
 import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
 import clearip.proxy.actors.call.txn.ProxyTransaction.TimerKind;
 import clearip.proxy.sip.message.SipMessage;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.sip.testing.SipFixtures;
-import clearip.proxy.streams.upstream.Offer;
+import clearip.proxy.streams.transport.Offer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
