@@ -97,16 +97,16 @@ public final class Main {
     try {
       supervision = Supervision.start(server, metrics,
           configFile == null ? null : Path.of(configFile),
-          ManagementFactory.getPlatformMBeanServer(), server.traces());
+          ManagementFactory.getPlatformMBeanServer(), server.traces(), true);
     } catch (Exception e) {
       System.err.println("clearip-proxy failed to start: " + rootMessage(e));
       server.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
       return 3;
     }
     // SIGTERM (systemctl stop) drains: new INVITEs get 503, calls in flight finish up to
-    // shutdown.drain-timeout, then the listeners close and main returns 0
+    // shutdown.drain-timeout, then the listeners close and main returns 0 (the signals are
+    // handled from before /ready answers)
     long bound = config.drainTimeout().toSeconds() + 30;
-    supervision.handleSignals(supervision::drainAndStop);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         supervision.drainAndStop().toCompletableFuture().get(bound, TimeUnit.SECONDS);

@@ -25,14 +25,13 @@ public final class Supervision implements AutoCloseable {
 
   private final ProxyOperations operations;
   private final JmxExporter jmx;
-  private final AdminHttpServer admin;
+  private volatile AdminHttpServer admin;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private Supervision(ProxyOperations operations, JmxExporter jmx, AdminHttpServer admin) {
+  private Supervision(ProxyOperations operations, JmxExporter jmx) {
     this.operations = operations;
     this.jmx = jmx;
-    this.admin = admin;
   }
 
   /**
@@ -43,6 +42,16 @@ public final class Supervision implements AutoCloseable {
    */
   public static Supervision start(ProxyServer server, ProxyMetrics metrics, Path configFile,
       MBeanServer mbeans, TraceControl trace) throws IOException, JMException {
+    return start(server, metrics, configFile, mbeans, trace, false);
+  }
+
+  /**
+   * As above; with {@code signals}, SIGHUP, SIGTERM and SIGINT are handled ({@link
+   * #handleSignals}) before the admin endpoint opens, so that a supervisor that sees {@code
+   * /ready} may signal the process at once.
+   */
+  public static Supervision start(ProxyServer server, ProxyMetrics metrics, Path configFile,
+      MBeanServer mbeans, TraceControl trace, boolean signals) throws IOException, JMException {
     metrics.callsInFlight(server.registry()::inFlight);
     metrics.overload(server.registry().shedder()::admittedNow,
         server.registry().shedder()::lastDelayNanos, server.registry().shedder()::limitNanos);
@@ -50,19 +59,20 @@ public final class Supervision implements AutoCloseable {
     metrics.upstreamAnswers(server.upstream().answers());
     ProxyOperations ops = new ProxyOperations(server, configFile);
     JmxExporter jmx = JmxExporter.register(mbeans, ops, metrics, trace);
-    AdminHttpServer admin = null;
+    Supervision supervision = new Supervision(ops, jmx);
+    if (signals) supervision.handleSignals(supervision::drainAndStop);
     InetSocketAddress adminAddress = server.config().adminListen();
     if (adminAddress != null) {
       try {
-        admin = AdminHttpServer.start(adminAddress, server.config().adminSettings(), metrics,
-            ops);
+        supervision.admin = AdminHttpServer.start(adminAddress, server.config().adminSettings(),
+            metrics, ops);
       } catch (IOException e) {
         jmx.close();
         throw new IOException("cannot listen for admin HTTP on " + adminAddress + ": "
             + e.getMessage(), e);
       }
     }
-    return new Supervision(ops, jmx, admin);
+    return supervision;
   }
 
   public ProxyOperations operations() {
@@ -85,7 +95,7 @@ public final class Supervision implements AutoCloseable {
    * JVM's exit, so a drained stop can exit 0). Where the JVM offers no signal API, nothing is
    * installed: the JVM's shutdown hook still stops the proxy.
    */
-  public void handleSignals(Runnable onStop) {
+  private void handleSignals(Runnable onStop) {
     handle("HUP", () -> log.info("SIGHUP: {}", operations.reloadConfiguration()));
     handle("TERM", onStop);
     handle("INT", onStop);
@@ -107,7 +117,8 @@ public final class Supervision implements AutoCloseable {
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) return;
-    if (admin != null) admin.close();
+    AdminHttpServer a = admin;
+    if (a != null) a.close();
     jmx.close();
   }
 }
