@@ -13,7 +13,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Loss and delay between the switch and the proxy: SIPp's calls cross {@link ImpairedUdpLink}
  * (150 ms each way, the first copy of every third message dropped). Every
- * INVITE still gets its one final, by the retransmissions of RFC 3261 17 on both sides.
+ * INVITE still gets its one final, by the retransmissions of RFC 3261 17 on both sides. (SIPp's
+ * own {@code -lost} draws at random, so a test built on it could fail by chance.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ImpairedLinkEndToEndTest {
