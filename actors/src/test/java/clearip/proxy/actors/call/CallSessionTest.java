@@ -1,13 +1,13 @@
 package clearip.proxy.actors.call;
 
-import clearip.proxy.actors.call.txn.CallOutcome;
-import clearip.proxy.actors.call.txn.CallSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import clearip.proxy.actors.call.txn.CallOutcome;
+import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.upstream.FakeClearIp;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.sip.message.SipRequest;
@@ -28,16 +28,24 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** One call's actor, against a fake ClearIP on loopback: every command and the stop signal. */
+/**
+ * One call's actor, against a fake ClearIP on loopback: every command and the stop signal. The
+ * call's timers run on Pekko's manual clock: a test moves time on once the actor has started
+ * the timer (a retransmitted INVITE, answered in order after the batch that started it, tells).
+ */
 class CallSessionTest {
-  static final ActorTestKit kit = ActorTestKit.create();
+  static final ActorTestKit kit = ActorTestKit.create(
+      ManualTime.config().withFallback(ConfigFactory.load()));
+  static final ManualTime time = ManualTime.get(kit.system());
 
   final List<ActorRef<?>> connections = new CopyOnWriteArrayList<>();
 
@@ -199,7 +207,12 @@ class CallSessionTest {
       assertEquals(forwarded.requestUri(), ack.requestUri());
       assertEquals("fake", ack.toTag());
       assertEquals("201 ACK", ack.cseqNumber() + " " + ack.cseqMethod());
+      // a retransmitted INVITE gets the 302 again; once it has, Timer G is running
+      call.tell(CallSession.Retransmitted.INSTANCE);
+      assertEquals(302, sw.next().statusCode());
+      assertNull(sw.sent.poll(), "nothing more before Timer G");
       // UDP: Timer G repeats the final until the switch ACKs
+      time.timePasses(settings().t1());
       assertEquals(302, sw.next().statusCode());
       UpstreamLink link = channel.pick(forwarded.topViaBranch());
       assertFalse(link.carries(forwarded.topViaBranch()));
@@ -246,6 +259,12 @@ class CallSessionTest {
       AtomicLong clock = new AtomicLong(settings().upstreamTimeout().toNanos());
       ActorRef<CallSession.Command> call = start(invite("timeout"), sw, metrics, channel, clock);
       assertEquals(100, sw.next().statusCode());
+      assertNotNull(fake.received.poll(5, TimeUnit.SECONDS));
+      call.tell(CallSession.Retransmitted.INSTANCE);
+      assertEquals(100, sw.next().statusCode(), "the upstream timer is running by now");
+      time.timePasses(settings().upstreamTimeout().minusMillis(1));
+      assertNull(sw.sent.poll(), "no answer before the upstream timeout");
+      time.timePasses(Duration.ofMillis(1));
       SipResponse failOpen = sw.next();
       assertEquals(503, failOpen.statusCode());
       assertEquals("ClearIP timeout", failOpen.reasons().get(0).text());
