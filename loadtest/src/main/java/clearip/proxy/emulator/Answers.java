@@ -1,7 +1,7 @@
 package clearip.proxy.emulator;
 
-import clearip.proxy.sip.message.ByteBuilder;
 import clearip.proxy.sip.header.HeaderName;
+import clearip.proxy.sip.message.ByteBuilder;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponses;
 import java.nio.charset.StandardCharsets;

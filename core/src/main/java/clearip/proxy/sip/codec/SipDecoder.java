@@ -1,10 +1,10 @@
 package clearip.proxy.sip.codec;
 
-import clearip.proxy.sip.message.ResponseContext;
 import static clearip.proxy.sip.syntax.SipChars.equalsIgnoreCase;
 
 import clearip.proxy.sip.header.CSeq;
 import clearip.proxy.sip.header.HeaderName;
+import clearip.proxy.sip.message.ResponseContext;
 import clearip.proxy.sip.message.SipMessage;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.streams.transport.MessageTap;
 import clearip.proxy.streams.transport.MessageTap.Direction;
+import clearip.proxy.streams.transport.MessageTap;
 import clearip.proxy.streams.transport.MessageTaps;
 import clearip.proxy.streams.transport.Transport;
 import java.net.DatagramPacket;

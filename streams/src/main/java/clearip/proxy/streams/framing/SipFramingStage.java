@@ -1,8 +1,10 @@
 package clearip.proxy.streams.framing;
 
 import clearip.proxy.sip.codec.ParseLimits;
-import clearip.proxy.sip.codec.SipStreamFramer;
 import clearip.proxy.sip.codec.SipStreamFramer.Frame;
+import clearip.proxy.sip.codec.SipStreamFramer;
+import java.time.Duration;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
@@ -13,9 +15,7 @@ import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
-import java.time.Duration;
 import org.apache.pekko.util.ByteString;
-import org.apache.pekko.NotUsed;
 
 /**
  * Cuts the bytes of one TCP/TLS connection into SIP frames with core's {@link SipStreamFramer}

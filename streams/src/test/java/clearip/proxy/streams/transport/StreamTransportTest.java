@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import clearip.proxy.streams.tls.ClientTlsSettings;
 import clearip.proxy.streams.tls.ServerTlsSettings;
 import clearip.proxy.streams.tls.TestPki;
 import clearip.proxy.streams.tls.TlsContexts;
-import clearip.proxy.streams.tls.ClientTlsSettings;
 import clearip.proxy.streams.transport.TransportTesting.CountingMetrics;
 import clearip.proxy.streams.transport.TransportTesting.Inbound;
 import clearip.proxy.streams.transport.TransportTesting.RecordingHandler;
