@@ -77,6 +77,8 @@ final class PortUnreachableWatch implements AutoCloseable {
   private final ByteBuffer readBuffer = ByteBuffer.allocate(64);
   private final RateLimitedLog unreachable = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean started =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private volatile int sockets;
 
   PortUnreachableWatch(int maxSockets, TransportMetrics metrics) throws IOException {
@@ -93,7 +95,6 @@ final class PortUnreachableWatch implements AutoCloseable {
     this.selector = Selector.open();
     this.thread = new Thread(this::loop, "sip-udp-unreachable-watch");
     thread.setDaemon(true);
-    thread.start();
   }
 
   /**
@@ -103,6 +104,7 @@ final class PortUnreachableWatch implements AutoCloseable {
    */
   void watch(InetSocketAddress destination, Consumer<SendResult> result) {
     if (closed) return;
+    if (!started.get() && started.compareAndSet(false, true)) thread.start(); // in-line only
     if (requests.offer(new Request(destination, result))) selector.wakeup();
   }
 
@@ -229,6 +231,7 @@ final class PortUnreachableWatch implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    started.set(true); // never started from now on; a running loop ends on the closed selector
     try {
       selector.close();
     } catch (IOException e) {
