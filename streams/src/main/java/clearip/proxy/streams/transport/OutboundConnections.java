@@ -11,6 +11,8 @@ import javax.net.ssl.SSLEngine;
 import org.apache.pekko.io.Inet;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Sender}: UDP from a listening socket of the destination's address family; TCP and
@@ -19,6 +21,7 @@ import org.apache.pekko.util.ByteString;
  * other, with the connection as their {@link Origin}.
  */
 final class OutboundConnections implements Sender {
+  private static final Logger log = LoggerFactory.getLogger(OutboundConnections.class);
 
   private record Key(Transport transport, InetSocketAddress destination, String serverName) {}
 
@@ -52,9 +55,8 @@ final class OutboundConnections implements Sender {
     try {
       return new PortUnreachableWatch(settings.maxConnections(), metrics);
     } catch (java.io.IOException e) {
-      org.slf4j.LoggerFactory.getLogger(OutboundConnections.class).warn("UDP destinations are "
-          + "not watched for port-unreachable (no selector: {}); no-answer timers still apply",
-          e.toString());
+      log.warn("UDP destinations are not watched for port-unreachable (no selector: {}); "
+          + "no-answer timers still apply", e.toString());
       return null;
     }
   }
