@@ -21,16 +21,25 @@ import clearip.proxy.streams.upstream.UpstreamSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The upstream connection against a fake ClearIP on real loopback sockets. */
+/**
+ * The upstream connection against a fake ClearIP on real loopback sockets. Its timers (back-off,
+ * handshake, pings) run on Pekko's manual clock, which a test moves on; the sockets' I/O runs in
+ * real time.
+ */
 class UpstreamConnectionTest {
-  static final ActorTestKit kit = ActorTestKit.create();
+  static final ActorTestKit kit = ActorTestKit.create(
+      ManualTime.config().withFallback(ConfigFactory.load()));
+  static final ManualTime time = ManualTime.get(kit.system());
+  static final Duration STEP = Duration.ofMillis(50);
   static TestPki pki;
   static ServerEngines serverTls;
   static ServerEngines wrongNameTls;
@@ -87,9 +96,17 @@ class UpstreamConnectionTest {
   }
 
   private void awaitUp(Running r) {
-    TestProbe<Object> p = kit.createTestProbe();
-    p.awaitAssert(Duration.ofSeconds(5), () -> {
-      assertTrue(r.channel().isUp(), "upstream not up");
+    advancingUntil(() -> assertTrue(r.channel().isUp(), "upstream not up"));
+  }
+
+  /**
+   * Checks until {@code check} holds, moving the manual clock on by {@link #STEP} before each
+   * try (10 s of real time at most, for the sockets).
+   */
+  private static void advancingUntil(Runnable check) {
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      time.timePasses(STEP);
+      check.run();
       return null;
     });
   }
@@ -175,10 +192,7 @@ class UpstreamConnectionTest {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
       Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")
           .withConnections(3));
-      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-        assertEquals(3, r.channel().active().size());
-        return null;
-      });
+      advancingUntil(() -> assertEquals(3, r.channel().active().size()));
       assertEquals(3, fake.connections.get());
       java.util.Set<UpstreamLink> used = new java.util.HashSet<>();
       TestProbe<Event> p = kit.createTestProbe();
@@ -213,11 +227,9 @@ class UpstreamConnectionTest {
   void refusesCertificateForAnotherName() throws Exception {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, wrongNameTls.sslContext())) {
       Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tls"));
-      TestProbe<Object> p = kit.createTestProbe();
-      p.awaitAssert(Duration.ofSeconds(5), () -> {
+      advancingUntil(() -> {
         String err = status(r).lastError();
         assertTrue(err.contains("rejected") || err.contains("127.0.0.1"), err);
-        return null;
       });
       assertTrue(!r.channel().isUp());
       assertEquals(null, r.channel().pick("x"));
@@ -237,10 +249,9 @@ class UpstreamConnectionTest {
       fake.dropConnections();
       Event e = a.receiveMessage(Duration.ofSeconds(5));
       assertNotNull(e.unavailable(), "call told at once");
-      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      advancingUntil(() -> {
         assertEquals(2, fake.connections.get());
         assertTrue(r.channel().isUp());
-        return null;
       });
       kit.stop(r.actor());
     }
@@ -250,10 +261,9 @@ class UpstreamConnectionTest {
   void tlsHandshakeThatNeverCompletesTimesOut() throws Exception {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.NO_HANDSHAKE, null)) {
       Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tls"));
-      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      advancingUntil(() -> {
         assertTrue(status(r).lastError().contains("TLS handshake"), status(r).lastError());
         assertTrue(fake.connections.get() >= 2, "it keeps retrying");
-        return null;
       });
       assertTrue(!r.channel().isUp());
       kit.stop(r.actor());
@@ -278,10 +288,7 @@ class UpstreamConnectionTest {
       assertTrue(link.queueDepth() <= 64);
       // calls that time out in a row mark the connection as wedged
       for (int i = 0; i < 5; i++) link.timedOut("z9hG4bKs" + i);
-      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-        assertTrue(fake.connections.get() >= 2, "recycled");
-        return null;
-      });
+      advancingUntil(() -> assertTrue(fake.connections.get() >= 2, "recycled"));
       kit.stop(r.actor());
     }
   }
@@ -291,16 +298,23 @@ class UpstreamConnectionTest {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.CLOSE_AT_ONCE, null)) {
       // a minute between rounds: were such a close taken for a good link's end, the proxy
       // would reconnect at once, again and again
+      // connect and handshake clocks longer than the jumps below: the actor starts them on
+      // its own thread while the test is still moving the clock on
       Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")
-          .withBackoff(Duration.ofMinutes(1), Duration.ofMinutes(2), 0.2));
-      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+          .withBackoff(Duration.ofMinutes(1), Duration.ofMinutes(2), 0.2)
+          .withLink(new UpstreamLinkSettings(64, Duration.ofMinutes(10), Duration.ofMinutes(10),
+              Duration.ZERO, clearip.proxy.sip.codec.ParseLimits.DEFAULT)));
+      advancingUntil(() -> {
         UpstreamConnection.Status st = status(r);
         assertEquals(1, st.failuresInRow(), st.toString());
         assertTrue(st.lastError().startsWith("connection ended before any answer"),
             st.lastError());
-        return null;
       });
+      time.timePasses(Duration.ofSeconds(40)); // under the shortest back-off with its jitter
+      assertEquals(1, status(r).failuresInRow(), "backing off, not reconnecting");
       assertEquals(1, fake.connections.get(), "backing off, not reconnecting");
+      time.timePasses(Duration.ofMinutes(3)); // past the longest
+      advancingUntil(() -> assertEquals(2, fake.connections.get(), "tried again"));
       kit.stop(r.actor());
     }
   }
@@ -310,15 +324,10 @@ class UpstreamConnectionTest {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
       Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")
           .withTimers(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(300)));
-      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-        assertTrue(status(r).lastPingRttMicros() >= 0);
-        return null;
-      });
+      advancingUntil(() -> assertTrue(status(r).lastPingRttMicros() >= 0));
       fake.mode = FakeClearIp.Mode.SILENT;
-      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-        assertTrue(fake.connections.get() >= 2, "recycled after an unanswered ping");
-        return null;
-      });
+      advancingUntil(
+          () -> assertTrue(fake.connections.get() >= 2, "recycled after an unanswered ping"));
       kit.stop(r.actor());
     }
   }
@@ -334,10 +343,9 @@ class UpstreamConnectionTest {
       old.send("z9hG4bKr1", invite(old, "z9hG4bKr1"), listener(p1));
       r.actor().tell(new UpstreamConnection.Retarget("sip:127.0.0.1:" + b.port()
           + ";transport=tcp"));
-      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      advancingUntil(() -> {
         UpstreamLink l = r.channel().pick("z9hG4bKr2");
         assertTrue(l != null && l.address().getPort() == b.port());
-        return null;
       });
       assertTrue(old.isOpen(), "the old connection still carries its call");
       UpstreamLink fresh = r.channel().pick("z9hG4bKr2");
@@ -345,7 +353,8 @@ class UpstreamConnectionTest {
       fresh.send("z9hG4bKr2", invite(fresh, "z9hG4bKr2"), listener(p2));
       assertEquals(302, p2.receiveMessage().response().statusCode());
       old.forget("z9hG4bKr1"); // the call finished
-      old.terminated().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+      advancingUntil(() -> assertTrue(old.terminated().toCompletableFuture().isDone(),
+          "the drained connection closes"));
       p1.expectNoMessage(Duration.ofMillis(100));
       kit.stop(r.actor());
     }
