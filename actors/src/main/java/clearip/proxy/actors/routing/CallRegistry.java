@@ -1,5 +1,7 @@
 package clearip.proxy.actors.routing;
 
+import clearip.proxy.actors.admission.LoadShedder;
+import clearip.proxy.actors.admission.SourceAdmission;
 import clearip.proxy.actors.call.CallSession;
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.sip.message.RequestChecks;

@@ -1,4 +1,4 @@
-package clearip.proxy.actors.routing;
+package clearip.proxy.actors.admission;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  * heavy. Thread-safe; called for every new INVITE on the transport threads: one map look-up,
  * one increment, one clock read.
  */
-final class SourceAdmission {
+public final class SourceAdmission {
   static final long WINDOW_NANOS = 100_000_000L;
   static final int MAX_SOURCES = 4096;
 
@@ -36,7 +36,7 @@ final class SourceAdmission {
   /**
    * @param admittedShare the shedder's share of new calls admitted now (1 = all)
    */
-  SourceAdmission(LongSupplier clock, DoubleSupplier admittedShare) {
+  public SourceAdmission(LongSupplier clock, DoubleSupplier admittedShare) {
     this.clock = clock;
     this.admittedShare = admittedShare;
     this.windowStart = new AtomicLong(clock.getAsLong());
@@ -46,7 +46,7 @@ final class SourceAdmission {
    * Counts a new INVITE from {@code source}; true when it is within the source's fair share of
    * this window, i.e. it must not be refused for load.
    */
-  boolean withinFairShare(Object source) {
+  public boolean withinFairShare(Object source) {
     roll();
     ConcurrentHashMap<Object, AtomicInteger> m = arrivals;
     AtomicInteger n = m.get(source);

@@ -1,4 +1,4 @@
-package clearip.proxy.actors.routing;
+package clearip.proxy.actors.admission;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

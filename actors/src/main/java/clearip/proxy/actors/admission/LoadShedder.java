@@ -1,4 +1,4 @@
-package clearip.proxy.actors.routing;
+package clearip.proxy.actors.admission;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * quarter, each probe under half the limit gives back 5 points); the rest get an immediate 503
  * and the switch route-advances. One late probe alone, over the limit but within twice it, is a
  * hiccup (a thread descheduled on a shared VM, a collection) and refuses nothing; the second late
- * probe in a row, or one over twice the limit, is an overload. The calls that are admitted keep their latency instead of all
- * of them slowing down together, and the admitted share settles where the proxy keeps up.
+ * probe in a row, or one over twice the limit, is an overload. The calls that are admitted keep
+ * their latency instead of all of them slowing down together, and the admitted share settles
+ * where the proxy keeps up.
  *
  * <p>An overload that lasts ({@link #LASTING_NANOS} of late probes, none more than a second
  * apart) halves the limit until it is over. An admitted call passes the dispatcher's queue
@@ -89,7 +90,7 @@ public final class LoadShedder {
    *     turns shedding off
    * @param dispatcher where the calls run
    */
-  LoadShedder(LongSupplier maxDelayNanos, Executor dispatcher) {
+  public LoadShedder(LongSupplier maxDelayNanos, Executor dispatcher) {
     this(maxDelayNanos, dispatcher, System::nanoTime, jitCompileMillis());
   }
 
@@ -111,7 +112,7 @@ public final class LoadShedder {
   }
 
   /** Starts probing; the probes stop with the actor system's scheduler. */
-  void start(Scheduler scheduler) {
+  public void start(Scheduler scheduler) {
     // the stamp is taken on the scheduler's thread, so only the dispatcher's queue is measured
     scheduler.scheduleAtFixedRate(PROBE_INTERVAL, PROBE_INTERVAL, this::probe,
         ExecutionContexts.fromExecutor(Runnable::run));
@@ -238,7 +239,7 @@ public final class LoadShedder {
   }
 
   /** Counts one INVITE refused because of {@link #shouldShed}. */
-  void shedOne() {
+  public void shedOne() {
     shed.incrementAndGet();
   }
 
