@@ -9,9 +9,9 @@ import clearip.proxy.streams.tls.ClientTlsSettings;
 import clearip.proxy.streams.tls.ServerTlsSettings;
 import clearip.proxy.streams.tls.TlsContexts;
 import clearip.proxy.streams.transport.Offer;
+import clearip.proxy.streams.upstream.UpstreamCallback;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import clearip.proxy.streams.upstream.UpstreamLinkSettings;
-import clearip.proxy.streams.upstream.UpstreamListener;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -129,7 +129,7 @@ public final class UpstreamThroughput {
     AtomicLong responseBytes = new AtomicLong();
     AtomicLong lost = new AtomicLong();
     AtomicLong full = new AtomicLong();
-    UpstreamListener listener = new UpstreamListener() {
+    UpstreamCallback listener = new UpstreamCallback() {
       @Override
       public void onResponse(SipResponse r) {
         responses.incrementAndGet();

@@ -11,9 +11,9 @@ import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.Offer;
 import clearip.proxy.streams.transport.Origin;
 import clearip.proxy.streams.transport.SendResult;
+import clearip.proxy.streams.upstream.UpstreamCallback;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
-import clearip.proxy.streams.upstream.UpstreamListener;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -278,12 +278,12 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
         }
         origin.reply(t.bytes());
       } else if (a instanceof Action.ForwardUpstream f) {
-        Offer o = link.send(f.branch(), f.bytes(), listener());
+        Offer o = link.send(f.branch(), f.bytes(), upstreamCallback());
         if (o != Offer.ENQUEUED) {
           return perform(txn.onOffer(o)); // the rest of the batch is timers for the upstream wait
         }
       } else if (a instanceof Action.ToUpstream u) {
-        if (link != null) link.sendWithoutListener(u.bytes());
+        if (link != null) link.sendWithoutCallback(u.bytes());
       } else if (a instanceof Action.UpstreamTimedOut t) {
         if (link != null) link.timedOut(t.branch());
       } else if (a instanceof Action.ToDestination d) {
@@ -315,9 +315,9 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
         r -> self.tell(new SendOutcome(attempt, r)));
   }
 
-  private UpstreamListener listener() {
+  private UpstreamCallback upstreamCallback() {
     ActorRef<Command> self = ctx.getSelf();
-    return new UpstreamListener() {
+    return new UpstreamCallback() {
       @Override
       public void onResponse(SipResponse response) {
         self.tell(new UpstreamResponse(response));

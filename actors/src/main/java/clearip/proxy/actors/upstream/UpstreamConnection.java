@@ -4,9 +4,9 @@ import clearip.proxy.sip.message.SipRequests;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.ClientEngineFactory;
 import clearip.proxy.streams.transport.Transport;
+import clearip.proxy.streams.upstream.UpstreamCallback;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
-import clearip.proxy.streams.upstream.UpstreamListener;
 import clearip.proxy.streams.upstream.UpstreamSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -415,7 +415,7 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
     int slot = s.index;
     long attempt = s.attempt;
     ActorRef<Command> self = getContext().getSelf();
-    s.link.send(branch, options, new UpstreamListener() {
+    s.link.send(branch, options, new UpstreamCallback() {
       @Override
       public void onResponse(SipResponse response) {
         if (response.isFinal()) self.tell(new PingAnswered(slot, attempt, System.nanoTime() - sent));

@@ -13,15 +13,15 @@ import clearip.proxy.streams.tls.ServerTlsSettings;
 import clearip.proxy.streams.tls.TestPki;
 import clearip.proxy.streams.tls.TlsContexts;
 import clearip.proxy.streams.transport.Offer;
+import clearip.proxy.streams.upstream.UpstreamCallback;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import clearip.proxy.streams.upstream.UpstreamLinkSettings;
-import clearip.proxy.streams.upstream.UpstreamListener;
 import clearip.proxy.streams.upstream.UpstreamSettings;
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -64,8 +64,8 @@ class UpstreamConnectionTest {
   /** Forwards listener events to a probe. */
   record Event(SipResponse response, String unavailable) {}
 
-  static UpstreamListener listener(TestProbe<Event> probe) {
-    return new UpstreamListener() {
+  static UpstreamCallback listener(TestProbe<Event> probe) {
+    return new UpstreamCallback() {
       @Override
       public void onResponse(SipResponse response) {
         probe.getRef().tell(new Event(response, null));

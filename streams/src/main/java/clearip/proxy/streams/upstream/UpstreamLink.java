@@ -55,7 +55,7 @@ public final class UpstreamLink {
   private final UniqueKillSwitch killSwitch;
   private final CompletableFuture<Done> established = new CompletableFuture<>();
   private final CompletionStage<Done> terminated;
-  private final Map<String, UpstreamListener> inflight = new ConcurrentHashMap<>();
+  private final Map<String, UpstreamCallback> inflight = new ConcurrentHashMap<>();
   private final SipDecoder decoder;
   private final MessageTaps taps;
   private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
@@ -209,19 +209,19 @@ public final class UpstreamLink {
   }
 
   /**
-   * Queues a request; its responses go to {@code listener} until {@link #forget} or a final
+   * Queues a request; its responses go to {@code callback} until {@link #forget} or a final
    * response to an INVITE or non-INVITE with that branch.
    */
-  public Offer send(String branch, byte[] message, UpstreamListener listener) {
+  public Offer send(String branch, byte[] message, UpstreamCallback callback) {
     if (!isOpen()) return Offer.CLOSED;
-    inflight.put(branch, listener);
+    inflight.put(branch, callback);
     Offer o = offer(message);
-    if (o != Offer.ENQUEUED) inflight.remove(branch, listener);
+    if (o != Offer.ENQUEUED) inflight.remove(branch, callback);
     return o;
   }
 
   /** Queues a message that expects no response of its own (ACK), or a CANCEL. */
-  public Offer sendWithoutListener(byte[] message) {
+  public Offer sendWithoutCallback(byte[] message) {
     if (!isOpen()) return Offer.CLOSED;
     return offer(message);
   }
@@ -243,7 +243,7 @@ public final class UpstreamLink {
     return inflight.containsKey(branch);
   }
 
-  /** Stops routing responses for this branch to its listener (call finished or gave up). */
+  /** Stops routing responses for this branch to its callback (call finished or gave up). */
   public void forget(String branch) {
     inflight.remove(branch);
   }
@@ -280,7 +280,7 @@ public final class UpstreamLink {
   }
 
   private void failAll(String reason) {
-    for (Map.Entry<String, UpstreamListener> e : inflight.entrySet()) {
+    for (Map.Entry<String, UpstreamCallback> e : inflight.entrySet()) {
       if (inflight.remove(e.getKey(), e.getValue())) e.getValue().onUnavailable(reason);
     }
   }
@@ -323,7 +323,7 @@ public final class UpstreamLink {
     consecutiveTimeouts.set(0);
     answered = true;
     String branch = response.topViaBranch();
-    UpstreamListener l = branch == null ? null : inflight.get(branch);
+    UpstreamCallback l = branch == null ? null : inflight.get(branch);
     if (l == null) {
       answers.countUnmatched();
       log.debug("ClearIP connection {}: response {} for unknown branch {}", address,
@@ -347,7 +347,7 @@ public final class UpstreamLink {
       Via top = Via.parse(vias.get(0));
       if (top != null) branch = top.branch();
     }
-    UpstreamListener l = branch == null ? null : inflight.remove(branch);
+    UpstreamCallback l = branch == null ? null : inflight.remove(branch);
     unusableLog.warn("ClearIP connection " + address + ": unusable answer (" + m.reason()
         + ")" + (l == null ? "; no call waits for it" : "; its call is answered 503"));
     if (l != null) {

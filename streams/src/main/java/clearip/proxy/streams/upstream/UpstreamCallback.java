@@ -6,9 +6,9 @@ import clearip.proxy.sip.message.SipResponse;
  * The call waiting for ClearIP's answer to one request it sent upstream. Called on stream
  * threads: implementations only hand the event to their actor.
  */
-public interface UpstreamListener {
+public interface UpstreamCallback {
 
-  /** A response whose top Via branch is the one this listener registered. */
+  /** A response whose top Via branch is the one this callback was registered for. */
   void onResponse(SipResponse response);
 
   /** The connection carrying the request was lost before its final answer: answer 503 now. */
