@@ -79,7 +79,6 @@ final class PortUnreachableWatch implements AutoCloseable {
   private volatile boolean closed;
   private final java.util.concurrent.atomic.AtomicBoolean started =
       new java.util.concurrent.atomic.AtomicBoolean();
-  private volatile int sockets;
 
   PortUnreachableWatch(int maxSockets, TransportMetrics metrics) throws IOException {
     this(maxSockets, metrics, System::nanoTime);
@@ -145,7 +144,6 @@ final class PortUnreachableWatch implements AutoCloseable {
         ch.register(selector, SelectionKey.OP_READ, r.destination());
         p = new Probe(ch);
         probes.put(r.destination(), p);
-        sockets = probes.size();
       } catch (IOException | RuntimeException e) {
         return; // the send itself went out; only the early verdict is missing
       }
@@ -220,12 +218,6 @@ final class PortUnreachableWatch implements AutoCloseable {
         it.remove();
       }
     }
-    sockets = probes.size();
-  }
-
-  /** Destinations watched now. */
-  int sockets() {
-    return sockets;
   }
 
   @Override
