@@ -24,15 +24,20 @@ import org.slf4j.LoggerFactory;
  * their latency instead of all of them slowing down together, and the admitted share settles
  * where the proxy keeps up.
  *
+ * <p>A UDP reader can be the bottleneck while the dispatcher looks idle, so the intake's own wait
+ * counts too ({@link #watchIntake}: how long a datagram waits in the kernel before its reader
+ * takes it, measured with probe datagrams at the same pace). The per-source fair share is sized
+ * from the call threads' wait alone ({@link #callShare}).
+ *
  * <p>An overload that lasts ({@link #LASTING_NANOS} of late probes, none more than a second
  * apart) halves the limit until it is over. An admitted call passes the dispatcher's queue
  * several times and each pass waits about what the controller holds the queue at, so under a
  * lasting overload the whole limit would add a few limits to every admitted call; pauses
  * (a collection, a CPU quota's throttled slice, a burst) are over well within three seconds and
- * keep the whole limit, so they refuse no more than before. Measured at twice the capacity for
- * 60 s: admitted calls at 8 / 20–24 / 52–64 ms (p50 / p90 / p99) instead of 12–16 / 36–44 /
- * 72–116, for up to 5–10 points more refused. Not while the JIT still compiles much: a fresh JVM
- * is slow for its first seconds and would then refuse half as many calls again.
+ * keep the whole limit, so they refuse no more than before. The price is a few more refusals
+ * while the overload lasts (figures in docs/PERFORMANCE.md, Overload). Not while the JIT still
+ * compiles much: a fresh JVM is slow for its first seconds and would then refuse half as many
+ * calls again.
  *
  * <p>Why the dispatcher's delay and not a count of calls: a count right for a 20 ms ClearIP is
  * wrong for a 200 ms one, and CPU starvation (more INVITEs than the cores can handle) shows as
@@ -75,9 +80,14 @@ public final class LoadShedder {
   private long shedSeen;
   /** Whether the previous probe was late: one late probe alone is a hiccup, not an overload. */
   private boolean lateBefore;
+  /** The same for the call threads' wait alone. */
+  private boolean callsLateBefore;
+  /** The share of new calls the call threads keep up with, their wait alone; see callShare(). */
+  private volatile double callShare = 1.0;
   /** Whether this episode has been logged: only once it has refused a call. */
   private boolean episodeLogged;
   private volatile LongSupplier intakeBacklog = () -> 0;
+  private volatile Runnable intakeProbe = () -> {};
   /** True while a lasting overload has halved the limit. */
   private volatile boolean tightened;
   private final LongSupplier compileMillis;
@@ -119,15 +129,25 @@ public final class LoadShedder {
   }
 
   /**
-   * Also counts the transports' own backlog as a wait (e.g. how long a UDP reader has gone
-   * without catching up): when reading is the bottleneck the dispatcher may look idle.
+   * Also counts the transports' own queue as a wait (how long a datagram waits before a UDP
+   * reader takes it): when reading is the bottleneck the dispatcher may look idle.
+   *
+   * @param waitNanos the intake's wait now
+   * @param probe called at every probe interval (on the scheduler's thread, must not block), so
+   *     the intake can measure its wait the same way
    */
-  public void watchIntake(LongSupplier backlogNanos) {
-    this.intakeBacklog = backlogNanos;
+  public void watchIntake(LongSupplier waitNanos, Runnable probe) {
+    this.intakeProbe = probe;
+    this.intakeBacklog = waitNanos;
   }
 
   /** Queues one probe unless the previous one is still waiting (its age then counts). */
   void probe() {
+    try {
+      intakeProbe.run();
+    } catch (RuntimeException e) {
+      log.debug("intake probe failed", e); // a throw would end the schedule, and all probing
+    }
     if (pendingSince != 0) return;
     long queued = clock.getAsLong();
     pendingSince = queued;
@@ -140,18 +160,21 @@ public final class LoadShedder {
 
   private void probed(long queued) {
     long now = clock.getAsLong();
-    long delay = Math.max(now - queued, intakeBacklog.getAsLong());
+    long callsDelay = now - queued;
+    long delay = Math.max(callsDelay, intakeBacklog.getAsLong());
     lastDelay = delay;
     sampleJit(now);
     long max = limitNanos();
+    callShare = nextShare(callShare, max, callsDelay, callsLateBefore);
+    callsLateBefore = max > 0 && callsDelay > max;
     long shedNow = shed.get();
     boolean late = max > 0 && delay > max;
     // a thread descheduled for a slice of a shared VM, a collection: one probe a little late,
     // the next on time. Refusing calls for it would send them unscreened for nothing.
     boolean overloaded = late && (lateBefore || delay > 2 * max);
+    admitted = nextShare(admitted, max, delay, lateBefore);
     lateBefore = late;
     if (overloaded) {
-      admitted = Math.max(MIN_ADMITTED, admitted * 0.75);
       if (episodeStart == 0) {
         episodeStart = now;
         worstDelay = 0;
@@ -167,7 +190,6 @@ public final class LoadShedder {
         log.warn("Overloaded briefly: {} INVITEs answered 503 while new calls waited over {} ms "
             + "between two probes", shedNow - shedSeen, max / 1_000_000);
       }
-      if (!late && (max <= 0 || delay <= max / 2)) admitted = Math.min(1.0, admitted + 0.05);
     }
     if (episodeStart != 0 && !episodeLogged && shedNow > shedAtEpisodeStart) {
       // logged once it refuses calls: a late probe alone (e.g. while the proxy starts) is no news
@@ -196,6 +218,17 @@ public final class LoadShedder {
     pendingSince = 0; // last: the next probe is queued only once this one is done
   }
 
+  /**
+   * The share after one probe that waited {@code delay}: a quarter less when late (the second
+   * late probe in a row, or one over twice the limit), 5 points more when well on time.
+   */
+  private static double nextShare(double share, long max, long delay, boolean lateBefore) {
+    boolean late = max > 0 && delay > max;
+    if (late && (lateBefore || delay > 2 * max)) return Math.max(MIN_ADMITTED, share * 0.75);
+    if (!late && (max <= 0 || delay <= max / 2)) return Math.min(1.0, share + 0.05);
+    return share;
+  }
+
   /** Once a second: is the JIT still compiling much (a fresh JVM warming up)? */
   private void sampleJit(long now) {
     long elapsed = now - jitSampledAt;
@@ -221,15 +254,40 @@ public final class LoadShedder {
   public double admittedNow() {
     long max = limitNanos();
     if (max <= 0) return 1.0;
-    double a = admitted;
+    return cutByWait(admitted, Math.max(probeWaiting(), intakeBacklog.getAsLong()), max);
+  }
+
+  /** How long the probe now waiting on the dispatcher has waited, 0 when none waits. */
+  private long probeWaiting() {
     long p = pendingSince;
-    // a probe already waiting longer than twice the limit, or a reader that has not caught up
-    // for that long, tells the answer before the next probe has run: a sudden surge fills the
-    // socket within tens of milliseconds (twice: a hiccup of a little over the limit is not one)
-    if ((p != 0 && clock.getAsLong() - p > 2 * max) || intakeBacklog.getAsLong() > 2 * max) {
-      a = Math.max(MIN_ADMITTED, a * 0.5);
-    }
-    return a;
+    return p != 0 ? clock.getAsLong() - p : 0;
+  }
+
+  /**
+   * A probe already waiting longer than twice the limit, or a reader that has not caught up for
+   * that long, tells the answer before the next probe has run: a sudden surge fills the socket
+   * within tens of milliseconds (twice: a hiccup of a little over the limit is not one). The
+   * longer the wait, the fewer are let in (half at twice the limit, a tenth at ten times): the
+   * next probe runs only once the queue ahead of it is done, and a flood admitted at a fixed
+   * share meanwhile made that queue seconds long.
+   */
+  private static double cutByWait(double share, long waited, long max) {
+    if (waited <= 2 * max) return share;
+    return Math.max(MIN_ADMITTED, share * Math.min(0.5, (double) max / waited));
+  }
+
+  /**
+   * The share of new calls the call threads keep up with: as {@link #admittedNow()}, but from
+   * their wait alone, without the intake's. It sizes the per-source fair share
+   * ({@link SourceAdmission}): when a UDP reader is behind, refusing more calls does little for
+   * it (a refusal costs the reader about what an admission does), and a fair share sized from
+   * the intake's wait shrank to a few calls per source, so switches sending a few calls were
+   * refused with the flood.
+   */
+  public double callShare() {
+    long max = limitNanos();
+    if (max <= 0) return 1.0;
+    return cutByWait(callShare, probeWaiting(), max);
   }
 
   /** The limit in force, in nanoseconds: the configured one, halved while an overload lasts. */

@@ -12,12 +12,12 @@ import java.util.function.LongSupplier;
  * window is always admitted, so the refusals fall on the sources that send more. One switch's
  * flood then costs that switch, not the others.
  *
- * <p>Windows of {@link #WINDOW_NANOS}; the fair share of a window is what the shedder would
- * admit of the previous window's INVITEs (its admitted share times their number) divided by the
- * sources that sent them. Past its fair share a source's INVITEs meet the shedder's random draw
- * as before. The fair share follows the shedder's share, not the calls admitted, so the
- * exemption cannot feed on itself: when it lets too much in, the shedder sees the delay and
- * lowers its share, and with it the fair share. A source is an address for UDP and a connection
+ * <p>Windows of {@link #WINDOW_NANOS}; the fair share of a window is what the call threads keep
+ * up with of the previous window's INVITEs (the shedder's {@link LoadShedder#callShare()} times
+ * their number) divided by the sources that sent them. Past its fair share a source's INVITEs
+ * meet the shedder's random draw as before. The fair share follows the shedder's share, not the
+ * calls admitted, so the exemption cannot feed on itself: when it lets too much in, the shedder
+ * sees the delay and lowers its share, and with it the fair share. A source is an address for UDP and a connection
  * for TCP/TLS. At most {@link #MAX_SOURCES} sources are told apart per window; the rest count as
  * heavy. Thread-safe; called for every new INVITE on the transport threads: one map look-up,
  * one increment, one clock read.

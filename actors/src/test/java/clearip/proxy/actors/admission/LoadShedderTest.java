@@ -50,6 +50,21 @@ class LoadShedderTest {
   }
 
   @Test
+  void theIntakeIsProbedAtEveryIntervalEvenWhileTheDispatcherProbeWaits() {
+    LoadShedder s = shedder(LIMIT);
+    int[] intakeProbes = {0};
+    s.watchIntake(() -> 0, () -> {
+      intakeProbes[0]++;
+      if (intakeProbes[0] == 2) throw new IllegalStateException("socket gone");
+    });
+    s.probe();
+    s.probe(); // the dispatcher probe still waits; the intake's throw ends nothing
+    s.probe();
+    assertEquals(3, intakeProbes[0]);
+    assertEquals(1, dispatcher.queue.size(), "one dispatcher probe at a time");
+  }
+
+  @Test
   void aDispatcherThatKeepsUpAdmitsEveryCall() {
     LoadShedder s = shedder(LIMIT);
     for (int i = 0; i < 100; i++) {
@@ -95,7 +110,11 @@ class LoadShedderTest {
     now += 2 * LIMIT;
     assertEquals(1.0, s.admittedNow(), "not yet twice the limit: may be a hiccup");
     now += 1;
-    assertEquals(0.5, s.admittedNow(), 1e-9);
+    assertEquals(0.5, s.admittedNow(), 1e-6);
+    now += 8 * LIMIT - 1;
+    assertEquals(0.1, s.admittedNow(), 1e-9, "ten times the limit: a tenth");
+    now += 90 * LIMIT;
+    assertEquals(LoadShedder.MIN_ADMITTED, s.admittedNow(), 1e-9);
     s.probe(); // one probe at a time: the late one keeps counting
     assertEquals(1, dispatcher.queue.size());
     dispatcher.runAll();
@@ -106,18 +125,44 @@ class LoadShedderTest {
   void anIntakeThatCannotCatchUpCountsLikeALateProbe() {
     LoadShedder s = shedder(LIMIT);
     long[] backlog = {0};
-    s.watchIntake(() -> backlog[0]);
+    s.watchIntake(() -> backlog[0], () -> {});
     probeWaiting(s, MS);
     assertEquals(1.0, s.admittedNow());
     backlog[0] = 80 * MS; // the reader has not found its socket empty for 80 ms
     assertEquals(1.0, s.admittedNow(), "within twice the limit: may be a hiccup");
     backlog[0] = 120 * MS;
-    assertEquals(0.5, s.admittedNow(), 1e-9, "halved at once, before the next probe");
+    assertEquals(50.0 / 120, s.admittedNow(), 1e-9, "cut at once, before the next probe");
     probeWaiting(s, MS);
-    assertEquals(0.375, s.admittedNow(), 1e-9, "the probe cut it by a quarter, still behind");
+    assertEquals(0.75 * 50 / 120, s.admittedNow(), 1e-9,
+        "the probe cut it by a quarter, still behind");
     backlog[0] = 0;
     assertEquals(0.75, s.admittedNow(), 1e-9);
     assertEquals(120 * MS, s.lastDelayNanos());
+    assertEquals(1.0, s.callShare(), "the call threads kept up: the fair share is not cut");
+  }
+
+  @Test
+  void theCallShareFollowsTheCallThreadsWaitAlone() {
+    LoadShedder s = shedder(LIMIT);
+    long[] backlog = {500 * MS};
+    s.watchIntake(() -> backlog[0], () -> {});
+    for (int i = 0; i < 10; i++) probeWaiting(s, MS);
+    assertEquals(LoadShedder.MIN_ADMITTED, s.admittedNow(), 1e-9);
+    assertEquals(1.0, s.callShare());
+
+    backlog[0] = 0;
+    probeWaiting(s, 80 * MS); // the call threads are late too
+    assertEquals(1.0, s.callShare(), "one late probe within twice the limit: a hiccup");
+    probeWaiting(s, 80 * MS);
+    assertEquals(0.75, s.callShare(), 1e-9);
+    s.probe();
+    now += 10 * LIMIT;
+    assertEquals(0.075, s.callShare(), 1e-9, "a probe still waiting counts at once");
+    dispatcher.runAll();
+    now += 10 * MS;
+    assertEquals(0.5625, s.callShare(), 1e-9);
+    probeWaiting(s, MS);
+    assertEquals(0.6125, s.callShare(), 1e-9, "on time: five points back");
   }
 
   /** Late probes (80 ms, the limit being 50) for {@code nanos}, then calls admitted again. */
@@ -143,7 +188,7 @@ class LoadShedderTest {
     assertEquals(0.75, s.admittedNow(), 1e-9, "a lasting one: over twice half the limit");
     s.probe();
     now += LIMIT + 1;
-    assertEquals(0.375, s.admittedNow(), 1e-9, "a probe still waiting that long counts too");
+    assertEquals(0.375, s.admittedNow(), 1e-6, "a probe still waiting that long counts too");
     dispatcher.runAll();
     now += 10 * MS;
 
@@ -185,7 +230,7 @@ class LoadShedderTest {
   void callsRefusedBetweenTwoProbesAreLoggedThoughNoProbeWasLate() {
     LoadShedder s = shedder(LIMIT);
     long[] backlog = {0};
-    s.watchIntake(() -> backlog[0]);
+    s.watchIntake(() -> backlog[0], () -> {});
     List<String> logs = logsOf(() -> {
       probeWaiting(s, MS);
       backlog[0] = 120 * MS; // a reader behind its socket between two probes

@@ -140,7 +140,9 @@ public final class ProxyServer {
       if (serverEngines != null) b.tlsServer(serverEngines::newEngine);
       TransportEndpoints endpoints = b.build();
       p.destinations().sender(endpoints.sender());
-      p.registry().shedder().watchIntake(endpoints::udpReaderBusyNanos);
+      p.registry().shedder().watchIntake(
+          () -> endpoints.udpIntakeWaitNanos(System.nanoTime()),
+          () -> endpoints.probeUdpIntake(System.nanoTime()));
       if (serverEngines == null && !config.raw().getStringList("clearip-proxy.listen.tls")
           .isEmpty()) {
         log.warn("TLS listener off: listen.tls-certificate and listen.tls-private-key are not "

@@ -282,13 +282,23 @@ public final class TransportEndpoints {
   }
 
   /**
-   * How long the busiest UDP reader has gone without finding its socket empty (0 when every
-   * reader keeps up): the intake's own backlog, which overload control counts like a wait.
+   * Sends each UDP socket its next intake probe; called at a steady pace (overload control's
+   * probe interval), from a thread that may not block (the send is non-blocking).
+   *
+   * @param now {@link System#nanoTime()}
    */
-  public long udpReaderBusyNanos() {
-    long now = System.nanoTime();
+  public void probeUdpIntake(long now) {
+    for (UdpListener l : udpListeners) l.probeIntake(now);
+  }
+
+  /**
+   * How long a datagram arriving now waits in the kernel before a UDP reader takes it, the worst
+   * of all UDP sockets (0 when every reader keeps up): the intake's own queue, which overload
+   * control counts like a wait. Measured by {@link #probeUdpIntake}'s probes.
+   */
+  public long udpIntakeWaitNanos(long now) {
     long worst = 0;
-    for (UdpListener l : udpListeners) worst = Math.max(worst, l.busyNanos(now));
+    for (UdpListener l : udpListeners) worst = Math.max(worst, l.intakeWaitNanos(now));
     return worst;
   }
 }

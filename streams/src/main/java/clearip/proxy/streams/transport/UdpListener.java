@@ -35,8 +35,12 @@ import org.slf4j.LoggerFactory;
  * costs the switch a 500 ms retransmission. Through classic IO each datagram crossed the selector
  * thread and an actor mailbox, competing with the calls for dispatcher time; the kernel dropped
  * datagrams at twice the sustainable rate. A thread that only reads, decodes and routes keeps pace
- * (about 5 µs per datagram) and costs two actor hops less per message. Its only blocking call is
+ * and costs two actor hops less per message. Its only blocking call is
  * {@link Selector#select()}, on its own thread, never on a dispatcher.
+ *
+ * <p>Overload control asks how long datagrams wait in the kernel before the reader takes them:
+ * {@link #probeIntake} sends the socket numbered probe datagrams from a loopback socket of its
+ * own, which the reader recognises by their source and counts nowhere ({@link IntakeProbes}).
  */
 final class UdpListener {
   private static final Logger log = LoggerFactory.getLogger(UdpListener.class);
@@ -56,9 +60,11 @@ final class UdpListener {
   private volatile DatagramChannel channel;
   private volatile Selector selector;
   private volatile InetSocketAddress local;
+  /** Where the intake probes come from (set once the first is sent), and their socket. */
+  private volatile InetSocketAddress probeFrom;
+  private volatile DatagramChannel probeChannel;
   private volatile boolean closing;
-  /** Since when the reader has found a datagram waiting at every read; 0 once it found none. */
-  private volatile long busySince;
+  private final IntakeProbes probes = new IntakeProbes();
 
   private UdpListener(ClassicActorSystemProvider system, MessageIntake intake,
       Supplier<AccessList> accessList, TransportMetrics metrics) {
@@ -198,13 +204,43 @@ final class UdpListener {
   }
 
   /**
-   * How long the reader has been reading without ever finding the socket empty, 0 when it is
-   * keeping up: datagrams arrive faster than it handles them and queue in the kernel, where
-   * the overflow is dropped.
+   * Sends one probe datagram to this socket from a loopback socket of its own. It queues behind
+   * whatever waits in the kernel's receive buffer, so the time until the reader takes it is the
+   * time a new INVITE waits there now; see {@link #intakeWaitNanos}.
    */
-  long busyNanos(long now) {
-    long b = busySince;
-    return b == 0 ? 0 : Math.max(0, now - b);
+  void probeIntake(long now) {
+    if (!isBound()) return;
+    probes.send(now, this::sendProbe);
+  }
+
+  /**
+   * How long new datagrams wait in the kernel before the reader takes them: the age of the oldest
+   * probe not yet read, 0 when none is outstanding.
+   */
+  long intakeWaitNanos(long now) {
+    return probes.waitNanos(now);
+  }
+
+  private boolean sendProbe(ByteBuffer payload) {
+    try {
+      DatagramChannel ch = probeChannel;
+      if (ch == null) {
+        InetSocketAddress l = local;
+        java.net.InetAddress to = l.getAddress().isAnyLocalAddress()
+            ? java.net.InetAddress.getLoopbackAddress() : l.getAddress();
+        ch = DatagramChannel.open();
+        ch.bind(new InetSocketAddress(to, 0));
+        ch.connect(new InetSocketAddress(to, l.getPort()));
+        ch.configureBlocking(false);
+        probeFrom = (InetSocketAddress) ch.getLocalAddress();
+        probeChannel = ch;
+      }
+      return ch.write(payload) > 0;
+    } catch (IOException | RuntimeException e) {
+      // without probes the wait reads 0: overload control then rests on the dispatcher alone
+      readErrors.warn("UDP intake probe to " + local + " failed: " + e);
+      return false;
+    }
   }
 
   /** Stops reading and closes the socket; completes once the reader has ended. */
@@ -232,13 +268,16 @@ final class UdpListener {
           continue;
         }
         if (from == null) {
-          if (busySince != 0) busySince = 0;
-          sel.select(); // nothing queued: wait for the next datagram or unbind's wakeup
+          probes.drained(); // nothing queued: a probe not read by now was dropped
+          sel.select(); // wait for the next datagram or unbind's wakeup
           sel.selectedKeys().clear();
           continue;
         }
-        if (busySince == 0) busySince = System.nanoTime();
         buf.flip();
+        if (from.equals(probeFrom)) {
+          probes.received(buf);
+          continue;
+        }
         onDatagram(buf, (InetSocketAddress) from);
       }
     } catch (IOException | RuntimeException | Error e) {
@@ -247,6 +286,7 @@ final class UdpListener {
       closing = true;
       closeQuietly(sel);
       closeQuietly(ch);
+      closeQuietly(probeChannel);
       log.info("Stopped listening for SIP over UDP on {}", local);
       unbound.complete(null);
       bound.completeExceptionally(new BindException("UDP listener stopped"));

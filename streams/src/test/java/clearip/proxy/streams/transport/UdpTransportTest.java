@@ -106,6 +106,46 @@ class UdpTransportTest {
   }
 
   @Test
+  void anIntakeProbeMeasuresHowLongNewDatagramsWaitAndReachesNobody() throws Exception {
+    RecordingHandler handler = new RecordingHandler();
+    CountingMetrics metrics = new CountingMetrics();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    handler.onRequest.set(in -> {
+      // the reader itself runs the handler: holding it here keeps everything behind queued
+      if (in.request().callId().equals("first@udp")) {
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    InetSocketAddress bound = start(handler, metrics, AccessList.LOOPBACK_ONLY, List.of(v4(0)))
+        .udp().get(0);
+    try (DatagramSocket client = new DatagramSocket(v4(0))) {
+      byte[] first = bytes(SipFixtures.invite("first@udp", "z9hG4bKp1"));
+      client.send(new DatagramPacket(first, first.length, bound));
+      assertEquals("first@udp", handler.next().request().callId()); // the reader is now held
+      assertEquals(0, endpoints.udpIntakeWaitNanos(1_000), "no probe sent yet");
+
+      endpoints.probeUdpIntake(1_000);
+      byte[] second = bytes(SipFixtures.invite("second@udp", "z9hG4bKp2"));
+      client.send(new DatagramPacket(second, second.length, bound));
+      assertEquals(4_000, endpoints.udpIntakeWaitNanos(5_000), "the probe waits behind the reader");
+      assertEquals(9_000, endpoints.udpIntakeWaitNanos(10_000));
+
+      release.countDown();
+      assertEquals("second@udp", handler.next().request().callId());
+      // the probe was read between the two INVITEs, passed to nobody and counted nowhere
+      assertEquals(0, endpoints.udpIntakeWaitNanos(20_000));
+      assertTrue(handler.received.isEmpty());
+      assertEquals(2, metrics.count("datagramIn"));
+      assertEquals(0, metrics.count("droppedByAccessList.UDP"));
+      assertEquals(0, metrics.count("malformed.UDP"));
+    }
+  }
+
+  @Test
   void keepAlivesAreIgnoredAndMalformedRequestsAnsweredStatelessly() throws Exception {
     RecordingHandler handler = new RecordingHandler();
     CountingMetrics metrics = new CountingMetrics();
