@@ -10,11 +10,11 @@
 #
 # usage: loadtest/rig/fairness.sh   (after mvn -B -q package -DskipTests)
 # Environment: HEAVY (INVITE/s, default 20000), SECONDS_HEAVY (default 10), LIGHT (calls/s,
-#   default 100), JAR (default ops/target/clearip-proxy.jar), WORK (default a new temp folder)
+#   default 100), JAR (default loadtest/target/clearip-demo.jar), WORK (default a new temp folder)
 # Needs: sipp, taskset (util-linux), two CPUs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
-JAR=${JAR:-$here/ops/target/clearip-proxy.jar}
+JAR=${JAR:-$here/loadtest/target/clearip-demo.jar}
 HEAVY=${HEAVY:-20000}
 SECS=${SECONDS_HEAVY:-10}
 LIGHT=${LIGHT:-100}

@@ -26,7 +26,7 @@ clearip-emulator {
 CONF
 JO="${JAVA_OPTS:--Xms512m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
 # shellcheck disable=SC2086
-java $JO -jar "$root/ops/target/clearip-proxy.jar" emulator --config emulator.conf >emulator.log 2>&1 &
+java $JO -jar "$root/loadtest/target/clearip-demo.jar" emulator --config emulator.conf >emulator.log 2>&1 &
 EMU=$!
 trap 'kill -TERM $EMU 2>/dev/null' EXIT
 for _ in $(seq 1 300); do ss -Hlnt "sport = :15071" | grep -q . && break; sleep 0.1; done
@@ -34,7 +34,7 @@ ss -Hlnt "sport = :15071" | grep -q . || { echo "emulator did not start" >&2; ca
 ticks() { local f; f=$(cat "/proc/$1/stat"); f="${f##*) }"; set -- $f; echo $(( ${12} + ${13} )); }
 HZ=$(getconf CLK_TCK)
 # shellcheck disable=SC2086
-java $JO -cp "$root/ops/target/clearip-proxy.jar" clearip.proxy.bench.UpstreamThroughput \
+java $JO -cp "$root/loadtest/target/clearip-demo.jar" clearip.proxy.bench.UpstreamThroughput \
   --connect 127.0.0.1:15071 --ca ca.crt --seconds "$SECS" --window "$WIN" > bench.out 2>&1 &
 B=$!
 sleep 5.5   # the benchmark's warm-up (5 s) plus its start

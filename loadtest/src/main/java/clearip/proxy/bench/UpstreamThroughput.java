@@ -32,7 +32,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * for a bounded time. Prints messages/s each way (after a warm-up) and the CPU this JVM used.
  *
  * <pre>
- * java -cp clearip-proxy.jar clearip.proxy.bench.UpstreamThroughput [options]
+ * java -cp loadtest/target/clearip-demo.jar clearip.proxy.bench.UpstreamThroughput [options]
  *   --seconds N      measured time (default 20), after --warmup N seconds (default 5)
  *   --window N       requests in flight at most (default 1000)
  *   --connect H:P    use an emulator already listening for TLS at H:P (another JVM), trusting

@@ -71,8 +71,8 @@ public final class AdminHttpServer implements AutoCloseable {
 
   /** Binds {@code address} (port 0 picks one) and serves the proxy's pages. */
   public static AdminHttpServer start(InetSocketAddress address, AdminSettings settings,
-      ProxyMetrics metrics, ProxyOperations operations) throws IOException {
-    AdminHttpServer s = start(address, settings, path -> page(path, metrics, operations));
+      ProxyMetrics metrics, Readiness readiness) throws IOException {
+    AdminHttpServer s = start(address, settings, path -> page(path, metrics, readiness));
     log.info("Admin HTTP on http://{}/ (/metrics, /health, /ready)", format(s.address()));
     return s;
   }
@@ -97,12 +97,12 @@ public final class AdminHttpServer implements AutoCloseable {
     return s;
   }
 
-  static Page page(String path, ProxyMetrics metrics, ProxyOperations ops) {
+  static Page page(String path, ProxyMetrics metrics, Readiness readiness) {
     return switch (path) {
       case "/metrics" -> new Page(200, ProxyMetrics.CONTENT_TYPE, metrics.scrape());
       case "/health" -> new Page(200, TEXT, "ok\n");
       case "/ready" -> {
-        String reason = ops.notReadyReason();
+        String reason = readiness.notReadyReason();
         yield reason == null ? new Page(200, TEXT, "ready\n")
             : new Page(503, TEXT, "not ready: " + reason + "\n");
       }

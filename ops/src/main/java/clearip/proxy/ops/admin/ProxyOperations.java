@@ -4,7 +4,7 @@ import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
-import clearip.proxy.ops.server.ProxyServer;
+import clearip.proxy.ops.jmx.ProxyControl;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamSettings;
 import com.typesafe.config.Config;
@@ -19,16 +19,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What an operator does to a running proxy, whatever the channel (JMX, signals, admin HTTP):
  * drain and stop, switch the ClearIP target, reload the configuration file, and the readiness
- * verdict. Thread-safe; nothing here runs on a call's path.
+ * verdict. Thread-safe; nothing here runs on a call's path. It acts on a {@link ManagedProxy};
+ * JMX sees it as a {@link ProxyControl}, the admin HTTP endpoint as its {@link Readiness}.
  */
-public final class ProxyOperations {
+public final class ProxyOperations implements ProxyControl, Readiness {
   private static final Logger log = LoggerFactory.getLogger(ProxyOperations.class);
   private static final Duration STATUS_TTL = Duration.ofSeconds(1);
   private static final Duration STATUS_ASK_TIMEOUT = Duration.ofMillis(500);
@@ -37,7 +37,7 @@ public final class ProxyOperations {
       "admin");
   private static final List<String> UPSTREAM_RELOADABLE = List.of("uri", "timeout");
 
-  private final ProxyServer server;
+  private final ManagedProxy proxy;
   private final Path configFile;
   private final ProxyConfig started;
   private volatile ProxyConfig running;
@@ -52,16 +52,12 @@ public final class ProxyOperations {
    * @param configFile the file the proxy was started with; null when it runs on the defaults
    *     (a reload then re-reads the defaults and system properties)
    */
-  public ProxyOperations(ProxyServer server, Path configFile) {
-    this.server = Objects.requireNonNull(server);
+  public ProxyOperations(ManagedProxy proxy, Path configFile) {
+    this.proxy = Objects.requireNonNull(proxy);
     this.configFile = configFile;
-    this.started = server.config();
+    this.started = proxy.config();
     this.running = started;
     this.upstreamUri = started.upstream().uri();
-  }
-
-  public ProxyServer server() {
-    return server;
   }
 
   /** The configuration in force (the last one loaded successfully). */
@@ -69,6 +65,17 @@ public final class ProxyOperations {
     return running;
   }
 
+  @Override
+  public String mode() {
+    return running.mode().toString();
+  }
+
+  @Override
+  public int callsInFlight() {
+    return proxy.callsInFlight();
+  }
+
+  @Override
   public String upstreamUri() {
     return upstreamUri;
   }
@@ -76,17 +83,19 @@ public final class ProxyOperations {
   // ---- drain and stop ----
 
   /** New INVITEs get 503 at once from now on; calls in flight go on. */
+  @Override
   public String drain() {
-    if (!server.registry().isDraining()) {
-      server.registry().drain();
+    if (!proxy.isDraining()) {
+      proxy.drain();
       log.info("Draining: new INVITEs are answered 503; {} call(s) in flight",
-          server.registry().inFlight());
+          proxy.callsInFlight());
     }
-    return "draining; " + server.registry().inFlight() + " call(s) in flight";
+    return "draining; " + proxy.callsInFlight() + " call(s) in flight";
   }
 
+  @Override
   public boolean isDraining() {
-    return server.registry().isDraining();
+    return proxy.isDraining();
   }
 
   /**
@@ -103,23 +112,23 @@ public final class ProxyOperations {
     Thread t = new Thread(() -> {
       try {
         boolean clean = awaitNoCallsInFlight(timeout);
-        int left = server.registry().inFlight();
+        int left = proxy.callsInFlight();
         if (clean) {
           log.info("All calls finished; stopping");
         } else {
           log.warn("Drain deadline ({} ms) passed with {} call(s) in flight: each gets 503 and "
               + "its ringing destination a CANCEL; stopping", timeout.toMillis(), left);
-          server.registry().stopAll("proxy stopping");
+          proxy.stopAllCalls("proxy stopping");
           // the 503s and CANCELs leave before the transports close
           if (!awaitNoCallsInFlight(STOP_GRACE)) {
-            log.warn("{} call(s) still in flight after {} ms", server.registry().inFlight(),
+            log.warn("{} call(s) still in flight after {} ms", proxy.callsInFlight(),
                 STOP_GRACE.toMillis());
           }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      server.stop().whenComplete((d, e) -> stopped.complete(Done.getInstance()));
+      proxy.stop().whenComplete((d, e) -> stopped.complete(Done.getInstance()));
     }, "clearip-proxy-drain");
     t.setDaemon(true);
     t.start();
@@ -129,7 +138,7 @@ public final class ProxyOperations {
   /** Polls the call registry until no call is in flight; false when the timeout passed first. */
   boolean awaitNoCallsInFlight(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (server.registry().inFlight() > 0) {
+    while (proxy.callsInFlight() > 0) {
       if (System.nanoTime() - deadline >= 0) return false;
       TimeUnit.MILLISECONDS.sleep(20);
     }
@@ -141,16 +150,18 @@ public final class ProxyOperations {
   }
 
   /** Null when ready to take calls; otherwise why not. */
+  @Override
   public String notReadyReason() {
     if (stopping) return "stopping";
-    if (server.registry().isDraining()) return "draining";
-    if (!server.upstream().isUp()) return "ClearIP not connected";
+    if (proxy.isDraining()) return "draining";
+    if (!proxy.isUpstreamConnected()) return "ClearIP not connected";
     return null;
   }
 
   // ---- upstream ----
 
   /** Switches to {@code tls} or {@code tcp}, keeping host and (non-default) port. */
+  @Override
   public String setUpstreamTransport(String transport) {
     Transport t = Transport.parse(transport == null ? null : transport.trim());
     if (t != Transport.TLS && t != Transport.TCP) {
@@ -160,6 +171,7 @@ public final class ProxyOperations {
   }
 
   /** Switches to another ClearIP URI; the old connection finishes its calls. */
+  @Override
   public synchronized String setUpstreamUri(String uri) {
     String u = uri == null ? "" : uri.trim();
     UpstreamSettings.fromUri(u); // IllegalArgumentException names the problem
@@ -167,7 +179,7 @@ public final class ProxyOperations {
     String old = upstreamUri;
     upstreamUri = u;
     status = null;
-    server.upstreamActor().tell(new UpstreamConnection.Retarget(u));
+    proxy.retargetUpstream(u);
     log.info("ClearIP upstream switched from {} to {} by an operator", old, u);
     return "ClearIP upstream now " + u + " (was " + old + ")";
   }
@@ -216,14 +228,13 @@ public final class ProxyOperations {
   }
 
   /** The upstream actor's status, asked at most about once a second, never for long. */
+  @Override
   public UpstreamConnection.Status upstreamStatus() {
     CachedStatus c = status;
     long now = System.nanoTime();
     if (c != null && now - c.atNanos() < STATUS_TTL.toNanos()) return c.status();
     try {
-      UpstreamConnection.Status s = AskPattern.<UpstreamConnection.Command,
-              UpstreamConnection.Status>ask(server.upstreamActor(),
-              UpstreamConnection.GetStatus::new, STATUS_ASK_TIMEOUT, server.system().scheduler())
+      UpstreamConnection.Status s = proxy.upstreamStatus(STATUS_ASK_TIMEOUT)
           .toCompletableFuture().get(STATUS_ASK_TIMEOUT.toMillis() + 100, TimeUnit.MILLISECONDS);
       status = new CachedStatus(s, now);
       return s;
@@ -234,7 +245,7 @@ public final class ProxyOperations {
     }
     if (c != null) return c.status();
     return new UpstreamConnection.Status(upstreamUri, "UNKNOWN", "", 0, 0,
-        "no status from the upstream connection", server.upstream().queueDepth(), 0, -1, 0);
+        "no status from the upstream connection", proxy.upstreamQueueDepth(), 0, -1, 0);
   }
 
   // ---- reload ----
@@ -245,6 +256,7 @@ public final class ProxyOperations {
    * upstream.uri (when it changed in the file). Any problem rejects the new file whole; the
    * running configuration is kept.
    */
+  @Override
   public synchronized String reloadConfiguration() {
     String source = configFile == null ? "the defaults" : configFile.toString();
     ProxyConfig next;
@@ -263,10 +275,10 @@ public final class ProxyOperations {
     ProxyConfig previous = running;
     List<String> needRestart = restartOnlyChanges(started.raw(), next.raw());
     CallSettings calls = next.calls();
-    CallSettings current = server.callContext().settings();
+    CallSettings current = proxy.callSettings();
     if (next.mode() != started.mode()) calls = calls.withInline(current.inline());
-    server.endpoints().setAccessList(next.access());
-    server.callContext().updateSettings(calls);
+    proxy.setAccessList(next.access());
+    proxy.updateCallSettings(calls);
     String retarget = "";
     if (!next.upstream().uri().equals(previous.upstream().uri())) {
       setUpstreamUri(next.upstream().uri());

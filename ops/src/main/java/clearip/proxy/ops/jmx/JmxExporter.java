@@ -2,12 +2,11 @@ package clearip.proxy.ops.jmx;
 
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.actors.upstream.UpstreamConnection;
-import clearip.proxy.ops.admin.ProxyOperations;
 import clearip.proxy.ops.metrics.CallMeters;
 import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.metrics.TransportMeters;
-import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.ops.trace.TraceControl;
+import clearip.proxy.streams.transport.BoundAddresses;
 import clearip.proxy.streams.transport.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -58,16 +57,19 @@ public final class JmxExporter implements AutoCloseable {
     }
   }
 
-  /** Registers every bean; fails (registering none) when a name is already taken. */
-  public static JmxExporter register(MBeanServer mbeans, ProxyOperations ops,
-      ProxyMetrics metrics, TraceControl trace) throws JMException {
+  /**
+   * Registers every bean; fails (registering none) when a name is already taken.
+   *
+   * @param listeners the bound listeners, one Listener bean each
+   */
+  public static JmxExporter register(MBeanServer mbeans, ProxyControl control,
+      BoundAddresses listeners, ProxyMetrics metrics, TraceControl trace) throws JMException {
     JmxExporter x = new JmxExporter(mbeans);
-    ProxyServer s = ops.server();
     try {
-      x.add(new ProxyBean(ops, metrics, trace), proxyName());
-      x.add(new UpstreamBean(ops), upstreamName());
+      x.add(new ProxyBean(control, metrics, trace), proxyName());
+      x.add(new UpstreamBean(control), upstreamName());
       for (Transport t : Transport.values()) {
-        for (InetSocketAddress a : s.bound().of(t)) {
+        for (InetSocketAddress a : listeners.of(t)) {
           x.add(new ListenerBean(t, a, metrics.transports()), listenerName(t, a));
         }
       }
@@ -97,13 +99,13 @@ public final class JmxExporter implements AutoCloseable {
 
   /** The Proxy MXBean: reads meters, delegates operations. */
   static final class ProxyBean implements ProxyMXBean {
-    private final ProxyOperations ops;
+    private final ProxyControl control;
     private final CallMeters calls;
     private final TransportMeters transports;
     private final TraceControl trace;
 
-    ProxyBean(ProxyOperations ops, ProxyMetrics metrics, TraceControl trace) {
-      this.ops = ops;
+    ProxyBean(ProxyControl control, ProxyMetrics metrics, TraceControl trace) {
+      this.control = control;
       this.calls = metrics.calls();
       this.transports = metrics.transports();
       this.trace = trace;
@@ -111,7 +113,7 @@ public final class JmxExporter implements AutoCloseable {
 
     @Override
     public String getMode() {
-      return ops.running().mode().toString();
+      return control.mode();
     }
 
     @Override
@@ -121,7 +123,7 @@ public final class JmxExporter implements AutoCloseable {
 
     @Override
     public long getCallsInFlight() {
-      return ops.server().registry().inFlight();
+      return control.callsInFlight();
     }
 
     @Override
@@ -241,38 +243,38 @@ public final class JmxExporter implements AutoCloseable {
 
     @Override
     public String getUpstreamUri() {
-      return ops.upstreamUri();
+      return control.upstreamUri();
     }
 
     @Override
     public boolean isDraining() {
-      return ops.isDraining();
+      return control.isDraining();
     }
 
     @Override
     public String getNotReadyReason() {
-      String r = ops.notReadyReason();
+      String r = control.notReadyReason();
       return r == null ? "" : r;
     }
 
     @Override
     public String drain() {
-      return ops.drain();
+      return control.drain();
     }
 
     @Override
     public String setUpstreamTransport(String transport) {
-      return ops.setUpstreamTransport(transport);
+      return control.setUpstreamTransport(transport);
     }
 
     @Override
     public String setUpstreamUri(String uri) {
-      return ops.setUpstreamUri(uri);
+      return control.setUpstreamUri(uri);
     }
 
     @Override
     public String reloadConfiguration() {
-      return ops.reloadConfiguration();
+      return control.reloadConfiguration();
     }
 
     @Override
@@ -289,14 +291,14 @@ public final class JmxExporter implements AutoCloseable {
 
   /** The Upstream MXBean: the upstream actor's cached status. */
   static final class UpstreamBean implements UpstreamMXBean {
-    private final ProxyOperations ops;
+    private final ProxyControl control;
 
-    UpstreamBean(ProxyOperations ops) {
-      this.ops = ops;
+    UpstreamBean(ProxyControl control) {
+      this.control = control;
     }
 
     private UpstreamConnection.Status s() {
-      return ops.upstreamStatus();
+      return control.upstreamStatus();
     }
 
     @Override

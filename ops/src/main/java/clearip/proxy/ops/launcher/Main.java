@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code clearip-proxy} command: {@code run}, {@code demo}, {@code emulator} and
- * {@code check-config}. Exit codes: 0 success, 1 bad configuration, 2 usage, 3 start-up failure.
+ * The {@code clearip-proxy} command: {@code run}, {@code check-config} and {@code version}.
+ * Exit codes: 0 success, 1 bad configuration, 2 usage, 3 start-up failure. The demo and the
+ * ClearIP emulator are in {@code clearip-demo.jar} (loadtest module), not in this jar.
  */
 public final class Main {
   private Main() {}
@@ -20,8 +21,6 @@ public final class Main {
   static final String USAGE = String.join("\n",
       "usage: clearip-proxy <command> [options]",
       "  run [--config FILE]        run the proxy (defaults from reference.conf; -Dkey=value wins)",
-      "  demo [--calls N]           run the proxy with the bundled ClearIP emulator on loopback",
-      "  emulator [--config FILE]   run only the ClearIP emulator",
       "  check-config FILE          validate a configuration file and exit",
       "  version                    print the version");
 
@@ -44,10 +43,11 @@ public final class Main {
           return 2;
         }
         return checkConfig(Path.of(rest.get(0)));
-      case "demo":
-        return Demo.run(rest);
-      case "emulator":
-        return Demo.runEmulator(option(rest, "--config"));
+      case "demo", "emulator":
+        // the test double is not shipped: say where it is instead of "unknown command"
+        System.err.println("'" + args[0] + "' is in clearip-demo.jar (loadtest/target), not in "
+            + "the production jar; from a source checkout: ./clearip-proxy " + args[0]);
+        return 2;
       case "version":
         String v = Main.class.getPackage().getImplementationVersion();
         System.out.println("clearip-proxy " + (v == null ? "(development build)" : v));

@@ -58,7 +58,7 @@ public final class Supervision implements AutoCloseable {
     metrics.udpFallbacks(server.callContext().transports());
     metrics.upstreamAnswers(server.upstream().answers());
     ProxyOperations ops = new ProxyOperations(server, configFile);
-    JmxExporter jmx = JmxExporter.register(mbeans, ops, metrics, trace);
+    JmxExporter jmx = JmxExporter.register(mbeans, ops, server.bound(), metrics, trace);
     Supervision supervision = new Supervision(ops, jmx);
     if (signals) supervision.handleSignals(supervision::drainAndStop);
     InetSocketAddress adminAddress = server.config().adminListen();

@@ -3,12 +3,15 @@ package clearip.proxy.ops.server;
 import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.actors.call.CallSession;
 import clearip.proxy.actors.call.SenderDestinations;
+import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.routing.CallRegistry;
 import clearip.proxy.actors.upstream.UpstreamConnection;
+import clearip.proxy.ops.admin.ManagedProxy;
 import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.trace.TraceController;
 import clearip.proxy.streams.tls.ClientEngines;
 import clearip.proxy.streams.tls.ServerEngines;
+import clearip.proxy.streams.transport.AccessList;
 import clearip.proxy.streams.transport.BoundAddresses;
 import clearip.proxy.streams.transport.TransportEndpoints;
 import clearip.proxy.streams.transport.TransportMetrics;
@@ -22,6 +25,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One running proxy: its actor system, the upstream connection to ClearIP, the call registry
  * and the listeners, started in that order (so the first call finds ClearIP connecting, not
- * absent) and stopped in reverse.
+ * absent) and stopped in reverse. What operators act on goes through {@link ManagedProxy}.
  */
-public final class ProxyServer {
+public final class ProxyServer implements ManagedProxy {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
   private final ActorSystem<Void> system;
@@ -191,6 +195,7 @@ public final class ProxyServer {
     return system;
   }
 
+  @Override
   public ProxyConfig config() {
     return config;
   }
@@ -210,7 +215,66 @@ public final class ProxyServer {
     return traces;
   }
 
+  // ---- ManagedProxy: what the operator's actions reach ----
+
+  @Override
+  public int callsInFlight() {
+    return registry.inFlight();
+  }
+
+  @Override
+  public boolean isDraining() {
+    return registry.isDraining();
+  }
+
+  @Override
+  public void drain() {
+    registry.drain();
+  }
+
+  @Override
+  public void stopAllCalls(String reason) {
+    registry.stopAll(reason);
+  }
+
+  @Override
+  public boolean isUpstreamConnected() {
+    return upstream.isUp();
+  }
+
+  @Override
+  public int upstreamQueueDepth() {
+    return upstream.queueDepth();
+  }
+
+  @Override
+  public void retargetUpstream(String uri) {
+    upstreamActor.tell(new UpstreamConnection.Retarget(uri));
+  }
+
+  @Override
+  public CompletionStage<UpstreamConnection.Status> upstreamStatus(Duration timeout) {
+    return AskPattern.ask(upstreamActor, UpstreamConnection.GetStatus::new, timeout,
+        system.scheduler());
+  }
+
+  @Override
+  public CallSettings callSettings() {
+    return callContext.settings();
+  }
+
+  @Override
+  public void updateCallSettings(CallSettings settings) {
+    callContext.updateSettings(settings);
+  }
+
+  @Override
+  public void setAccessList(AccessList access) {
+    endpoints.setAccessList(access);
+  }
+
   /** Stops listening, then the actor system; completes when all is down. */
+  @Override
   public CompletionStage<Done> stop() {
     return endpoints.stop()
         .exceptionally(e -> Done.getInstance())

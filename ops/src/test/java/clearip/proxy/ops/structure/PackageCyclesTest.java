@@ -1,6 +1,7 @@
 package clearip.proxy.ops.structure;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -27,9 +28,42 @@ import org.junit.jupiter.api.Test;
 class PackageCyclesTest {
   private static final Pattern EDGE =
       Pattern.compile("^\\s+(clearip\\.proxy\\.[\\w.]+)\\s+->\\s+(clearip\\.proxy\\.[\\w.]+)\\s");
+  /** Package to the packages it uses directly; read once for all tests. */
+  private static Map<String, Set<String>> cached;
 
   @Test
   void productionPackagesHaveNoDependencyLoops() throws Exception {
+    Map<String, Set<String>> edges = edges();
+    List<Set<String>> loops = new ArrayList<>();
+    for (String p : edges.keySet()) {
+      Set<String> loop = new TreeSet<>();
+      for (String q : reachable(edges, p)) {
+        if (reachable(edges, q).contains(p)) loop.add(q);
+      }
+      if (!loop.isEmpty() && !loops.contains(loop)) loops.add(loop);
+    }
+    assertEquals(List.of(), loops, "packages that depend on each other");
+  }
+
+  /**
+   * The operator's channels and what they read see the proxy through narrow interfaces
+   * (admin.ManagedProxy, jmx.ProxyControl, admin.Readiness), not through the server that
+   * assembles it nor the launcher that wires them together.
+   */
+  @Test
+  void operationsPackagesDoNotReachTheServer() throws Exception {
+    Map<String, Set<String>> edges = edges();
+    for (String p : List.of("admin", "jmx", "trace", "metrics", "config")) {
+      assertTrue(edges.containsKey("clearip.proxy.ops." + p), "jdeps saw ops." + p);
+      Set<String> reached = reachable(edges, "clearip.proxy.ops." + p);
+      for (String q : List.of("clearip.proxy.ops.server", "clearip.proxy.ops.launcher")) {
+        assertFalse(reached.contains(q), "clearip.proxy.ops." + p + " depends on " + q);
+      }
+    }
+  }
+
+  private static synchronized Map<String, Set<String>> edges() throws Exception {
+    if (cached != null) return cached;
     List<String> roots = new ArrayList<>();
     for (Class<?> c : List.of(clearip.proxy.sip.codec.SipDecoder.class,
         clearip.proxy.streams.transport.TransportEndpoints.class,
@@ -55,15 +89,8 @@ class PackageCyclesTest {
       }
     }
     assertTrue(edges.size() > 10, "jdeps saw the packages: " + edges.keySet());
-    List<Set<String>> loops = new ArrayList<>();
-    for (String p : edges.keySet()) {
-      Set<String> loop = new TreeSet<>();
-      for (String q : reachable(edges, p)) {
-        if (reachable(edges, q).contains(p)) loop.add(q);
-      }
-      if (!loop.isEmpty() && !loops.contains(loop)) loops.add(loop);
-    }
-    assertEquals(List.of(), loops, "packages that depend on each other");
+    cached = edges;
+    return edges;
   }
 
   private static Set<String> reachable(Map<String, Set<String>> edges, String from) {

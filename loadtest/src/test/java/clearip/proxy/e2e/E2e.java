@@ -1,4 +1,4 @@
-package clearip.proxy.ops.e2e;
+package clearip.proxy.e2e;
 
 import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.emulator.ClearIpEmulator;

@@ -1,4 +1,4 @@
-package clearip.proxy.ops.e2e;
+package clearip.proxy.e2e;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package clearip.proxy.ops.e2e;
+package clearip.proxy.e2e;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * sipp is not installed.
  */
 final class Sipp {
-  static final Path SCENARIOS = Path.of("..", "loadtest", "sipp").toAbsolutePath().normalize();
+  static final Path SCENARIOS = Path.of("sipp").toAbsolutePath(); // loadtest/sipp
 
   /** What a run produced. */
   record Result(int exitCode, long successful, long failed, String output) {

@@ -1,8 +1,7 @@
-package clearip.proxy.ops.launcher;
+package clearip.proxy.demo;
 
 import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.emulator.ClearIpEmulator;
-import clearip.proxy.emulator.EmulatorMain;
 import clearip.proxy.emulator.EmulatorSettings;
 import clearip.proxy.emulator.SelfSignedTls;
 import clearip.proxy.ops.config.ProxyConfig;
@@ -30,7 +29,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * {@code clearip-proxy demo}: the proxy and the bundled ClearIP emulator on loopback, joined by
+ * {@code clearip-demo demo}: the proxy and the bundled ClearIP emulator on loopback, joined by
  * a verified TLS connection, so a newcomer sees calls flow without a ClearIP account.
  * {@code --calls N} places N rounds of sample calls itself and exits.
  */
@@ -192,11 +191,6 @@ final class Demo {
       // shutting down anyway
     }
     emu.terminate();
-  }
-
-  static int runEmulator(String configFile) {
-    String[] args = configFile == null ? new String[0] : new String[] {"--config", configFile};
-    return EmulatorMain.run(args, System.out, System.err);
   }
 
   private static String orDefault(String v, String d) {

@@ -1,4 +1,4 @@
-package clearip.proxy.ops.e2e;
+package clearip.proxy.e2e;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package clearip.proxy.ops.e2e;
+package clearip.proxy.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -537,8 +537,8 @@ class OperationsEndToEndTest {
   static Process launch(Path conf, Path log, String... jvmOptions) throws IOException {
     List<String> cmd = new java.util.ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile="
-            + Path.of("target", "classes", "logback.xml").toAbsolutePath()));
+        // the launcher's own logback.xml (INFO), found on the class path in the ops jar
+        "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml"));
     cmd.addAll(List.of(jvmOptions));
     cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path",
         System.getProperty("java.class.path")), "clearip.proxy.ops.launcher.Main", "run",

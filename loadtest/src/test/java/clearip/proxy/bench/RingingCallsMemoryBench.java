@@ -1,4 +1,4 @@
-package clearip.proxy.ops.bench;
+package clearip.proxy.bench;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * in flight. Run with:
  *
  * <pre>
- * mvn -B -T1 -pl ops -am test -Dtest=RingingCallsMemoryBench -Dsurefire.failIfNoSpecifiedTests=false \
+ * mvn -B -T1 -pl loadtest -am test -Dtest=RingingCallsMemoryBench -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dclearip.bench=ringing -Dclearip.bench.calls=50000 \
  *     -Dsurefire.argLine="-Xms512m -Xmx512m -XX:+UseG1GC"
  * </pre>

@@ -1,0 +1,58 @@
+package clearip.proxy.ops.admin;
+
+import clearip.proxy.actors.call.txn.CallSettings;
+import clearip.proxy.actors.upstream.UpstreamConnection;
+import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.streams.transport.AccessList;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+
+/**
+ * What the operator's actions ({@link ProxyOperations}) reach in a running proxy: its calls, its
+ * connection to ClearIP, the settings a reload replaces, and its stop. The server implements it;
+ * declared here so that operations need not know how a proxy is put together.
+ */
+public interface ManagedProxy {
+
+  /** The configuration the proxy was started with. */
+  ProxyConfig config();
+
+  // ---- calls ----
+
+  /** Calls whose INVITE transaction is open. */
+  int callsInFlight();
+
+  boolean isDraining();
+
+  /** From now on new INVITEs are answered 503 at once; calls in flight go on. */
+  void drain();
+
+  /** Ends every call in flight: 503 to its switch, CANCEL to a ringing destination. */
+  void stopAllCalls(String reason);
+
+  // ---- ClearIP ----
+
+  boolean isUpstreamConnected();
+
+  /** Requests waiting to be written to ClearIP. */
+  int upstreamQueueDepth();
+
+  /** Opens a connection to {@code uri}; the old one finishes its calls. */
+  void retargetUpstream(String uri);
+
+  /** Asks the upstream connection for its status; fails after {@code timeout}. */
+  CompletionStage<UpstreamConnection.Status> upstreamStatus(Duration timeout);
+
+  // ---- what a reload replaces ----
+
+  CallSettings callSettings();
+
+  /** New calls use {@code settings}; calls in flight keep theirs. */
+  void updateCallSettings(CallSettings settings);
+
+  void setAccessList(AccessList access);
+
+  /** Stops listening, then everything else; completes when all is down. */
+  CompletionStage<Done> stop();
+}
