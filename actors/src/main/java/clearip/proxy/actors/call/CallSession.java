@@ -3,9 +3,10 @@ package clearip.proxy.actors.call;
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.call.txn.DialogTokens;
-import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
+import clearip.proxy.actors.call.txn.Action;
 import clearip.proxy.actors.call.txn.ProxyTransaction;
 import clearip.proxy.actors.call.txn.TransportMemory;
+import clearip.proxy.actors.call.txn.TxnTimer;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.Offer;
@@ -71,7 +72,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
 
   private record UpstreamUnusable(String reason) implements Command {}
 
-  private record Timer(ProxyTransaction.TimerKind kind, int attempt) implements Command {}
+  private record TimerFired(TxnTimer timer) implements Command {}
 
   /** Inline: a response from a destination, routed here by the branch of one of our attempts. */
   public record DestinationResponse(SipResponse response) implements Command {}
@@ -226,9 +227,8 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
       return perform(txn.onUpstreamUnavailable(u.reason()));
     } else if (m instanceof UpstreamUnusable u) {
       return perform(txn.onUpstreamUnusable(u.reason()));
-    } else if (m instanceof Timer t) {
-      return perform(t.attempt() < 0 ? txn.onTimer(t.kind())
-          : txn.onAttemptTimer(t.kind(), t.attempt()));
+    } else if (m instanceof TimerFired t) {
+      return perform(txn.onTimer(t.timer()));
     } else if (m instanceof DestinationResponse d) {
       return perform(txn.onDestinationResponse(d.response()));
     } else if (m instanceof SendOutcome o) {
@@ -289,10 +289,9 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
       } else if (a instanceof Action.ToDestination d) {
         toDestination(d);
       } else if (a instanceof Action.StartTimer t) {
-        Timer key = new Timer(t.kind(), t.attempt());
-        timers.startSingleTimer(key, key, t.after());
+        timers.startSingleTimer(t.timer(), new TimerFired(t.timer()), t.after());
       } else if (a instanceof Action.CancelTimer t) {
-        timers.cancel(new Timer(t.kind(), t.attempt()));
+        timers.cancel(t.timer());
       } else if (a instanceof Action.Terminate) {
         stop = true;
       }

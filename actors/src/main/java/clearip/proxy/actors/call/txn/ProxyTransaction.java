@@ -1,5 +1,8 @@
 package clearip.proxy.actors.call.txn;
 
+import clearip.proxy.actors.call.txn.TxnTimer.AttemptTimer;
+import clearip.proxy.actors.call.txn.TxnTimer.AttemptTimer.Kind;
+import clearip.proxy.actors.call.txn.TxnTimer.CallTimer;
 import clearip.proxy.sip.header.Via;
 import clearip.proxy.sip.message.MessageEditor;
 import clearip.proxy.sip.message.RequestChecks;
@@ -30,61 +33,7 @@ import java.util.function.Function;
  */
 public final class ProxyTransaction {
 
-  public enum TimerKind {
-    UPSTREAM_DEADLINE,
-    TIMER_G,
-    TIMER_H,
-    /** Inline: INVITE retransmission to a UDP destination (RFC 3261 Timer A). */
-    TIMER_A,
-    /** Inline: no provisional from the destination in time. */
-    NO_ANSWER,
-    /** Inline: the destination rang but gave no final in time. */
-    RING,
-    /** Inline: after a 2xx, keep relaying its retransmissions for a while (Timer L). */
-    ACCEPTED,
-    /** Inline: TCP chosen by the size rule has not connected in time; fall back to UDP. */
-    TCP_CONNECT
-  }
-
   public enum State { NEW, WAITING_UPSTREAM, SEARCHING, ACCEPTED, COMPLETED, TERMINATED }
-
-  /** What the call's actor must do. */
-  public sealed interface Action {
-    /** Send bytes to the switch over the transport the INVITE came on. */
-    record ToSwitch(byte[] bytes) implements Action {}
-
-    /** Send the INVITE upstream, registering for its responses; report with {@link #onOffer}. */
-    record ForwardUpstream(String branch, byte[] bytes) implements Action {}
-
-    /** Send an ACK or CANCEL upstream on the link carrying the INVITE. */
-    record ToUpstream(byte[] bytes) implements Action {}
-
-    /** The call gave up waiting for ClearIP: count it against the link (wedge detection). */
-    record UpstreamTimedOut(String branch) implements Action {}
-
-    /** Starts (or restarts) the timer of that kind for that attempt (-1: not per attempt). */
-    record StartTimer(TimerKind kind, int attempt, Duration after) implements Action {
-      public StartTimer(TimerKind kind, Duration after) {
-        this(kind, -1, after);
-      }
-    }
-
-    record CancelTimer(TimerKind kind, int attempt) implements Action {
-      public CancelTimer(TimerKind kind) {
-        this(kind, -1);
-      }
-    }
-
-    /**
-     * Inline: send to a destination (registering the branch so its responses come back here);
-     * report the outcome with {@link #onSendResult}.
-     */
-    record ToDestination(int attempt, Destination destination, String branch, byte[] bytes)
-        implements Action {}
-
-    /** The transaction is over: stop, forget the branch, report the outcome. */
-    record Terminate() implements Action {}
-  }
 
   private final SipRequest invite;
   private final CallSettings settings;
@@ -285,7 +234,7 @@ public final class ProxyTransaction {
     MessageEditor e = invite.edit().pushVia(upstreamVia).decrementMaxForwards();
     e.ensureContentLength(); // a UDP INVITE may lack it; the upstream is a stream
     out.add(new Action.ForwardUpstream(branch, e.toBytes()));
-    out.add(new Action.StartTimer(TimerKind.UPSTREAM_DEADLINE, settings.upstreamTimeout()));
+    out.add(new Action.StartTimer(CallTimer.UPSTREAM_DEADLINE, settings.upstreamTimeout()));
     state = State.WAITING_UPSTREAM;
     forwardedNanos = nowNanos;
     return out;
@@ -295,7 +244,7 @@ public final class ProxyTransaction {
   public List<Action> onOffer(Offer offer) {
     List<Action> out = new ArrayList<>(3);
     if (state != State.WAITING_UPSTREAM || offer == Offer.ENQUEUED) return out;
-    out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+    out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
     return offer == Offer.FULL
         ? answer(out, 503, "ClearIP queue full", CallOutcome.FAIL_OPEN_QUEUE_FULL)
         : answer(out, 503, "ClearIP unreachable", CallOutcome.FAIL_OPEN_UNAVAILABLE);
@@ -329,13 +278,13 @@ public final class ProxyTransaction {
       List<ContactPlan.Target> targets = ContactPlan.of(r.contacts(),
           settings.inline().maxAttempts());
       if (!targets.isEmpty()) {
-        out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+        out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
         return startSearch(out, r, targets);
       }
       // a 302 without a Contact we can use is relayed as in tls-proxy mode
     }
     if (state == State.WAITING_UPSTREAM) {
-      out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+      out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
       byte[] relayed = r.edit().popVia().toBytes();
       return completeWith(out, relayed, code, CallOutcome.RELAYED);
     }
@@ -350,7 +299,7 @@ public final class ProxyTransaction {
   public List<Action> onUpstreamUnavailable(String reason) {
     List<Action> out = new ArrayList<>(4);
     if (state != State.WAITING_UPSTREAM) return out;
-    out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+    out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
     return answer(out, 503, "ClearIP connection lost", CallOutcome.FAIL_OPEN_UNAVAILABLE);
   }
 
@@ -361,11 +310,17 @@ public final class ProxyTransaction {
   public List<Action> onUpstreamUnusable(String reason) {
     List<Action> out = new ArrayList<>(4);
     if (state != State.WAITING_UPSTREAM) return out;
-    out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+    out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
     return answer(out, 503, "ClearIP answer unusable", CallOutcome.FAIL_OPEN_UNAVAILABLE);
   }
 
-  public List<Action> onTimer(TimerKind kind) {
+  /** A timer fired: one of the call's, or one of an inline attempt's. */
+  public List<Action> onTimer(TxnTimer timer) {
+    if (timer instanceof AttemptTimer a) return onAttemptTimer(a.kind(), a.attempt());
+    return onCallTimer((CallTimer) timer);
+  }
+
+  private List<Action> onCallTimer(CallTimer kind) {
     List<Action> out = new ArrayList<>(3);
     switch (kind) {
       case UPSTREAM_DEADLINE -> {
@@ -378,7 +333,7 @@ public final class ProxyTransaction {
         if (state != State.COMPLETED) return out;
         out.add(new Action.ToSwitch(lastResponse));
         timerG = min(timerG.multipliedBy(2), settings.t2());
-        out.add(new Action.StartTimer(TimerKind.TIMER_G, timerG));
+        out.add(new Action.StartTimer(CallTimer.TIMER_G, timerG));
         return out;
       }
       case TIMER_H -> {
@@ -392,8 +347,7 @@ public final class ProxyTransaction {
     }
   }
 
-  /** An inline-mode timer of one attempt fired. */
-  public List<Action> onAttemptTimer(TimerKind kind, int index) {
+  private List<Action> onAttemptTimer(Kind kind, int index) {
     List<Action> out = new ArrayList<>(4);
     if (index < 0 || index >= attempts.size()) return out;
     Attempt a = attempts.get(index);
@@ -403,7 +357,7 @@ public final class ProxyTransaction {
         if (a.provisional) return out;
         out.add(new Action.ToDestination(a.index, a.destination, a.branch, a.bytes));
         a.timerA = a.timerA.multipliedBy(2);
-        out.add(new Action.StartTimer(TimerKind.TIMER_A, a.index, a.timerA));
+        out.add(new Action.StartTimer(new AttemptTimer(Kind.TIMER_A, a.index), a.timerA));
         return out;
       }
       case NO_ANSWER -> {
@@ -413,7 +367,7 @@ public final class ProxyTransaction {
         if (a.provisional) cancelAttempt(out, a);
         a.done = true;
         a.gaveUp = true;
-        out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
+        out.add(new Action.CancelTimer(new AttemptTimer(Kind.TIMER_A, a.index)));
         return attemptFailed(out, a, 408, null);
       }
       case RING -> {
@@ -443,7 +397,7 @@ public final class ProxyTransaction {
     if (result == SendResult.Sent.INSTANCE) {
       if (a.mayFallBackToUdp) { // TCP connected: it works for this destination
         a.mayFallBackToUdp = false;
-        out.add(new Action.CancelTimer(TimerKind.TCP_CONNECT, a.index));
+        out.add(new Action.CancelTimer(new AttemptTimer(Kind.TCP_CONNECT, a.index)));
         transports.tcpWorks(a.target.destination());
       }
       return out;
@@ -476,15 +430,16 @@ public final class ProxyTransaction {
     if (code < 200) {
       if (!a.provisional) {
         a.provisional = true; // no more retransmissions; a CANCEL may be sent from now on
-        out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
+        out.add(new Action.CancelTimer(new AttemptTimer(Kind.TIMER_A, a.index)));
       }
       if (code > 100 && !a.ringing) {
         // only a 101-199 shows the call is progressing there: a 100 alone is a hop's receipt,
         // and a destination that sends it and then nothing is still given up in time
         a.ringing = true;
-        out.add(new Action.CancelTimer(TimerKind.NO_ANSWER, a.index));
+        out.add(new Action.CancelTimer(new AttemptTimer(Kind.NO_ANSWER, a.index)));
         if (!a.done) {
-          out.add(new Action.StartTimer(TimerKind.RING, a.index, settings.inline().ringTimeout()));
+          out.add(new Action.StartTimer(new AttemptTimer(Kind.RING, a.index),
+              settings.inline().ringTimeout()));
         }
       }
       if (a.cancelPending) {
@@ -515,7 +470,7 @@ public final class ProxyTransaction {
         // the call is done; 2xx retransmissions are relayed statelessly by the registry (RFC
         // 6026), so only cancelled attempts still owing their final keep it (bounded wait)
         if (!lingering()) return terminate(out);
-        out.add(new Action.StartTimer(TimerKind.ACCEPTED, settings.timerH()));
+        out.add(new Action.StartTimer(CallTimer.ACCEPTED, settings.timerH()));
       }
       return out;
     }
@@ -589,14 +544,14 @@ public final class ProxyTransaction {
     attempts.add(a);
     current = index;
     out.add(new Action.ToDestination(index, d, b, bytes));
-    out.add(new Action.StartTimer(TimerKind.NO_ANSWER, index,
+    out.add(new Action.StartTimer(new AttemptTimer(Kind.NO_ANSWER, index),
         settings.inline().noAnswerTimeout()));
     if (d.transport() == Transport.UDP) {
       a.timerA = settings.t1();
-      out.add(new Action.StartTimer(TimerKind.TIMER_A, index, a.timerA));
+      out.add(new Action.StartTimer(new AttemptTimer(Kind.TIMER_A, index), a.timerA));
     }
     if (mayFallBackToUdp) {
-      out.add(new Action.StartTimer(TimerKind.TCP_CONNECT, index,
+      out.add(new Action.StartTimer(new AttemptTimer(Kind.TCP_CONNECT, index),
           settings.inline().largeInvites().tcpConnectTimeout()));
     }
     return out;
@@ -701,12 +656,12 @@ public final class ProxyTransaction {
   }
 
   private void cancelAttemptTimers(List<Action> out, Attempt a) {
-    out.add(new Action.CancelTimer(TimerKind.TIMER_A, a.index));
-    out.add(new Action.CancelTimer(TimerKind.NO_ANSWER, a.index));
-    out.add(new Action.CancelTimer(TimerKind.RING, a.index));
+    out.add(new Action.CancelTimer(new AttemptTimer(Kind.TIMER_A, a.index)));
+    out.add(new Action.CancelTimer(new AttemptTimer(Kind.NO_ANSWER, a.index)));
+    out.add(new Action.CancelTimer(new AttemptTimer(Kind.RING, a.index)));
     if (a.mayFallBackToUdp) {
       a.mayFallBackToUdp = false;
-      out.add(new Action.CancelTimer(TimerKind.TCP_CONNECT, a.index));
+      out.add(new Action.CancelTimer(new AttemptTimer(Kind.TCP_CONNECT, a.index)));
     }
   }
 
@@ -745,8 +700,8 @@ public final class ProxyTransaction {
   public List<Action> onAck() {
     List<Action> out = new ArrayList<>(3);
     if (state != State.COMPLETED) return out;
-    out.add(new Action.CancelTimer(TimerKind.TIMER_G));
-    out.add(new Action.CancelTimer(TimerKind.TIMER_H));
+    out.add(new Action.CancelTimer(CallTimer.TIMER_G));
+    out.add(new Action.CancelTimer(CallTimer.TIMER_H));
     switchAcked = true;
     // a destination given up on or cancelled may still answer: stay until it does, or until
     // the ACCEPTED timer
@@ -779,7 +734,7 @@ public final class ProxyTransaction {
     } else {
       cancelPending = true; // RFC 3261 9.1: not before a provisional; sent when one arrives
     }
-    out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+    out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
     return completeWith(out, SipResponses.create(invite, 487, "Request Terminated", toTag,
         List.of()), 487, CallOutcome.CANCELLED);
   }
@@ -796,7 +751,7 @@ public final class ProxyTransaction {
     if (stopping || state == State.TERMINATED) return out;
     stopping = true;
     if (state == State.WAITING_UPSTREAM) {
-      out.add(new Action.CancelTimer(TimerKind.UPSTREAM_DEADLINE));
+      out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
       if (provisionalFromUpstream) out.add(new Action.ToUpstream(cancel()));
       answer(out, 503, why, CallOutcome.FAIL_OPEN_OVERLOAD);
     } else if (state == State.SEARCHING) {
@@ -826,7 +781,7 @@ public final class ProxyTransaction {
     finalStatus = status;
     outcome = o;
     boolean linger = lingering();
-    if (linger) out.add(new Action.StartTimer(TimerKind.ACCEPTED, settings.timerH()));
+    if (linger) out.add(new Action.StartTimer(CallTimer.ACCEPTED, settings.timerH()));
     if ((reliable || status < 300) && !linger) {
       // over TCP/TLS the ACK needs no retransmission handling: a late ACK finds no call and is
       // dropped, which is exactly what absorbing it means; a 2xx is ACKed end to end
@@ -835,8 +790,8 @@ public final class ProxyTransaction {
     state = State.COMPLETED;
     if (reliable || status < 300) return out;
     timerG = settings.t1();
-    out.add(new Action.StartTimer(TimerKind.TIMER_G, timerG));
-    out.add(new Action.StartTimer(TimerKind.TIMER_H, settings.timerH()));
+    out.add(new Action.StartTimer(CallTimer.TIMER_G, timerG));
+    out.add(new Action.StartTimer(CallTimer.TIMER_H, settings.timerH()));
     return out;
   }
 

@@ -3,8 +3,9 @@ package clearip.proxy.actors.call.txn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
-import clearip.proxy.actors.call.txn.ProxyTransaction.TimerKind;
+import clearip.proxy.actors.call.txn.TxnTimer.AttemptTimer;
+import clearip.proxy.actors.call.txn.TxnTimer.AttemptTimer.Kind;
+import clearip.proxy.actors.call.txn.TxnTimer.CallTimer;
 import clearip.proxy.sip.message.SipMessage;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
@@ -102,14 +103,18 @@ class InlineSearchTest {
         Duration.ofMillis(500), Duration.ofMinutes(10)));
   }
 
-  static Action.StartTimer timer(List<Action> a, TimerKind kind) {
-    return of(a, Action.StartTimer.class).stream().filter(s -> s.kind() == kind).findFirst()
+  static boolean isA(TxnTimer timer, Kind kind) {
+    return timer instanceof AttemptTimer t && t.kind() == kind;
+  }
+
+  static Action.StartTimer timer(List<Action> a, Kind kind) {
+    return of(a, Action.StartTimer.class).stream().filter(s -> isA(s.timer(), kind)).findFirst()
         .orElseThrow(() -> new AssertionError("no " + kind + " in " + a));
   }
 
-  static boolean cancels(List<Action> a, TimerKind kind, int attempt) {
+  static boolean cancels(List<Action> a, Kind kind, int attempt) {
     return of(a, Action.CancelTimer.class).stream()
-        .anyMatch(c -> c.kind() == kind && c.attempt() == attempt);
+        .anyMatch(c -> c.timer().equals(new AttemptTimer(kind, attempt)));
   }
 
   @Test
@@ -121,11 +126,11 @@ class InlineSearchTest {
     assertEquals(Transport.TCP, d.destination().transport());
     assertEquals("SIP/2.0/TCP 192.0.2.10:5060;branch=" + BRANCH + ".0;rport",
         ((SipRequest) sip(d.bytes())).headers(clearip.proxy.sip.header.HeaderName.VIA).get(0));
-    assertEquals(Duration.ofMillis(500), timer(a, TimerKind.TCP_CONNECT).after());
+    assertEquals(Duration.ofMillis(500), timer(a, Kind.TCP_CONNECT).after());
     // it connects: kept, the bound no longer matters
     List<Action> sent = t.onSendResult(0, SendResult.Sent.INSTANCE);
-    assertTrue(cancels(sent, TimerKind.TCP_CONNECT, 0));
-    assertTrue(t.onAttemptTimer(TimerKind.TCP_CONNECT, 0).isEmpty());
+    assertTrue(cancels(sent, Kind.TCP_CONNECT, 0));
+    assertTrue(t.onTimer(new AttemptTimer(Kind.TCP_CONNECT, 0)).isEmpty());
   }
 
   @Test
@@ -143,8 +148,8 @@ class InlineSearchTest {
     assertEquals("SIP/2.0/UDP 192.0.2.10:5060;branch=" + BRANCH + ".1;rport",
         fwd.headers(clearip.proxy.sip.header.HeaderName.VIA).get(0), "a branch of its own");
     assertEquals(List.of(SipFixtures.IDENTITY), fwd.identities());
-    assertEquals(500, timer(a, TimerKind.TIMER_A).after().toMillis());
-    assertTrue(cancels(a, TimerKind.TCP_CONNECT, 0));
+    assertEquals(500, timer(a, Kind.TIMER_A).after().toMillis());
+    assertTrue(cancels(a, Kind.TCP_CONNECT, 0));
     assertTrue(of(a, Action.ToSwitch.class).isEmpty(), "no failure reaches the switch");
     assertEquals(1, memory.fallbacks());
 
@@ -163,7 +168,7 @@ class InlineSearchTest {
   void tcpThatDoesNotConnectInTimeFallsBackAndIsCancelledIfItStillRings() {
     ProxyTransaction t = txn(sizeRule(), false);
     Action.ToDestination tcp = attempt(redirectedAsClearIpSends(t, 2));
-    Action.ToDestination udp = attempt(t.onAttemptTimer(TimerKind.TCP_CONNECT, 0));
+    Action.ToDestination udp = attempt(t.onTimer(new AttemptTimer(Kind.TCP_CONNECT, 0)));
     assertEquals(Transport.UDP, udp.destination().transport());
     assertEquals("10.0.0.1", udp.destination().host());
     // the connection came up late after all: its INVITE rang there, and is CANCELled
@@ -186,7 +191,7 @@ class InlineSearchTest {
   void tcpGivenUpThatNeverConnectsEndsTheWaitForIt() {
     ProxyTransaction t = txn(sizeRule(), true);
     attempt(redirectedAsClearIpSends(t, 2));
-    Action.ToDestination udp = attempt(t.onAttemptTimer(TimerKind.TCP_CONNECT, 0));
+    Action.ToDestination udp = attempt(t.onTimer(new AttemptTimer(Kind.TCP_CONNECT, 0)));
     List<Action> busy = t.onDestinationResponse(destinationResponse(udp, 486));
     assertEquals(486, ((SipResponse) sip(of(busy, Action.ToSwitch.class).get(0).bytes()))
         .statusCode());
@@ -209,7 +214,7 @@ class InlineSearchTest {
     List<Action> a = redirectedAsClearIpSends(strict, 2);
     assertEquals(Transport.TCP, attempt(a).destination().transport());
     assertTrue(of(a, Action.StartTimer.class).stream()
-        .noneMatch(s -> s.kind() == TimerKind.TCP_CONNECT));
+        .noneMatch(s -> isA(s.timer(), Kind.TCP_CONNECT)));
     Action.ToDestination second = attempt(strict.onSendResult(0,
         new SendResult.Failed("refused", true)));
     assertEquals("10.0.0.2", second.destination().host());
@@ -252,7 +257,7 @@ class InlineSearchTest {
     Action.ToDestination second = attempt(t.onSendResult(first.attempt(),
         new SendResult.Failed("refused")));
     assertEquals("10.0.0.2", second.destination().host());
-    Action.ToDestination third = attempt(t.onAttemptTimer(TimerKind.NO_ANSWER, 1));
+    Action.ToDestination third = attempt(t.onTimer(new AttemptTimer(Kind.NO_ANSWER, 1)));
     assertEquals("10.0.0.3", third.destination().host());
   }
 
@@ -265,9 +270,9 @@ class InlineSearchTest {
     ProxyTransaction t = txn(noSizeSwitch(), false);
     List<Action> a = redirected(t, 2);
     Action.StartTimer ta = of(a, Action.StartTimer.class).stream()
-        .filter(s -> s.kind() == TimerKind.TIMER_A).findFirst().orElseThrow();
+        .filter(s -> isA(s.timer(), Kind.TIMER_A)).findFirst().orElseThrow();
     assertEquals(500, ta.after().toMillis());
-    List<Action> r = t.onAttemptTimer(TimerKind.TIMER_A, 0);
+    List<Action> r = t.onTimer(new AttemptTimer(Kind.TIMER_A, 0));
     assertEquals(1, of(r, Action.ToDestination.class).size());
     assertEquals(1000, of(r, Action.StartTimer.class).get(0).after().toMillis());
   }
@@ -294,7 +299,7 @@ class InlineSearchTest {
     ProxyTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 3));
     t.onDestinationResponse(destinationResponse(first, 180));
-    List<Action> a = t.onAttemptTimer(TimerKind.RING, 0);
+    List<Action> a = t.onTimer(new AttemptTimer(Kind.RING, 0));
     assertTrue(((SipRequest) sip(of(a, Action.ToDestination.class).get(0).bytes())).isCancel());
     assertEquals(408, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
         .statusCode(), "rang already: stop, per default");
@@ -302,7 +307,7 @@ class InlineSearchTest {
     ProxyTransaction t2 = txn(InlineSettings.defaults().withStopAfterRinging(false), true);
     Action.ToDestination f2 = attempt(redirected(t2, 3));
     t2.onDestinationResponse(destinationResponse(f2, 180));
-    List<Action> b = t2.onAttemptTimer(TimerKind.RING, 0);
+    List<Action> b = t2.onTimer(new AttemptTimer(Kind.RING, 0));
     assertEquals("10.0.0.2", attempt(b).destination().host());
   }
 
@@ -326,7 +331,7 @@ class InlineSearchTest {
   void lateSuccessFromAnAbandonedAttemptStillReachesTheSwitch() {
     ProxyTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 2));
-    Action.ToDestination second = attempt(t.onAttemptTimer(TimerKind.NO_ANSWER, 0));
+    Action.ToDestination second = attempt(t.onTimer(new AttemptTimer(Kind.NO_ANSWER, 0)));
     List<Action> late = t.onDestinationResponse(destinationResponse(first, 200));
     assertEquals(200, ((SipResponse) sip(of(late, Action.ToSwitch.class).get(0).bytes()))
         .statusCode());
@@ -336,7 +341,7 @@ class InlineSearchTest {
     // waits for its final, bounded by the ACCEPTED timer
     assertTrue(of(late, Action.Terminate.class).isEmpty());
     assertTrue(of(late, Action.StartTimer.class).stream()
-        .anyMatch(st -> st.kind() == TimerKind.ACCEPTED));
+        .anyMatch(st -> st.timer() == CallTimer.ACCEPTED));
     List<Action> cancelledFinal = t.onDestinationResponse(destinationResponse(second, 487));
     assertEquals(1, of(cancelledFinal, Action.Terminate.class).size());
   }
@@ -400,17 +405,18 @@ class InlineSearchTest {
     ProxyTransaction t = txn(noSizeSwitch(), false);
     Action.ToDestination first = attempt(redirected(t, 2));
     List<Action> trying = t.onDestinationResponse(destinationResponse(first, 100));
-    assertTrue(cancels(trying, TimerKind.TIMER_A, 0), "no more retransmissions after a 100");
-    assertTrue(!cancels(trying, TimerKind.NO_ANSWER, 0), "the no-answer timer still runs");
-    List<Action> a = t.onAttemptTimer(TimerKind.NO_ANSWER, 0);
+    assertTrue(cancels(trying, Kind.TIMER_A, 0), "no more retransmissions after a 100");
+    assertTrue(!cancels(trying, Kind.NO_ANSWER, 0), "the no-answer timer still runs");
+    List<Action> a = t.onTimer(new AttemptTimer(Kind.NO_ANSWER, 0));
     assertTrue(of(a, Action.ToDestination.class).stream()
         .anyMatch(d -> ((SipRequest) sip(d.bytes())).isCancel()), "the silent one CANCELled");
     Action.ToDestination second = attempt(a);
     assertEquals("10.0.0.2", second.destination().host());
     List<Action> ringing = t.onDestinationResponse(destinationResponse(second, 180));
-    assertTrue(cancels(ringing, TimerKind.NO_ANSWER, 1));
-    assertEquals(Duration.ofSeconds(120), timer(ringing, TimerKind.RING).after());
-    assertTrue(t.onAttemptTimer(TimerKind.NO_ANSWER, 1).isEmpty(), "ringing: no longer applies");
+    assertTrue(cancels(ringing, Kind.NO_ANSWER, 1));
+    assertEquals(Duration.ofSeconds(120), timer(ringing, Kind.RING).after());
+    assertTrue(t.onTimer(new AttemptTimer(Kind.NO_ANSWER, 1)).isEmpty(),
+        "ringing: no longer applies");
   }
 
   @Test

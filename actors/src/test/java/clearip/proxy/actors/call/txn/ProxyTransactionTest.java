@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
-import clearip.proxy.actors.call.txn.ProxyTransaction.TimerKind;
+import clearip.proxy.actors.call.txn.TxnTimer.CallTimer;
 import clearip.proxy.sip.message.SipMessage;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
@@ -122,7 +121,7 @@ class ProxyTransactionTest {
   void failsOpenOnDeadlineAndCancelsOnlyAfterAProvisional() {
     ProxyTransaction t = txn(inviteText, true);
     t.start(VIA, 0);
-    List<Action> a = t.onTimer(TimerKind.UPSTREAM_DEADLINE);
+    List<Action> a = t.onTimer(CallTimer.UPSTREAM_DEADLINE);
     assertEquals(503, toSwitch(a, 0).statusCode());
     assertEquals("ClearIP timeout", toSwitch(a, 0).reasons().get(0).text());
     assertEquals(1, of(a, Action.UpstreamTimedOut.class).size());
@@ -131,7 +130,7 @@ class ProxyTransactionTest {
     ProxyTransaction t2 = txn(inviteText, true);
     t2.start(VIA, 0);
     t2.onUpstreamResponse(upstream(100), 1);
-    List<Action> b = t2.onTimer(TimerKind.UPSTREAM_DEADLINE);
+    List<Action> b = t2.onTimer(CallTimer.UPSTREAM_DEADLINE);
     SipRequest cancel = (SipRequest) sipOf(of(b, Action.ToUpstream.class).get(0).bytes());
     assertTrue(cancel.isCancel());
     assertEquals(BRANCH, cancel.topViaBranch());
@@ -151,7 +150,7 @@ class ProxyTransactionTest {
     t2.start(VIA, 0);
     List<Action> b = t2.onUpstreamUnavailable("reset");
     assertEquals(503, toSwitch(b, 0).statusCode());
-    assertTrue(t2.onTimer(TimerKind.UPSTREAM_DEADLINE).isEmpty(), "exactly one final");
+    assertTrue(t2.onTimer(CallTimer.UPSTREAM_DEADLINE).isEmpty(), "exactly one final");
   }
 
   @Test
@@ -162,7 +161,7 @@ class ProxyTransactionTest {
     assertEquals(503, toSwitch(a, 0).statusCode());
     assertEquals("ClearIP answer unusable", toSwitch(a, 0).reasons().get(0).text());
     assertEquals(CallOutcome.FAIL_OPEN_UNAVAILABLE, t.outcome());
-    assertTrue(t.onTimer(TimerKind.UPSTREAM_DEADLINE).isEmpty(), "exactly one final");
+    assertTrue(t.onTimer(CallTimer.UPSTREAM_DEADLINE).isEmpty(), "exactly one final");
   }
 
   @Test
@@ -215,7 +214,7 @@ class ProxyTransactionTest {
     assertEquals(Duration.ofSeconds(32), timers.get(1).after());
     Duration g = Duration.ofMillis(500);
     for (int i = 0; i < 5; i++) {
-      List<Action> r = t.onTimer(TimerKind.TIMER_G);
+      List<Action> r = t.onTimer(CallTimer.TIMER_G);
       assertEquals(603, toSwitch(r, 0).statusCode());
       g = g.multipliedBy(2).compareTo(Duration.ofSeconds(4)) > 0 ? Duration.ofSeconds(4)
           : g.multipliedBy(2);
@@ -224,14 +223,14 @@ class ProxyTransactionTest {
     assertEquals(603, toSwitch(t.onRetransmission(), 0).statusCode());
     List<Action> ack = t.onAck();
     assertEquals(1, of(ack, Action.Terminate.class).size());
-    assertTrue(t.onTimer(TimerKind.TIMER_G).isEmpty());
+    assertTrue(t.onTimer(CallTimer.TIMER_G).isEmpty());
   }
 
   @Test
   void timerHEndsAnUnacknowledgedTransaction() {
     ProxyTransaction t = txn(inviteText, false);
     t.start(null, 0);
-    assertEquals(1, of(t.onTimer(TimerKind.TIMER_H), Action.Terminate.class).size());
+    assertEquals(1, of(t.onTimer(CallTimer.TIMER_H), Action.Terminate.class).size());
   }
 
   @Test
@@ -268,7 +267,7 @@ class ProxyTransactionTest {
   void lateSuccessAfterTimeoutStillReachesTheSwitch() {
     ProxyTransaction t = txn(inviteText, false);
     t.start(VIA, 0);
-    t.onTimer(TimerKind.UPSTREAM_DEADLINE);
+    t.onTimer(CallTimer.UPSTREAM_DEADLINE);
     List<Action> a = t.onUpstreamResponse(upstream(200), 1);
     assertEquals(200, toSwitch(a, 0).statusCode());
     assertFalse(of(a, Action.ToUpstream.class).stream().anyMatch(u -> true), "2xx ACK is e2e");
