@@ -260,11 +260,9 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   }
 
   private Behavior<Command> onCancel(CancelReceived m) {
-    List<Action> actions = txn.onCancel(m.cancel());
-    // the 200 for the CANCEL goes back the way the CANCEL came
-    Action first = actions.get(0);
-    if (first instanceof Action.ToSwitch t) m.origin().reply(t.bytes());
-    return perform(actions.subList(1, actions.size()));
+    ProxyTransaction.CancelAnswer answer = txn.onCancel(m.cancel());
+    m.origin().reply(answer.ok());
+    return perform(answer.actions());
   }
 
   private Behavior<Command> perform(List<Action> actions) {

@@ -719,24 +719,30 @@ public final class ProxyTransaction {
     return false;
   }
 
+  /**
+   * What the switch's CANCEL brings: the 200 for the CANCEL itself, which goes back the way the
+   * CANCEL came (not necessarily the INVITE's way), and what follows for the INVITE.
+   */
+  public record CancelAnswer(byte[] ok, List<Action> actions) {}
+
   /** The switch cancelled the INVITE: 200 to the CANCEL, CANCEL upstream, 487 (RFC 3261 16.10). */
-  public List<Action> onCancel(SipRequest cancelRequest) {
-    List<Action> out = new ArrayList<>(5);
-    out.add(new Action.ToSwitch(SipResponses.create(cancelRequest, 200, "OK", toTag, List.of())));
+  public CancelAnswer onCancel(SipRequest cancelRequest) {
+    byte[] ok = SipResponses.create(cancelRequest, 200, "OK", toTag, List.of());
+    List<Action> out = new ArrayList<>(4);
     if (state == State.SEARCHING) {
       cancelAttempt(out, currentAttempt());
-      return completeWith(out, SipResponses.create(invite, 487, "Request Terminated", toTag,
-          List.of()), 487, CallOutcome.CANCELLED);
+      return new CancelAnswer(ok, completeWith(out, SipResponses.create(invite, 487,
+          "Request Terminated", toTag, List.of()), 487, CallOutcome.CANCELLED));
     }
-    if (state != State.WAITING_UPSTREAM) return out;
+    if (state != State.WAITING_UPSTREAM) return new CancelAnswer(ok, out);
     if (provisionalFromUpstream) {
       out.add(new Action.ToUpstream(cancel()));
     } else {
       cancelPending = true; // RFC 3261 9.1: not before a provisional; sent when one arrives
     }
     out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
-    return completeWith(out, SipResponses.create(invite, 487, "Request Terminated", toTag,
-        List.of()), 487, CallOutcome.CANCELLED);
+    return new CancelAnswer(ok, completeWith(out, SipResponses.create(invite, 487,
+        "Request Terminated", toTag, List.of()), 487, CallOutcome.CANCELLED));
   }
 
   /**

@@ -246,11 +246,12 @@ class ProxyTransactionTest {
     t.start(VIA, 0);
     SipRequest cancel = SipFixtures.request(inviteText.replaceFirst("INVITE sip", "CANCEL sip")
         .replace("CSeq: 201 INVITE", "CSeq: 201 CANCEL"));
-    List<Action> a = t.onCancel(cancel);
-    SipResponse ok = toSwitch(a, 0);
+    ProxyTransaction.CancelAnswer answer = t.onCancel(cancel);
+    List<Action> a = answer.actions();
+    SipResponse ok = (SipResponse) sipOf(answer.ok());
     assertEquals(200, ok.statusCode());
     assertEquals("CANCEL", ok.cseqMethod());
-    SipResponse terminated = toSwitch(a, 1);
+    SipResponse terminated = toSwitch(a, 0);
     assertEquals(487, terminated.statusCode());
     assertEquals("INVITE", terminated.cseqMethod());
     assertTrue(of(a, Action.ToUpstream.class).isEmpty(), "no provisional from ClearIP yet");
