@@ -4,7 +4,7 @@ import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.call.txn.DialogTokens;
 import clearip.proxy.actors.call.txn.Action;
-import clearip.proxy.actors.call.txn.ProxyTransaction;
+import clearip.proxy.actors.call.txn.RelayTransaction;
 import clearip.proxy.actors.call.txn.TransportMemory;
 import clearip.proxy.actors.call.txn.TxnTimer;
 import clearip.proxy.sip.message.SipRequest;
@@ -33,8 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one INVITE transaction (tls-proxy mode): performs what {@link ProxyTransaction} decides —
- * sends to the switch and to ClearIP, runs the keyed timers — and stops when it is over.
+ * Owns one INVITE transaction: performs what {@link RelayTransaction} decides (and, in in-line
+ * mode, the search it hands ClearIP's 302 to) — sends to the switch, to ClearIP and to the
+ * destinations, runs the keyed timers — and stops when it is over.
  *
  * <p>Every call is a new actor, so this dispatches with a plain type test instead of extending
  * {@code AbstractBehavior}, whose receive table would be built again for every call.
@@ -176,7 +177,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   private final Origin origin;
   private final String key;
   private final Context context;
-  private final ProxyTransaction txn;
+  private final RelayTransaction txn;
   private final ClientBranches branches;
   private final java.util.List<String> registered = new java.util.ArrayList<>(0);
   private UpstreamLink link;
@@ -199,7 +200,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     CallSettings s = context.settings();
     String n = Long.toHexString(BRANCHES.incrementAndGet());
     String branch = "z9hG4bK" + s.branchPrefix() + "." + n;
-    this.txn = new ProxyTransaction(invite, s, origin.transport().isStream(), branch,
+    this.txn = new RelayTransaction(invite, s, origin.transport().isStream(), branch,
         s.branchPrefix() + n, arrivedNanos, context.destinations()::localSentBy,
         context.transports(), context.dialogs());
     context.metrics().callStarted();
@@ -260,7 +261,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   }
 
   private Behavior<Command> onCancel(CancelReceived m) {
-    ProxyTransaction.CancelAnswer answer = txn.onCancel(m.cancel());
+    RelayTransaction.CancelAnswer answer = txn.onCancel(m.cancel());
     m.origin().reply(answer.ok());
     return perform(answer.actions());
   }
@@ -341,13 +342,14 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     CallOutcome outcome = txn.outcome();
     if (outcome != null) {
       context.metrics().callEnded(outcome, txn.finalStatus(), txn.clearIpStatus(),
-          txn.clearIpRttNanos(), answered ? answeredNanos - txn.startNanos() : -1);
+          txn.clearIpRttNanos().orElse(-1), answered ? answeredNanos - txn.startNanos() : -1);
     }
     if (summary.isInfoEnabled()) {
       summary.info("call {} from {} {}: {} clearip={} rtt={}ms tried={} final={} duration={}ms",
           invite.callId(), origin.transport(), origin.remote(), outcome,
           txn.clearIpStatus() == 0 ? "-" : txn.clearIpStatus(),
-          txn.clearIpRttNanos() < 0 ? "-" : String.format("%.1f", txn.clearIpRttNanos() / 1e6),
+          txn.clearIpRttNanos().isEmpty() ? "-"
+              : String.format("%.1f", txn.clearIpRttNanos().getAsLong() / 1e6),
           txn.attemptsMade() == 0 ? "-" : String.join(",", txn.attemptedDestinations()),
           txn.finalStatus(), String.format("%.1f", duration / 1e6));
     }

@@ -9,7 +9,7 @@ public sealed interface Action {
 
   /**
    * Send the INVITE upstream, registering for its responses; report the queue's answer with
-   * {@link ProxyTransaction#onOffer}.
+   * {@link RelayTransaction#onOffer}.
    */
   record ForwardUpstream(String branch, byte[] bytes) implements Action {}
 
@@ -26,7 +26,7 @@ public sealed interface Action {
 
   /**
    * Inline: send to a destination (registering the branch so its responses come back here);
-   * report the outcome with {@link ProxyTransaction#onSendResult}.
+   * report the outcome with {@link RelayTransaction#onSendResult}.
    */
   record ToDestination(int attempt, Destination destination, String branch, byte[] bytes)
       implements Action {}

@@ -25,13 +25,13 @@ class InlineSearchTest {
   static final String VIA = "SIP/2.0/TLS 192.0.2.10:40000;branch=" + BRANCH;
   final String inviteText = SipFixtures.invite("call-9@192.0.2.20", "z9hG4bKsw9");
 
-  ProxyTransaction txn(InlineSettings inline, boolean reliable) {
+  RelayTransaction txn(InlineSettings inline, boolean reliable) {
     return txn(inline, reliable, new TransportMemory(System::nanoTime));
   }
 
-  ProxyTransaction txn(InlineSettings inline, boolean reliable, TransportMemory memory) {
+  RelayTransaction txn(InlineSettings inline, boolean reliable, TransportMemory memory) {
     CallSettings s = CallSettings.defaults().withInline(inline);
-    return new ProxyTransaction(SipFixtures.request(inviteText), s, reliable, BRANCH, "tag9", 0,
+    return new RelayTransaction(SipFixtures.request(inviteText), s, reliable, BRANCH, "tag9", 0,
         t -> "192.0.2.10:5060", memory, DialogTokens.of("a key of sixteen bytes or more"));
   }
 
@@ -57,14 +57,14 @@ class InlineSearchTest {
   }
 
   /** Starts the call and answers it with ClearIP's 302 carrying n Contacts (transport=udp). */
-  List<Action> redirected(ProxyTransaction t, int contacts) {
+  List<Action> redirected(RelayTransaction t, int contacts) {
     t.start(VIA, 0);
     return t.onUpstreamResponse(SipFixtures.response(SipFixtures.redirect("call-9@192.0.2.20",
         BRANCH, contacts)), 1);
   }
 
   /** As above, with Contacts that name no transport, as ClearIP documents them. */
-  List<Action> redirectedAsClearIpSends(ProxyTransaction t, int contacts) {
+  List<Action> redirectedAsClearIpSends(RelayTransaction t, int contacts) {
     t.start(VIA, 0);
     return t.onUpstreamResponse(SipFixtures.response(SipFixtures.redirect("call-9@192.0.2.20",
         BRANCH, contacts).replace(";transport=udp", "")), 1);
@@ -72,7 +72,7 @@ class InlineSearchTest {
 
   @Test
   void firstAttemptCarriesClearIpsIdentityAndTheContactAsRequestUri() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     List<Action> a = redirected(t, 3);
     assertTrue(((SipRequest) sip(of(a, Action.ToUpstream.class).get(0).bytes())).isAck(),
         "the 302 is ACKed hop by hop");
@@ -92,7 +92,7 @@ class InlineSearchTest {
         fwd.headers(clearip.proxy.sip.header.HeaderName.VIA).get(0));
     assertEquals("10.0.0.1", d.destination().host());
     assertEquals(5060, d.destination().port());
-    assertEquals(ProxyTransaction.State.SEARCHING, t.state());
+    assertEquals(CallState.SEARCHING, t.state());
   }
 
   // ---- large INVITEs to Contacts that name no transport (RFC 3261 18.1.1) --------------------
@@ -119,7 +119,7 @@ class InlineSearchTest {
 
   @Test
   void aLargeInviteToAContactWithoutTransportGoesOverTcpWithAConnectBound() {
-    ProxyTransaction t = txn(sizeRule(), true);
+    RelayTransaction t = txn(sizeRule(), true);
     List<Action> a = redirectedAsClearIpSends(t, 2);
     Action.ToDestination d = attempt(a);
     assertTrue(d.bytes().length > 1000);
@@ -137,7 +137,7 @@ class InlineSearchTest {
   void refusedTcpFallsBackToUdpAtOnceAndTheDestinationIsRemembered() {
     AtomicLong clock = new AtomicLong();
     TransportMemory memory = new TransportMemory(clock::get);
-    ProxyTransaction t = txn(sizeRule(), true, memory);
+    RelayTransaction t = txn(sizeRule(), true, memory);
     Action.ToDestination tcp = attempt(redirectedAsClearIpSends(t, 2));
     List<Action> a = t.onSendResult(tcp.attempt(), new SendResult.Failed("refused", true));
     Action.ToDestination udp = attempt(a);
@@ -154,19 +154,19 @@ class InlineSearchTest {
     assertEquals(1, memory.fallbacks());
 
     // the next call goes straight over UDP ...
-    ProxyTransaction next = txn(sizeRule(), true, memory);
+    RelayTransaction next = txn(sizeRule(), true, memory);
     assertEquals(Transport.UDP, attempt(redirectedAsClearIpSends(next, 2)).destination()
         .transport());
     // ... until the memory expires
     clock.addAndGet(Duration.ofMinutes(10).toNanos());
-    ProxyTransaction later = txn(sizeRule(), true, memory);
+    RelayTransaction later = txn(sizeRule(), true, memory);
     assertEquals(Transport.TCP, attempt(redirectedAsClearIpSends(later, 2)).destination()
         .transport());
   }
 
   @Test
   void tcpThatDoesNotConnectInTimeFallsBackAndIsCancelledIfItStillRings() {
-    ProxyTransaction t = txn(sizeRule(), false);
+    RelayTransaction t = txn(sizeRule(), false);
     Action.ToDestination tcp = attempt(redirectedAsClearIpSends(t, 2));
     Action.ToDestination udp = attempt(t.onTimer(new AttemptTimer(Kind.TCP_CONNECT, 0)));
     assertEquals(Transport.UDP, udp.destination().transport());
@@ -189,7 +189,7 @@ class InlineSearchTest {
 
   @Test
   void tcpGivenUpThatNeverConnectsEndsTheWaitForIt() {
-    ProxyTransaction t = txn(sizeRule(), true);
+    RelayTransaction t = txn(sizeRule(), true);
     attempt(redirectedAsClearIpSends(t, 2));
     Action.ToDestination udp = attempt(t.onTimer(new AttemptTimer(Kind.TCP_CONNECT, 0)));
     List<Action> busy = t.onDestinationResponse(destinationResponse(udp, 486));
@@ -202,7 +202,7 @@ class InlineSearchTest {
 
   @Test
   void otherTransportErrorsAndAnOffFallbackMoveToTheNextContact() {
-    ProxyTransaction t = txn(sizeRule(), true);
+    RelayTransaction t = txn(sizeRule(), true);
     attempt(redirectedAsClearIpSends(t, 2));
     Action.ToDestination next = attempt(t.onSendResult(0,
         new SendResult.Failed("send queue full", false)));
@@ -210,7 +210,7 @@ class InlineSearchTest {
 
     InlineSettings off = InlineSettings.defaults().withLargeInvites(
         new InlineSettings.LargeInvites(1000, false, Duration.ofMillis(500), Duration.ZERO));
-    ProxyTransaction strict = txn(off, true);
+    RelayTransaction strict = txn(off, true);
     List<Action> a = redirectedAsClearIpSends(strict, 2);
     assertEquals(Transport.TCP, attempt(a).destination().transport());
     assertTrue(of(a, Action.StartTimer.class).stream()
@@ -223,14 +223,14 @@ class InlineSearchTest {
 
   @Test
   void smallInvitesAndAlwaysUdpStayOnUdp() {
-    ProxyTransaction t = txn(noSizeSwitch(), true);
+    RelayTransaction t = txn(noSizeSwitch(), true);
     assertEquals(Transport.UDP, attempt(redirectedAsClearIpSends(t, 1)).destination()
         .transport());
   }
 
   @Test
   void failureMovesToTheNextContactAndSuccessIsRelayed() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 3));
     List<Action> a = t.onDestinationResponse(destinationResponse(first, 503));
     assertTrue(of(a, Action.ToDestination.class).stream()
@@ -252,7 +252,7 @@ class InlineSearchTest {
 
   @Test
   void transportErrorAndSilenceMoveOn() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 3));
     Action.ToDestination second = attempt(t.onSendResult(first.attempt(),
         new SendResult.Failed("refused")));
@@ -267,7 +267,7 @@ class InlineSearchTest {
 
   @Test
   void udpAttemptIsRetransmittedWithTimerA() {
-    ProxyTransaction t = txn(noSizeSwitch(), false);
+    RelayTransaction t = txn(noSizeSwitch(), false);
     List<Action> a = redirected(t, 2);
     Action.StartTimer ta = of(a, Action.StartTimer.class).stream()
         .filter(s -> isA(s.timer(), Kind.TIMER_A)).findFirst().orElseThrow();
@@ -279,14 +279,14 @@ class InlineSearchTest {
 
   @Test
   void busyEndsTheSearchAndSixHundredsToo() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 3));
     List<Action> a = t.onDestinationResponse(destinationResponse(first, 486));
     assertEquals(486, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
         .statusCode());
     assertEquals(1, t.attemptsMade());
 
-    ProxyTransaction t2 = txn(InlineSettings.defaults(), true);
+    RelayTransaction t2 = txn(InlineSettings.defaults(), true);
     Action.ToDestination f2 = attempt(redirected(t2, 3));
     List<Action> b = t2.onDestinationResponse(destinationResponse(f2, 603));
     assertEquals(603, ((SipResponse) sip(of(b, Action.ToSwitch.class).get(0).bytes()))
@@ -296,7 +296,7 @@ class InlineSearchTest {
 
   @Test
   void ringingThenTimeoutCancelsAndStopsOrMovesOn() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 3));
     t.onDestinationResponse(destinationResponse(first, 180));
     List<Action> a = t.onTimer(new AttemptTimer(Kind.RING, 0));
@@ -304,7 +304,7 @@ class InlineSearchTest {
     assertEquals(408, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
         .statusCode(), "rang already: stop, per default");
 
-    ProxyTransaction t2 = txn(InlineSettings.defaults().withStopAfterRinging(false), true);
+    RelayTransaction t2 = txn(InlineSettings.defaults().withStopAfterRinging(false), true);
     Action.ToDestination f2 = attempt(redirected(t2, 3));
     t2.onDestinationResponse(destinationResponse(f2, 180));
     List<Action> b = t2.onTimer(new AttemptTimer(Kind.RING, 0));
@@ -313,14 +313,14 @@ class InlineSearchTest {
 
   @Test
   void allFailedGivesTheBestFinalOr503() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination d = attempt(redirected(t, 2));
     d = attempt(t.onDestinationResponse(destinationResponse(d, 503)));
     List<Action> a = t.onDestinationResponse(destinationResponse(d, 404));
     assertEquals(404, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
         .statusCode(), "4xx is better than 5xx (RFC 3261 16.7)");
 
-    ProxyTransaction t2 = txn(InlineSettings.defaults().withAllFailed503(true), true);
+    RelayTransaction t2 = txn(InlineSettings.defaults().withAllFailed503(true), true);
     Action.ToDestination e = attempt(redirected(t2, 1));
     List<Action> b = t2.onDestinationResponse(destinationResponse(e, 404));
     assertEquals(503, ((SipResponse) sip(of(b, Action.ToSwitch.class).get(0).bytes()))
@@ -329,7 +329,7 @@ class InlineSearchTest {
 
   @Test
   void lateSuccessFromAnAbandonedAttemptStillReachesTheSwitch() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 2));
     Action.ToDestination second = attempt(t.onTimer(new AttemptTimer(Kind.NO_ANSWER, 0)));
     List<Action> late = t.onDestinationResponse(destinationResponse(first, 200));
@@ -348,7 +348,7 @@ class InlineSearchTest {
 
   @Test
   void cancelFromTheSwitchCancelsTheActiveAttempt() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 2));
     t.onDestinationResponse(destinationResponse(first, 100));
     SipRequest cancel = SipFixtures.request(inviteText.replaceFirst("INVITE sip", "CANCEL sip")
@@ -362,7 +362,7 @@ class InlineSearchTest {
 
   @Test
   void redirectWithoutUsableContactsIsRelayed() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     t.start(VIA, 0);
     String r = SipFixtures.redirect("call-9@192.0.2.20", BRANCH, 1)
         .replace("<sip:+14016401234@10.0.0.1;transport=udp>", "<tel:+14016401234>");
@@ -386,7 +386,7 @@ class InlineSearchTest {
 
   @Test
   void aDestinationsOwnRedirectIsNeitherFollowedNorRelayed() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 2));
     List<Action> a = t.onDestinationResponse(destinationResponse(first, 302));
     assertTrue(of(a, Action.ToDestination.class).stream()
@@ -402,7 +402,7 @@ class InlineSearchTest {
 
   @Test
   void aHundredTryingAloneDoesNotHoldTheCallOnlyRingingDoes() {
-    ProxyTransaction t = txn(noSizeSwitch(), false);
+    RelayTransaction t = txn(noSizeSwitch(), false);
     Action.ToDestination first = attempt(redirected(t, 2));
     List<Action> trying = t.onDestinationResponse(destinationResponse(first, 100));
     assertTrue(cancels(trying, Kind.TIMER_A, 0), "no more retransmissions after a 100");
@@ -421,7 +421,7 @@ class InlineSearchTest {
 
   @Test
   void stoppingAnswersTheSwitchAndCancelsTheRingingDestination() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 2));
     t.onDestinationResponse(destinationResponse(first, 180));
     List<Action> a = t.onStop("proxy stopping");
@@ -440,7 +440,7 @@ class InlineSearchTest {
 
   @Test
   void stoppingWhileClearIpThinksFailsOpen() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     t.start(VIA, 0);
     List<Action> a = t.onStop("proxy stopping");
     assertEquals(503, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
@@ -451,7 +451,7 @@ class InlineSearchTest {
 
   @Test
   void aConnectionResetSoonAfterTheInviteMovesOnAtOnce() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirectedAsClearIpSends(t, 2));
     assertTrue(t.onSendResult(first.attempt(), SendResult.Sent.INSTANCE).stream()
         .noneMatch(x -> x instanceof Action.ToDestination));
