@@ -462,4 +462,41 @@ class InlineSearchTest {
     t.onDestinationResponse(destinationResponse(second, 180));
     assertTrue(t.onSendResult(second.attempt(), new SendResult.Lost("reset")).isEmpty());
   }
+
+  // ---- cases the attempt's states make visible ---------------------------------------------
+
+  SipRequest switchCancel() {
+    return SipFixtures.request(inviteText.replaceFirst("INVITE sip", "CANCEL sip")
+        .replace("CSeq: 201 INVITE", "CSeq: 201 CANCEL"));
+  }
+
+  static long cancelsIn(List<Action> a) {
+    return of(a, Action.ToDestination.class).stream()
+        .filter(d -> ((SipRequest) sip(d.bytes())).isCancel()).count();
+  }
+
+  @Test
+  void aDestinationCancelledByTheSwitchIsNotCancelledAgainWhenTheProxyStops() {
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
+    Action.ToDestination first = attempt(redirected(t, 2));
+    t.onDestinationResponse(destinationResponse(first, 180));
+    assertEquals(1, cancelsIn(t.onCancel(switchCancel()).actions()));
+    List<Action> stop = t.onStop("proxy stopping");
+    assertEquals(0, cancelsIn(stop));
+    assertTrue(of(stop, Action.Terminate.class).isEmpty(), "its 487 is still to be ACKed");
+    assertEquals(1, of(t.onDestinationResponse(destinationResponse(first, 487)),
+        Action.Terminate.class).size());
+  }
+
+  @Test
+  void aCancelledDestinationWhoseInviteNeverLeftEndsTheWaitAtOnce() {
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
+    Action.ToDestination first = attempt(redirected(t, 2));
+    List<Action> cancelled = t.onCancel(switchCancel()).actions();
+    assertEquals(0, cancelsIn(cancelled), "no provisional yet: the CANCEL waits (RFC 3261 9.1)");
+    assertTrue(of(cancelled, Action.Terminate.class).isEmpty());
+    List<Action> failed = t.onSendResult(first.attempt(), new SendResult.Failed("refused"));
+    assertEquals(1, of(failed, Action.Terminate.class).size(), "no answer can come from it");
+    assertEquals(CallOutcome.CANCELLED, t.outcome());
+  }
 }
