@@ -262,7 +262,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
 
   private Behavior<Command> onCancel(CancelReceived m) {
     RelayTransaction.CancelAnswer answer = txn.onCancel(m.cancel());
-    m.origin().reply(answer.ok());
+    m.origin().reply(answer.ok()); // back the way the CANCEL came, not the INVITE's
     return perform(answer.actions());
   }
 

@@ -99,7 +99,8 @@ final class Attempt {
 
   /** Still the search's concern: its failure moves the search on. */
   boolean isOpen() {
-    return state.compareTo(State.RINGING) <= 0;
+    return state == State.CONNECTING || state == State.CALLING || state == State.TRYING
+        || state == State.RINGING;
   }
 
   /** Given up or cancelled, with its final still to come: the call waits for it. */

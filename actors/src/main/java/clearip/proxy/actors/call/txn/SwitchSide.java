@@ -53,10 +53,6 @@ final class SwitchSide {
     return finalStatus;
   }
 
-  boolean reliable() {
-    return reliable;
-  }
-
   // ---- transitions that are not the final's --------------------------------------------------
 
   void forwardedUpstream() {
