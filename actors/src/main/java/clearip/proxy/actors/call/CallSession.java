@@ -3,9 +3,10 @@ package clearip.proxy.actors.call;
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.call.txn.DialogTokens;
-import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
-import clearip.proxy.actors.call.txn.ProxyTransaction;
+import clearip.proxy.actors.call.txn.Action;
+import clearip.proxy.actors.call.txn.RelayTransaction;
 import clearip.proxy.actors.call.txn.TransportMemory;
+import clearip.proxy.actors.call.txn.TxnTimer;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.Offer;
@@ -32,8 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one INVITE transaction (tls-proxy mode): performs what {@link ProxyTransaction} decides —
- * sends to the switch and to ClearIP, runs the keyed timers — and stops when it is over.
+ * Owns one INVITE transaction: performs what {@link RelayTransaction} decides (and, in in-line
+ * mode, the search it hands ClearIP's 302 to) — sends to the switch, to ClearIP and to the
+ * destinations, runs the keyed timers — and stops when it is over.
  *
  * <p>Every call is a new actor, so this dispatches with a plain type test instead of extending
  * {@code AbstractBehavior}, whose receive table would be built again for every call.
@@ -71,7 +73,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
 
   private record UpstreamUnusable(String reason) implements Command {}
 
-  private record Timer(ProxyTransaction.TimerKind kind, int attempt) implements Command {}
+  private record TimerFired(TxnTimer timer) implements Command {}
 
   /** Inline: a response from a destination, routed here by the branch of one of our attempts. */
   public record DestinationResponse(SipResponse response) implements Command {}
@@ -175,7 +177,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   private final Origin origin;
   private final String key;
   private final Context context;
-  private final ProxyTransaction txn;
+  private final RelayTransaction txn;
   private final ClientBranches branches;
   private final java.util.List<String> registered = new java.util.ArrayList<>(0);
   private UpstreamLink link;
@@ -198,7 +200,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     CallSettings s = context.settings();
     String n = Long.toHexString(BRANCHES.incrementAndGet());
     String branch = "z9hG4bK" + s.branchPrefix() + "." + n;
-    this.txn = new ProxyTransaction(invite, s, origin.transport().isStream(), branch,
+    this.txn = new RelayTransaction(invite, s, origin.transport().isStream(), branch,
         s.branchPrefix() + n, arrivedNanos, context.destinations()::localSentBy,
         context.transports(), context.dialogs());
     context.metrics().callStarted();
@@ -226,9 +228,8 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
       return perform(txn.onUpstreamUnavailable(u.reason()));
     } else if (m instanceof UpstreamUnusable u) {
       return perform(txn.onUpstreamUnusable(u.reason()));
-    } else if (m instanceof Timer t) {
-      return perform(t.attempt() < 0 ? txn.onTimer(t.kind())
-          : txn.onAttemptTimer(t.kind(), t.attempt()));
+    } else if (m instanceof TimerFired t) {
+      return perform(txn.onTimer(t.timer()));
     } else if (m instanceof DestinationResponse d) {
       return perform(txn.onDestinationResponse(d.response()));
     } else if (m instanceof SendOutcome o) {
@@ -260,11 +261,9 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   }
 
   private Behavior<Command> onCancel(CancelReceived m) {
-    List<Action> actions = txn.onCancel(m.cancel());
-    // the 200 for the CANCEL goes back the way the CANCEL came
-    Action first = actions.get(0);
-    if (first instanceof Action.ToSwitch t) m.origin().reply(t.bytes());
-    return perform(actions.subList(1, actions.size()));
+    RelayTransaction.CancelAnswer answer = txn.onCancel(m.cancel());
+    m.origin().reply(answer.ok()); // back the way the CANCEL came, not the INVITE's
+    return perform(answer.actions());
   }
 
   private Behavior<Command> perform(List<Action> actions) {
@@ -289,10 +288,9 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
       } else if (a instanceof Action.ToDestination d) {
         toDestination(d);
       } else if (a instanceof Action.StartTimer t) {
-        Timer key = new Timer(t.kind(), t.attempt());
-        timers.startSingleTimer(key, key, t.after());
+        timers.startSingleTimer(t.timer(), new TimerFired(t.timer()), t.after());
       } else if (a instanceof Action.CancelTimer t) {
-        timers.cancel(new Timer(t.kind(), t.attempt()));
+        timers.cancel(t.timer());
       } else if (a instanceof Action.Terminate) {
         stop = true;
       }
@@ -344,13 +342,14 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     CallOutcome outcome = txn.outcome();
     if (outcome != null) {
       context.metrics().callEnded(outcome, txn.finalStatus(), txn.clearIpStatus(),
-          txn.clearIpRttNanos(), answered ? answeredNanos - txn.startNanos() : -1);
+          txn.clearIpRttNanos().orElse(-1), answered ? answeredNanos - txn.startNanos() : -1);
     }
     if (summary.isInfoEnabled()) {
       summary.info("call {} from {} {}: {} clearip={} rtt={}ms tried={} final={} duration={}ms",
           invite.callId(), origin.transport(), origin.remote(), outcome,
           txn.clearIpStatus() == 0 ? "-" : txn.clearIpStatus(),
-          txn.clearIpRttNanos() < 0 ? "-" : String.format("%.1f", txn.clearIpRttNanos() / 1e6),
+          txn.clearIpRttNanos().isEmpty() ? "-"
+              : String.format("%.1f", txn.clearIpRttNanos().getAsLong() / 1e6),
           txn.attemptsMade() == 0 ? "-" : String.join(",", txn.attemptedDestinations()),
           txn.finalStatus(), String.format("%.1f", duration / 1e6));
     }

@@ -3,8 +3,9 @@ package clearip.proxy.actors.call.txn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
-import clearip.proxy.actors.call.txn.ProxyTransaction.TimerKind;
+import clearip.proxy.actors.call.txn.TxnTimer.AttemptTimer;
+import clearip.proxy.actors.call.txn.TxnTimer.AttemptTimer.Kind;
+import clearip.proxy.actors.call.txn.TxnTimer.CallTimer;
 import clearip.proxy.sip.message.SipMessage;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
@@ -24,13 +25,13 @@ class InlineSearchTest {
   static final String VIA = "SIP/2.0/TLS 192.0.2.10:40000;branch=" + BRANCH;
   final String inviteText = SipFixtures.invite("call-9@192.0.2.20", "z9hG4bKsw9");
 
-  ProxyTransaction txn(InlineSettings inline, boolean reliable) {
+  RelayTransaction txn(InlineSettings inline, boolean reliable) {
     return txn(inline, reliable, new TransportMemory(System::nanoTime));
   }
 
-  ProxyTransaction txn(InlineSettings inline, boolean reliable, TransportMemory memory) {
+  RelayTransaction txn(InlineSettings inline, boolean reliable, TransportMemory memory) {
     CallSettings s = CallSettings.defaults().withInline(inline);
-    return new ProxyTransaction(SipFixtures.request(inviteText), s, reliable, BRANCH, "tag9", 0,
+    return new RelayTransaction(SipFixtures.request(inviteText), s, reliable, BRANCH, "tag9", 0,
         t -> "192.0.2.10:5060", memory, DialogTokens.of("a key of sixteen bytes or more"));
   }
 
@@ -56,14 +57,14 @@ class InlineSearchTest {
   }
 
   /** Starts the call and answers it with ClearIP's 302 carrying n Contacts (transport=udp). */
-  List<Action> redirected(ProxyTransaction t, int contacts) {
+  List<Action> redirected(RelayTransaction t, int contacts) {
     t.start(VIA, 0);
     return t.onUpstreamResponse(SipFixtures.response(SipFixtures.redirect("call-9@192.0.2.20",
         BRANCH, contacts)), 1);
   }
 
   /** As above, with Contacts that name no transport, as ClearIP documents them. */
-  List<Action> redirectedAsClearIpSends(ProxyTransaction t, int contacts) {
+  List<Action> redirectedAsClearIpSends(RelayTransaction t, int contacts) {
     t.start(VIA, 0);
     return t.onUpstreamResponse(SipFixtures.response(SipFixtures.redirect("call-9@192.0.2.20",
         BRANCH, contacts).replace(";transport=udp", "")), 1);
@@ -71,7 +72,7 @@ class InlineSearchTest {
 
   @Test
   void firstAttemptCarriesClearIpsIdentityAndTheContactAsRequestUri() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     List<Action> a = redirected(t, 3);
     assertTrue(((SipRequest) sip(of(a, Action.ToUpstream.class).get(0).bytes())).isAck(),
         "the 302 is ACKed hop by hop");
@@ -91,7 +92,7 @@ class InlineSearchTest {
         fwd.headers(clearip.proxy.sip.header.HeaderName.VIA).get(0));
     assertEquals("10.0.0.1", d.destination().host());
     assertEquals(5060, d.destination().port());
-    assertEquals(ProxyTransaction.State.SEARCHING, t.state());
+    assertEquals(CallState.SEARCHING, t.state());
   }
 
   // ---- large INVITEs to Contacts that name no transport (RFC 3261 18.1.1) --------------------
@@ -102,37 +103,41 @@ class InlineSearchTest {
         Duration.ofMillis(500), Duration.ofMinutes(10)));
   }
 
-  static Action.StartTimer timer(List<Action> a, TimerKind kind) {
-    return of(a, Action.StartTimer.class).stream().filter(s -> s.kind() == kind).findFirst()
+  static boolean isA(TxnTimer timer, Kind kind) {
+    return timer instanceof AttemptTimer t && t.kind() == kind;
+  }
+
+  static Action.StartTimer timer(List<Action> a, Kind kind) {
+    return of(a, Action.StartTimer.class).stream().filter(s -> isA(s.timer(), kind)).findFirst()
         .orElseThrow(() -> new AssertionError("no " + kind + " in " + a));
   }
 
-  static boolean cancels(List<Action> a, TimerKind kind, int attempt) {
+  static boolean cancels(List<Action> a, Kind kind, int attempt) {
     return of(a, Action.CancelTimer.class).stream()
-        .anyMatch(c -> c.kind() == kind && c.attempt() == attempt);
+        .anyMatch(c -> c.timer().equals(new AttemptTimer(kind, attempt)));
   }
 
   @Test
   void aLargeInviteToAContactWithoutTransportGoesOverTcpWithAConnectBound() {
-    ProxyTransaction t = txn(sizeRule(), true);
+    RelayTransaction t = txn(sizeRule(), true);
     List<Action> a = redirectedAsClearIpSends(t, 2);
     Action.ToDestination d = attempt(a);
     assertTrue(d.bytes().length > 1000);
     assertEquals(Transport.TCP, d.destination().transport());
     assertEquals("SIP/2.0/TCP 192.0.2.10:5060;branch=" + BRANCH + ".0;rport",
         ((SipRequest) sip(d.bytes())).headers(clearip.proxy.sip.header.HeaderName.VIA).get(0));
-    assertEquals(Duration.ofMillis(500), timer(a, TimerKind.TCP_CONNECT).after());
+    assertEquals(Duration.ofMillis(500), timer(a, Kind.TCP_CONNECT).after());
     // it connects: kept, the bound no longer matters
     List<Action> sent = t.onSendResult(0, SendResult.Sent.INSTANCE);
-    assertTrue(cancels(sent, TimerKind.TCP_CONNECT, 0));
-    assertTrue(t.onAttemptTimer(TimerKind.TCP_CONNECT, 0).isEmpty());
+    assertTrue(cancels(sent, Kind.TCP_CONNECT, 0));
+    assertTrue(t.onTimer(new AttemptTimer(Kind.TCP_CONNECT, 0)).isEmpty());
   }
 
   @Test
   void refusedTcpFallsBackToUdpAtOnceAndTheDestinationIsRemembered() {
     AtomicLong clock = new AtomicLong();
     TransportMemory memory = new TransportMemory(clock::get);
-    ProxyTransaction t = txn(sizeRule(), true, memory);
+    RelayTransaction t = txn(sizeRule(), true, memory);
     Action.ToDestination tcp = attempt(redirectedAsClearIpSends(t, 2));
     List<Action> a = t.onSendResult(tcp.attempt(), new SendResult.Failed("refused", true));
     Action.ToDestination udp = attempt(a);
@@ -143,27 +148,27 @@ class InlineSearchTest {
     assertEquals("SIP/2.0/UDP 192.0.2.10:5060;branch=" + BRANCH + ".1;rport",
         fwd.headers(clearip.proxy.sip.header.HeaderName.VIA).get(0), "a branch of its own");
     assertEquals(List.of(SipFixtures.IDENTITY), fwd.identities());
-    assertEquals(500, timer(a, TimerKind.TIMER_A).after().toMillis());
-    assertTrue(cancels(a, TimerKind.TCP_CONNECT, 0));
+    assertEquals(500, timer(a, Kind.TIMER_A).after().toMillis());
+    assertTrue(cancels(a, Kind.TCP_CONNECT, 0));
     assertTrue(of(a, Action.ToSwitch.class).isEmpty(), "no failure reaches the switch");
     assertEquals(1, memory.fallbacks());
 
     // the next call goes straight over UDP ...
-    ProxyTransaction next = txn(sizeRule(), true, memory);
+    RelayTransaction next = txn(sizeRule(), true, memory);
     assertEquals(Transport.UDP, attempt(redirectedAsClearIpSends(next, 2)).destination()
         .transport());
     // ... until the memory expires
     clock.addAndGet(Duration.ofMinutes(10).toNanos());
-    ProxyTransaction later = txn(sizeRule(), true, memory);
+    RelayTransaction later = txn(sizeRule(), true, memory);
     assertEquals(Transport.TCP, attempt(redirectedAsClearIpSends(later, 2)).destination()
         .transport());
   }
 
   @Test
   void tcpThatDoesNotConnectInTimeFallsBackAndIsCancelledIfItStillRings() {
-    ProxyTransaction t = txn(sizeRule(), false);
+    RelayTransaction t = txn(sizeRule(), false);
     Action.ToDestination tcp = attempt(redirectedAsClearIpSends(t, 2));
-    Action.ToDestination udp = attempt(t.onAttemptTimer(TimerKind.TCP_CONNECT, 0));
+    Action.ToDestination udp = attempt(t.onTimer(new AttemptTimer(Kind.TCP_CONNECT, 0)));
     assertEquals(Transport.UDP, udp.destination().transport());
     assertEquals("10.0.0.1", udp.destination().host());
     // the connection came up late after all: its INVITE rang there, and is CANCELled
@@ -184,9 +189,9 @@ class InlineSearchTest {
 
   @Test
   void tcpGivenUpThatNeverConnectsEndsTheWaitForIt() {
-    ProxyTransaction t = txn(sizeRule(), true);
+    RelayTransaction t = txn(sizeRule(), true);
     attempt(redirectedAsClearIpSends(t, 2));
-    Action.ToDestination udp = attempt(t.onAttemptTimer(TimerKind.TCP_CONNECT, 0));
+    Action.ToDestination udp = attempt(t.onTimer(new AttemptTimer(Kind.TCP_CONNECT, 0)));
     List<Action> busy = t.onDestinationResponse(destinationResponse(udp, 486));
     assertEquals(486, ((SipResponse) sip(of(busy, Action.ToSwitch.class).get(0).bytes()))
         .statusCode());
@@ -197,7 +202,7 @@ class InlineSearchTest {
 
   @Test
   void otherTransportErrorsAndAnOffFallbackMoveToTheNextContact() {
-    ProxyTransaction t = txn(sizeRule(), true);
+    RelayTransaction t = txn(sizeRule(), true);
     attempt(redirectedAsClearIpSends(t, 2));
     Action.ToDestination next = attempt(t.onSendResult(0,
         new SendResult.Failed("send queue full", false)));
@@ -205,11 +210,11 @@ class InlineSearchTest {
 
     InlineSettings off = InlineSettings.defaults().withLargeInvites(
         new InlineSettings.LargeInvites(1000, false, Duration.ofMillis(500), Duration.ZERO));
-    ProxyTransaction strict = txn(off, true);
+    RelayTransaction strict = txn(off, true);
     List<Action> a = redirectedAsClearIpSends(strict, 2);
     assertEquals(Transport.TCP, attempt(a).destination().transport());
     assertTrue(of(a, Action.StartTimer.class).stream()
-        .noneMatch(s -> s.kind() == TimerKind.TCP_CONNECT));
+        .noneMatch(s -> isA(s.timer(), Kind.TCP_CONNECT)));
     Action.ToDestination second = attempt(strict.onSendResult(0,
         new SendResult.Failed("refused", true)));
     assertEquals("10.0.0.2", second.destination().host());
@@ -218,14 +223,14 @@ class InlineSearchTest {
 
   @Test
   void smallInvitesAndAlwaysUdpStayOnUdp() {
-    ProxyTransaction t = txn(noSizeSwitch(), true);
+    RelayTransaction t = txn(noSizeSwitch(), true);
     assertEquals(Transport.UDP, attempt(redirectedAsClearIpSends(t, 1)).destination()
         .transport());
   }
 
   @Test
   void failureMovesToTheNextContactAndSuccessIsRelayed() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 3));
     List<Action> a = t.onDestinationResponse(destinationResponse(first, 503));
     assertTrue(of(a, Action.ToDestination.class).stream()
@@ -247,12 +252,12 @@ class InlineSearchTest {
 
   @Test
   void transportErrorAndSilenceMoveOn() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 3));
     Action.ToDestination second = attempt(t.onSendResult(first.attempt(),
         new SendResult.Failed("refused")));
     assertEquals("10.0.0.2", second.destination().host());
-    Action.ToDestination third = attempt(t.onAttemptTimer(TimerKind.NO_ANSWER, 1));
+    Action.ToDestination third = attempt(t.onTimer(new AttemptTimer(Kind.NO_ANSWER, 1)));
     assertEquals("10.0.0.3", third.destination().host());
   }
 
@@ -262,26 +267,26 @@ class InlineSearchTest {
 
   @Test
   void udpAttemptIsRetransmittedWithTimerA() {
-    ProxyTransaction t = txn(noSizeSwitch(), false);
+    RelayTransaction t = txn(noSizeSwitch(), false);
     List<Action> a = redirected(t, 2);
     Action.StartTimer ta = of(a, Action.StartTimer.class).stream()
-        .filter(s -> s.kind() == TimerKind.TIMER_A).findFirst().orElseThrow();
+        .filter(s -> isA(s.timer(), Kind.TIMER_A)).findFirst().orElseThrow();
     assertEquals(500, ta.after().toMillis());
-    List<Action> r = t.onAttemptTimer(TimerKind.TIMER_A, 0);
+    List<Action> r = t.onTimer(new AttemptTimer(Kind.TIMER_A, 0));
     assertEquals(1, of(r, Action.ToDestination.class).size());
     assertEquals(1000, of(r, Action.StartTimer.class).get(0).after().toMillis());
   }
 
   @Test
   void busyEndsTheSearchAndSixHundredsToo() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 3));
     List<Action> a = t.onDestinationResponse(destinationResponse(first, 486));
     assertEquals(486, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
         .statusCode());
     assertEquals(1, t.attemptsMade());
 
-    ProxyTransaction t2 = txn(InlineSettings.defaults(), true);
+    RelayTransaction t2 = txn(InlineSettings.defaults(), true);
     Action.ToDestination f2 = attempt(redirected(t2, 3));
     List<Action> b = t2.onDestinationResponse(destinationResponse(f2, 603));
     assertEquals(603, ((SipResponse) sip(of(b, Action.ToSwitch.class).get(0).bytes()))
@@ -291,31 +296,31 @@ class InlineSearchTest {
 
   @Test
   void ringingThenTimeoutCancelsAndStopsOrMovesOn() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 3));
     t.onDestinationResponse(destinationResponse(first, 180));
-    List<Action> a = t.onAttemptTimer(TimerKind.RING, 0);
+    List<Action> a = t.onTimer(new AttemptTimer(Kind.RING, 0));
     assertTrue(((SipRequest) sip(of(a, Action.ToDestination.class).get(0).bytes())).isCancel());
     assertEquals(408, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
         .statusCode(), "rang already: stop, per default");
 
-    ProxyTransaction t2 = txn(InlineSettings.defaults().withStopAfterRinging(false), true);
+    RelayTransaction t2 = txn(InlineSettings.defaults().withStopAfterRinging(false), true);
     Action.ToDestination f2 = attempt(redirected(t2, 3));
     t2.onDestinationResponse(destinationResponse(f2, 180));
-    List<Action> b = t2.onAttemptTimer(TimerKind.RING, 0);
+    List<Action> b = t2.onTimer(new AttemptTimer(Kind.RING, 0));
     assertEquals("10.0.0.2", attempt(b).destination().host());
   }
 
   @Test
   void allFailedGivesTheBestFinalOr503() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination d = attempt(redirected(t, 2));
     d = attempt(t.onDestinationResponse(destinationResponse(d, 503)));
     List<Action> a = t.onDestinationResponse(destinationResponse(d, 404));
     assertEquals(404, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
         .statusCode(), "4xx is better than 5xx (RFC 3261 16.7)");
 
-    ProxyTransaction t2 = txn(InlineSettings.defaults().withAllFailed503(true), true);
+    RelayTransaction t2 = txn(InlineSettings.defaults().withAllFailed503(true), true);
     Action.ToDestination e = attempt(redirected(t2, 1));
     List<Action> b = t2.onDestinationResponse(destinationResponse(e, 404));
     assertEquals(503, ((SipResponse) sip(of(b, Action.ToSwitch.class).get(0).bytes()))
@@ -324,9 +329,9 @@ class InlineSearchTest {
 
   @Test
   void lateSuccessFromAnAbandonedAttemptStillReachesTheSwitch() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 2));
-    Action.ToDestination second = attempt(t.onAttemptTimer(TimerKind.NO_ANSWER, 0));
+    Action.ToDestination second = attempt(t.onTimer(new AttemptTimer(Kind.NO_ANSWER, 0)));
     List<Action> late = t.onDestinationResponse(destinationResponse(first, 200));
     assertEquals(200, ((SipResponse) sip(of(late, Action.ToSwitch.class).get(0).bytes()))
         .statusCode());
@@ -336,28 +341,28 @@ class InlineSearchTest {
     // waits for its final, bounded by the ACCEPTED timer
     assertTrue(of(late, Action.Terminate.class).isEmpty());
     assertTrue(of(late, Action.StartTimer.class).stream()
-        .anyMatch(st -> st.kind() == TimerKind.ACCEPTED));
+        .anyMatch(st -> st.timer() == CallTimer.ACCEPTED));
     List<Action> cancelledFinal = t.onDestinationResponse(destinationResponse(second, 487));
     assertEquals(1, of(cancelledFinal, Action.Terminate.class).size());
   }
 
   @Test
   void cancelFromTheSwitchCancelsTheActiveAttempt() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 2));
     t.onDestinationResponse(destinationResponse(first, 100));
     SipRequest cancel = SipFixtures.request(inviteText.replaceFirst("INVITE sip", "CANCEL sip")
         .replace("CSeq: 201 INVITE", "CSeq: 201 CANCEL"));
-    List<Action> a = t.onCancel(cancel);
+    List<Action> a = t.onCancel(cancel).actions();
     assertTrue(((SipRequest) sip(of(a, Action.ToDestination.class).get(0).bytes())).isCancel());
-    assertEquals(487, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(1).bytes()))
+    assertEquals(487, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
         .statusCode());
     assertEquals(CallOutcome.CANCELLED, t.outcome());
   }
 
   @Test
   void redirectWithoutUsableContactsIsRelayed() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     t.start(VIA, 0);
     String r = SipFixtures.redirect("call-9@192.0.2.20", BRANCH, 1)
         .replace("<sip:+14016401234@10.0.0.1;transport=udp>", "<tel:+14016401234>");
@@ -381,7 +386,7 @@ class InlineSearchTest {
 
   @Test
   void aDestinationsOwnRedirectIsNeitherFollowedNorRelayed() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 2));
     List<Action> a = t.onDestinationResponse(destinationResponse(first, 302));
     assertTrue(of(a, Action.ToDestination.class).stream()
@@ -397,25 +402,26 @@ class InlineSearchTest {
 
   @Test
   void aHundredTryingAloneDoesNotHoldTheCallOnlyRingingDoes() {
-    ProxyTransaction t = txn(noSizeSwitch(), false);
+    RelayTransaction t = txn(noSizeSwitch(), false);
     Action.ToDestination first = attempt(redirected(t, 2));
     List<Action> trying = t.onDestinationResponse(destinationResponse(first, 100));
-    assertTrue(cancels(trying, TimerKind.TIMER_A, 0), "no more retransmissions after a 100");
-    assertTrue(!cancels(trying, TimerKind.NO_ANSWER, 0), "the no-answer timer still runs");
-    List<Action> a = t.onAttemptTimer(TimerKind.NO_ANSWER, 0);
+    assertTrue(cancels(trying, Kind.TIMER_A, 0), "no more retransmissions after a 100");
+    assertTrue(!cancels(trying, Kind.NO_ANSWER, 0), "the no-answer timer still runs");
+    List<Action> a = t.onTimer(new AttemptTimer(Kind.NO_ANSWER, 0));
     assertTrue(of(a, Action.ToDestination.class).stream()
         .anyMatch(d -> ((SipRequest) sip(d.bytes())).isCancel()), "the silent one CANCELled");
     Action.ToDestination second = attempt(a);
     assertEquals("10.0.0.2", second.destination().host());
     List<Action> ringing = t.onDestinationResponse(destinationResponse(second, 180));
-    assertTrue(cancels(ringing, TimerKind.NO_ANSWER, 1));
-    assertEquals(Duration.ofSeconds(120), timer(ringing, TimerKind.RING).after());
-    assertTrue(t.onAttemptTimer(TimerKind.NO_ANSWER, 1).isEmpty(), "ringing: no longer applies");
+    assertTrue(cancels(ringing, Kind.NO_ANSWER, 1));
+    assertEquals(Duration.ofSeconds(120), timer(ringing, Kind.RING).after());
+    assertTrue(t.onTimer(new AttemptTimer(Kind.NO_ANSWER, 1)).isEmpty(),
+        "ringing: no longer applies");
   }
 
   @Test
   void stoppingAnswersTheSwitchAndCancelsTheRingingDestination() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirected(t, 2));
     t.onDestinationResponse(destinationResponse(first, 180));
     List<Action> a = t.onStop("proxy stopping");
@@ -434,7 +440,7 @@ class InlineSearchTest {
 
   @Test
   void stoppingWhileClearIpThinksFailsOpen() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     t.start(VIA, 0);
     List<Action> a = t.onStop("proxy stopping");
     assertEquals(503, ((SipResponse) sip(of(a, Action.ToSwitch.class).get(0).bytes()))
@@ -445,7 +451,7 @@ class InlineSearchTest {
 
   @Test
   void aConnectionResetSoonAfterTheInviteMovesOnAtOnce() {
-    ProxyTransaction t = txn(InlineSettings.defaults(), true);
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
     Action.ToDestination first = attempt(redirectedAsClearIpSends(t, 2));
     assertTrue(t.onSendResult(first.attempt(), SendResult.Sent.INSTANCE).stream()
         .noneMatch(x -> x instanceof Action.ToDestination));
@@ -455,5 +461,42 @@ class InlineSearchTest {
     // once a destination rang, a lost connection no longer ends its attempt here
     t.onDestinationResponse(destinationResponse(second, 180));
     assertTrue(t.onSendResult(second.attempt(), new SendResult.Lost("reset")).isEmpty());
+  }
+
+  // ---- cases the attempt's states make visible ---------------------------------------------
+
+  SipRequest switchCancel() {
+    return SipFixtures.request(inviteText.replaceFirst("INVITE sip", "CANCEL sip")
+        .replace("CSeq: 201 INVITE", "CSeq: 201 CANCEL"));
+  }
+
+  static long cancelsIn(List<Action> a) {
+    return of(a, Action.ToDestination.class).stream()
+        .filter(d -> ((SipRequest) sip(d.bytes())).isCancel()).count();
+  }
+
+  @Test
+  void aDestinationCancelledByTheSwitchIsNotCancelledAgainWhenTheProxyStops() {
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
+    Action.ToDestination first = attempt(redirected(t, 2));
+    t.onDestinationResponse(destinationResponse(first, 180));
+    assertEquals(1, cancelsIn(t.onCancel(switchCancel()).actions()));
+    List<Action> stop = t.onStop("proxy stopping");
+    assertEquals(0, cancelsIn(stop));
+    assertTrue(of(stop, Action.Terminate.class).isEmpty(), "its 487 is still to be ACKed");
+    assertEquals(1, of(t.onDestinationResponse(destinationResponse(first, 487)),
+        Action.Terminate.class).size());
+  }
+
+  @Test
+  void aCancelledDestinationWhoseInviteNeverLeftEndsTheWaitAtOnce() {
+    RelayTransaction t = txn(InlineSettings.defaults(), true);
+    Action.ToDestination first = attempt(redirected(t, 2));
+    List<Action> cancelled = t.onCancel(switchCancel()).actions();
+    assertEquals(0, cancelsIn(cancelled), "no provisional yet: the CANCEL waits (RFC 3261 9.1)");
+    assertTrue(of(cancelled, Action.Terminate.class).isEmpty());
+    List<Action> failed = t.onSendResult(first.attempt(), new SendResult.Failed("refused"));
+    assertEquals(1, of(failed, Action.Terminate.class).size(), "no answer can come from it");
+    assertEquals(CallOutcome.CANCELLED, t.outcome());
   }
 }

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import clearip.proxy.actors.call.txn.ProxyTransaction.Action;
-import clearip.proxy.actors.call.txn.ProxyTransaction.TimerKind;
+import clearip.proxy.actors.call.txn.TxnTimer.CallTimer;
 import clearip.proxy.sip.message.SipMessage;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
@@ -19,14 +18,14 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The stateful-proxy rules of one INVITE, without actors or sockets. */
-class ProxyTransactionTest {
+class RelayTransactionTest {
   static final String BRANCH = "z9hG4bKcip.1";
   static final String VIA = "SIP/2.0/TLS 192.0.2.10:40000;branch=" + BRANCH;
   final CallSettings settings = CallSettings.defaults();
   final String inviteText = SipFixtures.invite("call-1@192.0.2.20", "z9hG4bKsw1");
 
-  ProxyTransaction txn(String invite, boolean reliable) {
-    return new ProxyTransaction(SipFixtures.request(invite), settings, reliable, BRANCH, "tag1",
+  RelayTransaction txn(String invite, boolean reliable) {
+    return new RelayTransaction(SipFixtures.request(invite), settings, reliable, BRANCH, "tag1",
         0);
   }
 
@@ -52,7 +51,7 @@ class ProxyTransactionTest {
 
   @Test
   void forwardsWithOurViaAndTrying() {
-    ProxyTransaction t = txn(inviteText, false);
+    RelayTransaction t = txn(inviteText, false);
     List<Action> a = t.start(VIA, 0);
     assertEquals(100, toSwitch(a, 0).statusCode());
     Action.ForwardUpstream f = of(a, Action.ForwardUpstream.class).get(0);
@@ -63,12 +62,12 @@ class ProxyTransactionTest {
     assertEquals(SipFixtures.request(inviteText).requestUri(), fwd.requestUri());
     assertEquals(SipFixtures.IDENTITY, fwd.identities().get(0));
     assertEquals(Duration.ofSeconds(2), of(a, Action.StartTimer.class).get(0).after());
-    assertEquals(ProxyTransaction.State.WAITING_UPSTREAM, t.state());
+    assertEquals(CallState.WAITING_UPSTREAM, t.state());
   }
 
   @Test
   void relaysClearIpRedirectUnchangedAndAcksIt() {
-    ProxyTransaction t = txn(inviteText, true);
+    RelayTransaction t = txn(inviteText, true);
     t.start(VIA, 0);
     SipResponse redirect = upstream(302);
     List<Action> a = t.onUpstreamResponse(redirect, 1_500_000);
@@ -86,12 +85,12 @@ class ProxyTransactionTest {
     assertEquals(1, of(a, Action.Terminate.class).size(), "TCP: nothing left to wait for");
     assertEquals(CallOutcome.RELAYED, t.outcome());
     assertEquals(302, t.clearIpStatus());
-    assertEquals(1_500_000, t.clearIpRttNanos());
+    assertEquals(1_500_000, t.clearIpRttNanos().getAsLong());
   }
 
   @Test
   void passesClearIps503ThroughInsteadOfTranslatingTo500() {
-    ProxyTransaction t = txn(inviteText, true);
+    RelayTransaction t = txn(inviteText, true);
     t.start(VIA, 0);
     List<Action> a = t.onUpstreamResponse(upstream(503), 1);
     assertEquals(503, toSwitch(a, 0).statusCode());
@@ -99,7 +98,7 @@ class ProxyTransactionTest {
 
   @Test
   void neverForwardsA100ButForwardsOtherProvisionals() {
-    ProxyTransaction t = txn(inviteText, true);
+    RelayTransaction t = txn(inviteText, true);
     t.start(VIA, 0);
     assertTrue(of(t.onUpstreamResponse(upstream(100), 1), Action.ToSwitch.class).isEmpty());
     List<Action> a = t.onUpstreamResponse(upstream(183), 1);
@@ -108,7 +107,7 @@ class ProxyTransactionTest {
 
   @Test
   void failsOpenWhenNoConnection() {
-    ProxyTransaction t = txn(inviteText, true);
+    RelayTransaction t = txn(inviteText, true);
     List<Action> a = t.start(null, 0);
     SipResponse r = toSwitch(a, 0);
     assertEquals(503, r.statusCode());
@@ -120,18 +119,18 @@ class ProxyTransactionTest {
 
   @Test
   void failsOpenOnDeadlineAndCancelsOnlyAfterAProvisional() {
-    ProxyTransaction t = txn(inviteText, true);
+    RelayTransaction t = txn(inviteText, true);
     t.start(VIA, 0);
-    List<Action> a = t.onTimer(TimerKind.UPSTREAM_DEADLINE);
+    List<Action> a = t.onTimer(CallTimer.UPSTREAM_DEADLINE);
     assertEquals(503, toSwitch(a, 0).statusCode());
     assertEquals("ClearIP timeout", toSwitch(a, 0).reasons().get(0).text());
     assertEquals(1, of(a, Action.UpstreamTimedOut.class).size());
     assertTrue(of(a, Action.ToUpstream.class).isEmpty(), "no CANCEL before a provisional");
 
-    ProxyTransaction t2 = txn(inviteText, true);
+    RelayTransaction t2 = txn(inviteText, true);
     t2.start(VIA, 0);
     t2.onUpstreamResponse(upstream(100), 1);
-    List<Action> b = t2.onTimer(TimerKind.UPSTREAM_DEADLINE);
+    List<Action> b = t2.onTimer(CallTimer.UPSTREAM_DEADLINE);
     SipRequest cancel = (SipRequest) sipOf(of(b, Action.ToUpstream.class).get(0).bytes());
     assertTrue(cancel.isCancel());
     assertEquals(BRANCH, cancel.topViaBranch());
@@ -140,35 +139,35 @@ class ProxyTransactionTest {
 
   @Test
   void failsOpenWhenQueueFullOrConnectionLost() {
-    ProxyTransaction t = txn(inviteText, true);
+    RelayTransaction t = txn(inviteText, true);
     t.start(VIA, 0);
     assertTrue(t.onOffer(Offer.ENQUEUED).isEmpty());
     List<Action> a = t.onOffer(Offer.FULL);
     assertEquals("ClearIP queue full", toSwitch(a, 0).reasons().get(0).text());
     assertEquals(CallOutcome.FAIL_OPEN_QUEUE_FULL, t.outcome());
 
-    ProxyTransaction t2 = txn(inviteText, true);
+    RelayTransaction t2 = txn(inviteText, true);
     t2.start(VIA, 0);
     List<Action> b = t2.onUpstreamUnavailable("reset");
     assertEquals(503, toSwitch(b, 0).statusCode());
-    assertTrue(t2.onTimer(TimerKind.UPSTREAM_DEADLINE).isEmpty(), "exactly one final");
+    assertTrue(t2.onTimer(CallTimer.UPSTREAM_DEADLINE).isEmpty(), "exactly one final");
   }
 
   @Test
   void anUnusableAnswerFromClearIpFailsOpenAtOnce() {
-    ProxyTransaction t = txn(inviteText, true);
+    RelayTransaction t = txn(inviteText, true);
     t.start(VIA, 0);
     List<Action> a = t.onUpstreamUnusable("ClearIP answer unusable: header line too long");
     assertEquals(503, toSwitch(a, 0).statusCode());
     assertEquals("ClearIP answer unusable", toSwitch(a, 0).reasons().get(0).text());
     assertEquals(CallOutcome.FAIL_OPEN_UNAVAILABLE, t.outcome());
-    assertTrue(t.onTimer(TimerKind.UPSTREAM_DEADLINE).isEmpty(), "exactly one final");
+    assertTrue(t.onTimer(CallTimer.UPSTREAM_DEADLINE).isEmpty(), "exactly one final");
   }
 
   @Test
   void emergencyNumbersAreNeverScreened() {
     String e = inviteText.replace("sip:+14016401234@outbound", "sip:911@outbound");
-    ProxyTransaction t = txn(e, true);
+    RelayTransaction t = txn(e, true);
     List<Action> a = t.start(VIA, 0);
     assertEquals(503, toSwitch(a, 0).statusCode());
     assertTrue(of(a, Action.ForwardUpstream.class).isEmpty());
@@ -180,7 +179,7 @@ class ProxyTransactionTest {
   }
 
   private CallOutcome outcomeOf(String invite) {
-    ProxyTransaction t = txn(invite, true);
+    RelayTransaction t = txn(invite, true);
     t.start(VIA, 0);
     return t.outcome();
   }
@@ -191,7 +190,7 @@ class ProxyTransactionTest {
     assertEquals(416, statusOf(inviteText.replace("INVITE sip:+14016401234@outbound",
         "INVITE http://outbound")));
     String pr = inviteText.replace("Allow:", "Proxy-Require: foo\r\nAllow:");
-    ProxyTransaction t = txn(pr, true);
+    RelayTransaction t = txn(pr, true);
     SipResponse r = toSwitch(t.start(VIA, 0), 0);
     assertEquals(420, r.statusCode());
     assertEquals("foo", r.header("Unsupported"));
@@ -200,13 +199,13 @@ class ProxyTransactionTest {
   }
 
   private int statusOf(String invite) {
-    ProxyTransaction t = txn(invite, true);
+    RelayTransaction t = txn(invite, true);
     return toSwitch(t.start(VIA, 0), 0).statusCode();
   }
 
   @Test
   void udpFinalIsRetransmittedWithTimerGUntilAck() {
-    ProxyTransaction t = txn(inviteText, false);
+    RelayTransaction t = txn(inviteText, false);
     t.start(VIA, 0);
     List<Action> a = t.onUpstreamResponse(upstream(603), 1);
     assertEquals(603, toSwitch(a, 0).statusCode());
@@ -215,7 +214,7 @@ class ProxyTransactionTest {
     assertEquals(Duration.ofSeconds(32), timers.get(1).after());
     Duration g = Duration.ofMillis(500);
     for (int i = 0; i < 5; i++) {
-      List<Action> r = t.onTimer(TimerKind.TIMER_G);
+      List<Action> r = t.onTimer(CallTimer.TIMER_G);
       assertEquals(603, toSwitch(r, 0).statusCode());
       g = g.multipliedBy(2).compareTo(Duration.ofSeconds(4)) > 0 ? Duration.ofSeconds(4)
           : g.multipliedBy(2);
@@ -224,34 +223,35 @@ class ProxyTransactionTest {
     assertEquals(603, toSwitch(t.onRetransmission(), 0).statusCode());
     List<Action> ack = t.onAck();
     assertEquals(1, of(ack, Action.Terminate.class).size());
-    assertTrue(t.onTimer(TimerKind.TIMER_G).isEmpty());
+    assertTrue(t.onTimer(CallTimer.TIMER_G).isEmpty());
   }
 
   @Test
   void timerHEndsAnUnacknowledgedTransaction() {
-    ProxyTransaction t = txn(inviteText, false);
+    RelayTransaction t = txn(inviteText, false);
     t.start(null, 0);
-    assertEquals(1, of(t.onTimer(TimerKind.TIMER_H), Action.Terminate.class).size());
+    assertEquals(1, of(t.onTimer(CallTimer.TIMER_H), Action.Terminate.class).size());
   }
 
   @Test
   void retransmittedInviteGetsTryingAgain() {
-    ProxyTransaction t = txn(inviteText, false);
+    RelayTransaction t = txn(inviteText, false);
     t.start(VIA, 0);
     assertEquals(100, toSwitch(t.onRetransmission(), 0).statusCode());
   }
 
   @Test
   void cancelAnswers200And487AndCancelsUpstreamOnceAProvisionalArrives() {
-    ProxyTransaction t = txn(inviteText, true);
+    RelayTransaction t = txn(inviteText, true);
     t.start(VIA, 0);
     SipRequest cancel = SipFixtures.request(inviteText.replaceFirst("INVITE sip", "CANCEL sip")
         .replace("CSeq: 201 INVITE", "CSeq: 201 CANCEL"));
-    List<Action> a = t.onCancel(cancel);
-    SipResponse ok = toSwitch(a, 0);
+    RelayTransaction.CancelAnswer answer = t.onCancel(cancel);
+    List<Action> a = answer.actions();
+    SipResponse ok = (SipResponse) sipOf(answer.ok());
     assertEquals(200, ok.statusCode());
     assertEquals("CANCEL", ok.cseqMethod());
-    SipResponse terminated = toSwitch(a, 1);
+    SipResponse terminated = toSwitch(a, 0);
     assertEquals(487, terminated.statusCode());
     assertEquals("INVITE", terminated.cseqMethod());
     assertTrue(of(a, Action.ToUpstream.class).isEmpty(), "no provisional from ClearIP yet");
@@ -266,9 +266,9 @@ class ProxyTransactionTest {
 
   @Test
   void lateSuccessAfterTimeoutStillReachesTheSwitch() {
-    ProxyTransaction t = txn(inviteText, false);
+    RelayTransaction t = txn(inviteText, false);
     t.start(VIA, 0);
-    t.onTimer(TimerKind.UPSTREAM_DEADLINE);
+    t.onTimer(CallTimer.UPSTREAM_DEADLINE);
     List<Action> a = t.onUpstreamResponse(upstream(200), 1);
     assertEquals(200, toSwitch(a, 0).statusCode());
     assertFalse(of(a, Action.ToUpstream.class).stream().anyMatch(u -> true), "2xx ACK is e2e");
@@ -276,13 +276,13 @@ class ProxyTransactionTest {
 
   @Test
   void responseToOurCancelIsIgnored() {
-    ProxyTransaction t = txn(inviteText, true);
+    RelayTransaction t = txn(inviteText, true);
     t.start(VIA, 0);
     SipResponse cancelOk = SipFixtures.response(SipFixtures.redirect("call-1@192.0.2.20", BRANCH, 1)
         .replace("302 Moved Temporarily", "200 OK").replace("CSeq: 201 INVITE",
             "CSeq: 201 CANCEL"));
     assertTrue(t.onUpstreamResponse(cancelOk, 1).isEmpty());
-    assertInstanceOf(ProxyTransaction.State.class, t.state());
-    assertEquals(ProxyTransaction.State.WAITING_UPSTREAM, t.state());
+    assertInstanceOf(CallState.class, t.state());
+    assertEquals(CallState.WAITING_UPSTREAM, t.state());
   }
 }
