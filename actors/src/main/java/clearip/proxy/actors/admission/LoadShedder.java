@@ -26,8 +26,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A UDP reader can be the bottleneck while the dispatcher looks idle, so the intake's own wait
  * counts too ({@link #watchIntake}: how long a datagram waits in the kernel before its reader
- * takes it, measured with probe datagrams at the same pace). The per-source fair share is sized
- * from the call threads' wait alone ({@link #callShare}).
+ * takes it, measured with probe datagrams at the same pace).
  *
  * <p>An overload that lasts ({@link #LASTING_NANOS} of late probes, none more than a second
  * apart) halves the limit until it is over. An admitted call passes the dispatcher's queue
@@ -80,10 +79,6 @@ public final class LoadShedder {
   private long shedSeen;
   /** Whether the previous probe was late: one late probe alone is a hiccup, not an overload. */
   private boolean lateBefore;
-  /** The same for the call threads' wait alone. */
-  private boolean callsLateBefore;
-  /** The share of new calls the call threads keep up with, their wait alone; see callShare(). */
-  private volatile double callShare = 1.0;
   /** Whether this episode has been logged: only once it has refused a call. */
   private boolean episodeLogged;
   private volatile LongSupplier intakeBacklog = () -> 0;
@@ -160,13 +155,10 @@ public final class LoadShedder {
 
   private void probed(long queued) {
     long now = clock.getAsLong();
-    long callsDelay = now - queued;
-    long delay = Math.max(callsDelay, intakeBacklog.getAsLong());
+    long delay = Math.max(now - queued, intakeBacklog.getAsLong());
     lastDelay = delay;
     sampleJit(now);
     long max = limitNanos();
-    callShare = nextShare(callShare, max, callsDelay, callsLateBefore);
-    callsLateBefore = max > 0 && callsDelay > max;
     long shedNow = shed.get();
     boolean late = max > 0 && delay > max;
     // a thread descheduled for a slice of a shared VM, a collection: one probe a little late,
@@ -274,20 +266,6 @@ public final class LoadShedder {
   private static double cutByWait(double share, long waited, long max) {
     if (waited <= 2 * max) return share;
     return Math.max(MIN_ADMITTED, share * Math.min(0.5, (double) max / waited));
-  }
-
-  /**
-   * The share of new calls the call threads keep up with: as {@link #admittedNow()}, but from
-   * their wait alone, without the intake's. It sizes the per-source fair share
-   * ({@link SourceAdmission}): when a UDP reader is behind, refusing more calls does little for
-   * it (a refusal costs the reader about what an admission does), and a fair share sized from
-   * the intake's wait shrank to a few calls per source, so switches sending a few calls were
-   * refused with the flood.
-   */
-  public double callShare() {
-    long max = limitNanos();
-    if (max <= 0) return 1.0;
-    return cutByWait(callShare, probeWaiting(), max);
   }
 
   /** The limit in force, in nanoseconds: the configured one, halved while an overload lasts. */

@@ -12,9 +12,8 @@ import java.util.function.LongSupplier;
  * window is always admitted, so the refusals fall on the sources that send more. One switch's
  * flood then costs that switch, not the others.
  *
- * <p>Windows of {@link #WINDOW_NANOS}; the fair share of a window is what the call threads keep
- * up with of the previous window's INVITEs (the shedder's {@link LoadShedder#callShare()} times
- * their number) divided by the sources that sent them. Past its fair share a source's INVITEs
+ * <p>Windows of {@link #WINDOW_NANOS}; the fair share of a window is what the shedder would
+ * admit of the previous window's INVITEs (its admitted share times their number) divided by the sources that sent them. Past its fair share a source's INVITEs
  * meet the shedder's random draw as before. The fair share follows the shedder's share, not the
  * calls admitted, so the exemption cannot feed on itself: when it lets too much in, the shedder
  * sees the delay and lowers its share, and with it the fair share. A source is an address for UDP and a connection
@@ -70,9 +69,11 @@ public final class SourceAdmission {
     arrivals = new ConcurrentHashMap<>();
     long total = 0;
     for (AtomicInteger n : ended.values()) total += n.get();
-    // after a window or more without any INVITE the previous counts say nothing
-    boolean stale = now - start >= 2 * WINDOW_NANOS;
-    fairShare = stale || ended.isEmpty() ? 0
-        : (int) (admittedShare.getAsDouble() * total / ended.size());
+    // a window that lasted longer (no INVITE read for a while: a quiet spell, or a reader held up
+    // by a collection) counts at its rate per window: after a quiet spell that is about nothing,
+    // while a stalled reader's flood still sizes the share (a share of 0 refused everybody)
+    double perWindow = (double) WINDOW_NANOS / Math.max(WINDOW_NANOS, now - start);
+    fairShare = ended.isEmpty() ? 0
+        : (int) (admittedShare.getAsDouble() * total * perWindow / ended.size());
   }
 }

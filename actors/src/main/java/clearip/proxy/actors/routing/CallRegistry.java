@@ -81,7 +81,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     this.shedder = new LoadShedder(() -> context.settings().maxDispatchDelay().toNanos(),
         parent.getSystem().executionContext());
     shedder.start(parent.getSystem().scheduler());
-    this.admission = new SourceAdmission(context.clock(), shedder::callShare);
+    this.admission = new SourceAdmission(context.clock(), shedder::admittedNow);
     this.spawners = new ActorRef[shards];
     for (int i = 0; i < shards; i++) {
       spawners[i] = parent.spawn(spawner(), "calls-" + i);

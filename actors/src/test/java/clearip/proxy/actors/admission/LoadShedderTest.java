@@ -138,31 +138,6 @@ class LoadShedderTest {
     backlog[0] = 0;
     assertEquals(0.75, s.admittedNow(), 1e-9);
     assertEquals(120 * MS, s.lastDelayNanos());
-    assertEquals(1.0, s.callShare(), "the call threads kept up: the fair share is not cut");
-  }
-
-  @Test
-  void theCallShareFollowsTheCallThreadsWaitAlone() {
-    LoadShedder s = shedder(LIMIT);
-    long[] backlog = {500 * MS};
-    s.watchIntake(() -> backlog[0], () -> {});
-    for (int i = 0; i < 10; i++) probeWaiting(s, MS);
-    assertEquals(LoadShedder.MIN_ADMITTED, s.admittedNow(), 1e-9);
-    assertEquals(1.0, s.callShare());
-
-    backlog[0] = 0;
-    probeWaiting(s, 80 * MS); // the call threads are late too
-    assertEquals(1.0, s.callShare(), "one late probe within twice the limit: a hiccup");
-    probeWaiting(s, 80 * MS);
-    assertEquals(0.75, s.callShare(), 1e-9);
-    s.probe();
-    now += 10 * LIMIT;
-    assertEquals(0.075, s.callShare(), 1e-9, "a probe still waiting counts at once");
-    dispatcher.runAll();
-    now += 10 * MS;
-    assertEquals(0.5625, s.callShare(), 1e-9);
-    probeWaiting(s, MS);
-    assertEquals(0.6125, s.callShare(), 1e-9, "on time: five points back");
   }
 
   /** Late probes (80 ms, the limit being 50) for {@code nanos}, then calls admitted again. */

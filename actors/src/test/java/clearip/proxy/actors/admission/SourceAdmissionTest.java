@@ -48,12 +48,18 @@ class SourceAdmissionTest {
   }
 
   @Test
-  void afterAQuietSpellNobodyIsExemptUntilAWindowWasMeasured() {
+  void aLongerWindowCountsAtItsRatePerWindow() {
+    window(2000, 10);
+    window(2000, 10);
+    assertEquals(251, admission.fairShare());
+    clock.addAndGet(2 * SourceAdmission.WINDOW_NANOS); // the reader was held up for 200 ms
+    window(2000, 10); // the window that lasted 300 ms rolls over with its first INVITE
+    assertEquals(83, admission.fairShare(), "0.25 × 2010 / 3 windows / 2 sources");
+    assertTrue(admission.withinFairShare("light"));
+
     window(100, 100);
-    window(100, 100);
-    assertTrue(admission.fairShare() > 0);
-    clock.addAndGet(3 * SourceAdmission.WINDOW_NANOS);
-    assertFalse(admission.withinFairShare("light"));
+    clock.addAndGet(100 * SourceAdmission.WINDOW_NANOS); // a quiet spell
+    assertFalse(admission.withinFairShare("light"), "after a quiet spell, about nobody");
     assertEquals(0, admission.fairShare());
   }
 }
