@@ -12,7 +12,7 @@ import clearip.proxy.ops.jmx.JmxExporter;
 import clearip.proxy.ops.jmx.ListenerMXBean;
 import clearip.proxy.ops.jmx.ProxyMXBean;
 import clearip.proxy.ops.jmx.UpstreamMXBean;
-import clearip.proxy.ops.launcher.Supervision;
+import clearip.proxy.ops.launcher.OperatorAccess;
 import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.ops.trace.TraceControl;
@@ -65,7 +65,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Supervision end to end: the real proxy on loopback with its meters, JMX beans (read and
+ * Operator access end to end: the real proxy on loopback with its meters, JMX beans (read and
  * operated over a remote JMX connection), admin HTTP endpoint, drain, reload, and the launcher
  * stopped by SIGTERM; SIPp as the switch, the ClearIP emulator over TLS and TCP.
  */
@@ -90,7 +90,7 @@ class OperationsEndToEndTest {
 
   /** One supervised proxy and a remote JMX connection to its beans. */
   record Supervised(Path configFile, ProxyServer server, ProxyMetrics metrics,
-      Supervision supervision, JMXConnectorServer connectorServer, JMXConnector connector,
+      OperatorAccess supervision, JMXConnectorServer connectorServer, JMXConnector connector,
       ProxyMXBean proxy, UpstreamMXBean upstream) {
     MBeanServerConnection mbeans() throws IOException {
       return connector.getMBeanServerConnection();
@@ -173,7 +173,7 @@ class OperationsEndToEndTest {
     ProxyServer server = ProxyServer.start(ProxyConfig.load(file), metrics.calls(),
         metrics.transports()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     MBeanServer mbs = MBeanServerFactory.newMBeanServer();
-    Supervision sup = Supervision.start(server, metrics, file, mbs, TraceControl.NONE);
+    OperatorAccess sup = OperatorAccess.start(server, metrics, file, mbs, TraceControl.NONE);
     JMXConnectorServer cs = remoteJmx(mbs);
     JMXConnector c = JMXConnectorFactory.connect(cs.getAddress());
     MBeanServerConnection conn = c.getMBeanServerConnection();

@@ -86,7 +86,7 @@ public final class Main {
     }
     ProxyMetrics metrics = new ProxyMetrics();
     ProxyServer server;
-    Supervision supervision;
+    OperatorAccess operatorAccess;
     try {
       server = ProxyServer.start(config, metrics.calls(), metrics.transports())
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -95,7 +95,7 @@ public final class Main {
       return 3;
     }
     try {
-      supervision = Supervision.start(server, metrics,
+      operatorAccess = OperatorAccess.start(server, metrics,
           configFile == null ? null : Path.of(configFile),
           ManagementFactory.getPlatformMBeanServer(), server.traces(), true);
     } catch (Exception e) {
@@ -109,13 +109,13 @@ public final class Main {
     long bound = config.drainTimeout().toSeconds() + 30;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        supervision.drainAndStop().toCompletableFuture().get(bound, TimeUnit.SECONDS);
+        operatorAccess.drainAndStop().toCompletableFuture().get(bound, TimeUnit.SECONDS);
       } catch (Exception ignored) {
         // exiting anyway
       }
     }, "clearip-proxy-shutdown"));
     server.system().getWhenTerminated().toCompletableFuture().join();
-    supervision.drainAndStop().toCompletableFuture().get(bound, TimeUnit.SECONDS);
+    operatorAccess.drainAndStop().toCompletableFuture().get(bound, TimeUnit.SECONDS);
     metrics.close();
     return 0;
   }

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * Everything that watches and steers a running proxy: its meters, the JMX beans, the admin HTTP
  * endpoint, and the signals (SIGHUP reloads, SIGTERM drains and stops).
  */
-public final class Supervision implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Supervision.class);
+public final class OperatorAccess implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OperatorAccess.class);
 
   private final ProxyOperations operations;
   private final JmxExporter jmx;
@@ -29,7 +29,7 @@ public final class Supervision implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private Supervision(ProxyOperations operations, JmxExporter jmx) {
+  private OperatorAccess(ProxyOperations operations, JmxExporter jmx) {
     this.operations = operations;
     this.jmx = jmx;
   }
@@ -40,7 +40,7 @@ public final class Supervision implements AutoCloseable {
    * @param metrics the meters the server was started with
    * @param configFile the file the server's configuration came from, null for the defaults
    */
-  public static Supervision start(ProxyServer server, ProxyMetrics metrics, Path configFile,
+  public static OperatorAccess start(ProxyServer server, ProxyMetrics metrics, Path configFile,
       MBeanServer mbeans, TraceControl trace) throws IOException, JMException {
     return start(server, metrics, configFile, mbeans, trace, false);
   }
@@ -50,7 +50,7 @@ public final class Supervision implements AutoCloseable {
    * #handleSignals}) before the admin endpoint opens, so that a supervisor that sees {@code
    * /ready} may signal the process at once.
    */
-  public static Supervision start(ProxyServer server, ProxyMetrics metrics, Path configFile,
+  public static OperatorAccess start(ProxyServer server, ProxyMetrics metrics, Path configFile,
       MBeanServer mbeans, TraceControl trace, boolean signals) throws IOException, JMException {
     metrics.callsInFlight(server.registry()::inFlight);
     metrics.overload(server.registry().shedder()::admittedNow,
@@ -59,7 +59,7 @@ public final class Supervision implements AutoCloseable {
     metrics.upstreamAnswers(server.upstream().answers());
     ProxyOperations ops = new ProxyOperations(server, configFile);
     JmxExporter jmx = JmxExporter.register(mbeans, ops, server.bound(), metrics, trace);
-    Supervision supervision = new Supervision(ops, jmx);
+    OperatorAccess supervision = new OperatorAccess(ops, jmx);
     if (signals) supervision.handleSignals(supervision::drainAndStop);
     InetSocketAddress adminAddress = server.config().adminListen();
     if (adminAddress != null) {
@@ -103,7 +103,7 @@ public final class Supervision implements AutoCloseable {
 
   private static void handle(String signal, Runnable action) {
     try {
-      ClassLoader loader = Supervision.class.getClassLoader();
+      ClassLoader loader = OperatorAccess.class.getClassLoader();
       sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
         // the JVM's signal thread has no context class loader; reading config needs one
         Thread.currentThread().setContextClassLoader(loader);
