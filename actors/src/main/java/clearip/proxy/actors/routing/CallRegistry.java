@@ -2,7 +2,7 @@ package clearip.proxy.actors.routing;
 
 import clearip.proxy.actors.admission.LoadShedder;
 import clearip.proxy.actors.admission.SourceAdmission;
-import clearip.proxy.actors.call.CallSession;
+import clearip.proxy.actors.call.CallActor;
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.sip.message.RequestChecks;
 import clearip.proxy.sip.message.SipRequest;
@@ -29,18 +29,18 @@ import org.slf4j.LoggerFactory;
  * map is read on the transports' threads; only new calls go through one of a few spawner actors,
  * so no single mailbox carries all traffic.
  */
-public final class CallRegistry implements InboundHandler, CallSession.ClientBranches {
+public final class CallRegistry implements InboundHandler, CallActor.ClientBranches {
   private static final Logger log = LoggerFactory.getLogger(CallRegistry.class);
   private static final String ALLOW = "INVITE, ACK, CANCEL, OPTIONS";
   private final RateLimitedLog notOurDialog = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
 
-  private final ConcurrentHashMap<String, ActorRef<CallSession.Command>> calls =
+  private final ConcurrentHashMap<String, ActorRef<CallActor.Command>> calls =
       new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   // inline mode: the branches of attempts to destinations, so their responses find the call
-  private final ConcurrentHashMap<String, ActorRef<CallSession.Command>> clientBranches =
+  private final ConcurrentHashMap<String, ActorRef<CallActor.Command>> clientBranches =
       new ConcurrentHashMap<>();
-  private final CallSession.Context context;
+  private final CallActor.Context context;
   private final ActorRef<SpawnerCommand>[] spawners;
   private final DialogRouter dialogs;
   private final String attemptBranchPrefix;
@@ -62,7 +62,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     }
   }
 
-  private record Ended(String key, ActorRef<CallSession.Command> call)
+  private record Ended(String key, ActorRef<CallActor.Command> call)
       implements SpawnerCommand {}
 
   /**
@@ -73,7 +73,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       implements SpawnerCommand {}
 
   @SuppressWarnings("unchecked")
-  private CallRegistry(ActorContext<?> parent, CallSession.Context context, int shards) {
+  private CallRegistry(ActorContext<?> parent, CallActor.Context context, int shards) {
     this.context = context;
     this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix(),
         context.dialogs());
@@ -89,7 +89,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   }
 
   /** Creates the registry and its spawner actors as children of {@code parent}. */
-  public static CallRegistry create(ActorContext<?> parent, CallSession.Context context,
+  public static CallRegistry create(ActorContext<?> parent, CallActor.Context context,
       int shards) {
     return new CallRegistry(parent, context, shards);
   }
@@ -119,8 +119,8 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
    */
   public int stopAll(String reason) {
     int n = 0;
-    for (ActorRef<CallSession.Command> call : calls.values()) {
-      call.tell(new CallSession.Stop(reason));
+    for (ActorRef<CallActor.Command> call : calls.values()) {
+      call.tell(new CallActor.Stop(reason));
       n++;
     }
     return n;
@@ -129,25 +129,25 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   private Behavior<SpawnerCommand> spawner() {
     return Behaviors.setup(ctx -> Behaviors.receive(SpawnerCommand.class)
         .onMessage(Spawn.class, m -> {
-          ActorRef<CallSession.Command> existing = calls.get(m.key());
+          ActorRef<CallActor.Command> existing = calls.get(m.key());
           if (existing != null) {
-            existing.tell(CallSession.Retransmitted.INSTANCE);
+            existing.tell(CallActor.Retransmitted.INSTANCE);
             return Behaviors.same();
           }
-          ActorRef<CallSession.Command> call =
-              ctx.spawnAnonymous(CallSession.create(m.invite(), m.origin(), m.key(), context,
+          ActorRef<CallActor.Command> call =
+              ctx.spawnAnonymous(CallActor.create(m.invite(), m.origin(), m.key(), context,
                   this, m.arrivedNanos(), m.trying()));
           calls.put(m.key(), call);
           inFlight.incrementAndGet();
-          call.tell(CallSession.Start.INSTANCE); // only now may it answer anything
+          call.tell(CallActor.Start.INSTANCE); // only now may it answer anything
           // removal is done here, after the put, whenever the call ends
           ctx.watchWith(call, new Ended(m.key(), call));
           return Behaviors.same();
         })
         .onMessage(CancelUnmatched.class, m -> {
-          ActorRef<CallSession.Command> call = calls.get(m.key());
+          ActorRef<CallActor.Command> call = calls.get(m.key());
           if (call != null) {
-            call.tell(new CallSession.CancelReceived(m.cancel(), m.origin()));
+            call.tell(new CallActor.CancelReceived(m.cancel(), m.origin()));
           } else {
             respond(m.cancel(), m.origin(), 481, null);
           }
@@ -195,14 +195,14 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     if (request.isInvite()) {
       onInvite(request, origin);
     } else if (request.isAck()) {
-      ActorRef<CallSession.Command> call = calls.get(key(request, origin));
+      ActorRef<CallActor.Command> call = calls.get(key(request, origin));
       // an ACK for our non-2xx final is absorbed by its call; any other ACK has nowhere to go
-      if (call != null) call.tell(CallSession.AckReceived.INSTANCE);
+      if (call != null) call.tell(CallActor.AckReceived.INSTANCE);
     } else if (request.isCancel()) {
       String key = key(request, origin);
-      ActorRef<CallSession.Command> call = calls.get(key);
+      ActorRef<CallActor.Command> call = calls.get(key);
       if (call != null) {
-        call.tell(new CallSession.CancelReceived(request, origin));
+        call.tell(new CallActor.CancelReceived(request, origin));
       } else {
         spawnerOf(key).tell(new CancelUnmatched(key, request, origin));
       }
@@ -231,9 +231,9 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
 
   private void onInvite(SipRequest invite, Origin origin) {
     String key = key(invite, origin);
-    ActorRef<CallSession.Command> call = calls.get(key);
+    ActorRef<CallActor.Command> call = calls.get(key);
     if (call != null) {
-      call.tell(CallSession.Retransmitted.INSTANCE);
+      call.tell(CallActor.Retransmitted.INSTANCE);
       return;
     }
     long arrived = context.now();
@@ -288,12 +288,12 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   }
 
   @Override
-  public void register(String branch, ActorRef<CallSession.Command> call) {
+  public void register(String branch, ActorRef<CallActor.Command> call) {
     clientBranches.put(branch, call);
   }
 
   @Override
-  public void unregister(String branch, ActorRef<CallSession.Command> call) {
+  public void unregister(String branch, ActorRef<CallActor.Command> call) {
     clientBranches.remove(branch, call);
   }
 
@@ -301,9 +301,9 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   public void onResponse(SipResponse response, Origin origin) {
     // ClearIP's responses come on the upstream connection; these are from inline destinations
     String branch = response.topViaBranch();
-    ActorRef<CallSession.Command> call = branch == null ? null : clientBranches.get(branch);
+    ActorRef<CallActor.Command> call = branch == null ? null : clientBranches.get(branch);
     if (call != null) {
-      call.tell(new CallSession.DestinationResponse(response));
+      call.tell(new CallActor.DestinationResponse(response));
       return;
     }
     if (recordRoutes() && dialogs.isOurs(response)) {

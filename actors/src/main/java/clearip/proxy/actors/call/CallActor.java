@@ -33,14 +33,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one INVITE transaction: performs what {@link RelayTransaction} decides (and, in in-line
- * mode, the search it hands ClearIP's 302 to) — sends to the switch, to ClearIP and to the
- * destinations, runs the keyed timers — and stops when it is over.
+ * The actor of one call: one INVITE server transaction (towards the switch) and its client
+ * transactions (to ClearIP, and in in-line mode to each destination tried). It performs what
+ * {@link RelayTransaction} decides (and, in in-line mode, the search it hands ClearIP's 302 to) —
+ * sends to the switch, to ClearIP and to the destinations, runs the keyed timers — and stops when
+ * the server transaction is over. A SIP session outlives it: in-dialog requests never reach it.
  *
  * <p>Every call is a new actor, so this dispatches with a plain type test instead of extending
  * {@code AbstractBehavior}, whose receive table would be built again for every call.
  */
-public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
+public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
   private static final Logger summary = LoggerFactory.getLogger("clearip.proxy.calls");
   private static final AtomicLong BRANCHES = new AtomicLong(
       ThreadLocalRandom.current().nextLong() & 0xffff_ffffL);
@@ -164,7 +166,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context, ClientBranches branches, long arrivedNanos, byte[] trying) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      CallSession c = new CallSession(ctx, timers, invite, origin, key, context, branches,
+      CallActor c = new CallActor(ctx, timers, invite, origin, key, context, branches,
           arrivedNanos);
       if (trying != null) c.txn.tryingAlreadySent(trying);
       return c;
@@ -187,7 +189,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   private long answeredNanos;
   private boolean answered;
 
-  private CallSession(ActorContext<Command> ctx, TimerScheduler<Command> timers,
+  private CallActor(ActorContext<Command> ctx, TimerScheduler<Command> timers,
       SipRequest invite, Origin origin, String key, Context context, ClientBranches branches,
       long arrivedNanos) {
     this.ctx = ctx;
@@ -250,7 +252,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   public Behavior<Command> receiveSignal(TypedActorContext<Command> unused, Signal signal) {
     if (signal instanceof PostStop) return onStop();
     // what a receive builder does: a failing message adapter fails the actor
-    if (signal instanceof MessageAdaptionFailure f) throw CallSession.<RuntimeException>rethrow(
+    if (signal instanceof MessageAdaptionFailure f) throw CallActor.<RuntimeException>rethrow(
         f.exception());
     return Behaviors.unhandled();
   }
