@@ -9,10 +9,10 @@ import clearip.proxy.actors.call.txn.TransportMemory;
 import clearip.proxy.actors.call.txn.TxnTimer;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.Offer;
 import clearip.proxy.streams.transport.Origin;
 import clearip.proxy.streams.transport.SendResult;
-import clearip.proxy.streams.upstream.UpstreamCallback;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import java.util.List;
@@ -315,9 +315,9 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
         r -> self.tell(new SendOutcome(attempt, r)));
   }
 
-  private UpstreamCallback upstreamCallback() {
+  private ClientTransactions.Callback upstreamCallback() {
     ActorRef<Command> self = ctx.getSelf();
-    return new UpstreamCallback() {
+    return new ClientTransactions.Callback() {
       @Override
       public void onResponse(SipResponse response) {
         self.tell(new UpstreamResponse(response));
