@@ -78,7 +78,7 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
   private record TimerFired(TxnTimer timer) implements Command {}
 
   /** Inline: a response from a destination, routed here by the branch of one of our attempts. */
-  public record DestinationResponse(SipResponse response) implements Command {}
+  private record DestinationResponse(SipResponse response) implements Command {}
 
   private record SendOutcome(int attempt, SendResult result) implements Command {}
 
@@ -129,45 +129,32 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
     public void updateSettings(CallSettings settings) {
       current.set(java.util.Objects.requireNonNull(settings));
     }
-  }
 
-  /** Where the branches of inline attempts are registered, so responses find this call. */
-  public interface ClientBranches {
-    void register(String branch, ActorRef<Command> call);
-
-    void unregister(String branch, ActorRef<Command> call);
-
-    ClientBranches NONE = new ClientBranches() {
-      @Override
-      public void register(String branch, ActorRef<Command> call) {}
-
-      @Override
-      public void unregister(String branch, ActorRef<Command> call) {}
-    };
+    /**
+     * Where the calls' requests wait for their answers, by branch: the upstream links' table,
+     * so that ClearIP's answers and destinations' find their call the same way.
+     */
+    public ClientTransactions clientTransactions() {
+      return upstream.clientTransactions();
+    }
   }
 
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context) {
-    return create(invite, origin, key, context, ClientBranches.NONE);
-  }
-
-  public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
-      Context context, ClientBranches branches) {
-    return create(invite, origin, key, context, branches, context.now());
+    return create(invite, origin, key, context, context.now());
   }
 
   /** As above; {@code arrivedNanos} is when the INVITE arrived, the start of the call's clock. */
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
-      Context context, ClientBranches branches, long arrivedNanos) {
-    return create(invite, origin, key, context, branches, arrivedNanos, null);
+      Context context, long arrivedNanos) {
+    return create(invite, origin, key, context, arrivedNanos, null);
   }
 
   /** As above; {@code trying}: the 100 Trying that already went to the switch, or null. */
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
-      Context context, ClientBranches branches, long arrivedNanos, byte[] trying) {
+      Context context, long arrivedNanos, byte[] trying) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      CallActor c = new CallActor(ctx, timers, invite, origin, key, context, branches,
-          arrivedNanos);
+      CallActor c = new CallActor(ctx, timers, invite, origin, key, context, arrivedNanos);
       if (trying != null) c.txn.tryingAlreadySent(trying);
       return c;
     }));
@@ -180,8 +167,9 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
   private final String key;
   private final Context context;
   private final RelayTransaction txn;
-  private final ClientBranches branches;
+  /** Inline: the branches of our attempts, registered for the destinations' answers. */
   private final java.util.List<String> registered = new java.util.ArrayList<>(0);
+  private ClientTransactions.Callback fromDestinations; // made at the first attempt
   private UpstreamLink link;
   private String upstreamVia;
   private boolean cleanedUp;
@@ -190,10 +178,8 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
   private boolean answered;
 
   private CallActor(ActorContext<Command> ctx, TimerScheduler<Command> timers,
-      SipRequest invite, Origin origin, String key, Context context, ClientBranches branches,
-      long arrivedNanos) {
+      SipRequest invite, Origin origin, String key, Context context, long arrivedNanos) {
     this.ctx = ctx;
-    this.branches = branches;
     this.timers = timers;
     this.invite = invite;
     this.origin = origin;
@@ -308,7 +294,9 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
     ActorRef<Command> self = ctx.getSelf();
     if (!registered.contains(d.branch())) {
       registered.add(d.branch());
-      branches.register(d.branch(), self);
+      if (fromDestinations == null) fromDestinations = destinationCallback();
+      ClientTransactions t = context.clientTransactions();
+      t.register(d.branch(), t.listeners(), fromDestinations);
     }
     int attempt = d.attempt();
     context.destinations().send(d.destination(), d.bytes(),
@@ -335,11 +323,27 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
     };
   }
 
+  private ClientTransactions.Callback destinationCallback() {
+    ActorRef<Command> self = ctx.getSelf();
+    return new ClientTransactions.Callback() {
+      @Override
+      public void onResponse(SipResponse response) {
+        self.tell(new DestinationResponse(response));
+      }
+
+      @Override
+      public void onUnavailable(String reason) {
+        // the listeners are never lost; a send that fails comes back as its SendOutcome
+      }
+    };
+  }
+
   private Behavior<Command> onStop() {
     if (cleanedUp) return this;
     cleanedUp = true;
     if (link != null) link.forget(txn.branch());
-    for (String b : registered) branches.unregister(b, ctx.getSelf());
+    ClientTransactions t = context.clientTransactions();
+    for (String b : registered) t.forget(b, t.listeners());
     long duration = context.now() - txn.startNanos();
     CallOutcome outcome = txn.outcome();
     if (outcome != null) {

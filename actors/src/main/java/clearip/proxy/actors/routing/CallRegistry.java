@@ -8,6 +8,7 @@ import clearip.proxy.sip.message.RequestChecks;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.sip.message.SipResponses;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.InboundHandler;
 import clearip.proxy.streams.transport.Origin;
 import clearip.proxy.streams.transport.RateLimitedLog;
@@ -25,11 +26,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes every incoming request to the call that owns it, by server transaction (RFC 3261
- * 17.2.3: top Via branch and source), and starts a call for each new INVITE. Not an actor: the
- * map is read on the transports' threads; only new calls go through one of a few spawner actors,
- * so no single mailbox carries all traffic.
+ * 17.2.3: top Via branch and source), and starts a call for each new INVITE. Responses that the
+ * listeners read go to the call through {@link ClientTransactions}, where ClearIP's answers find
+ * theirs too; the rest are in-dialog ones, relayed statelessly. Not an actor: the map is read on
+ * the transports' threads; only new calls go through one of a few spawner actors, so no single
+ * mailbox carries all traffic.
  */
-public final class CallRegistry implements InboundHandler, CallActor.ClientBranches {
+public final class CallRegistry implements InboundHandler {
   private static final Logger log = LoggerFactory.getLogger(CallRegistry.class);
   private static final String ALLOW = "INVITE, ACK, CANCEL, OPTIONS";
   private final RateLimitedLog notOurDialog = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
@@ -37,10 +40,8 @@ public final class CallRegistry implements InboundHandler, CallActor.ClientBranc
   private final ConcurrentHashMap<String, ActorRef<CallActor.Command>> calls =
       new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
-  // inline mode: the branches of attempts to destinations, so their responses find the call
-  private final ConcurrentHashMap<String, ActorRef<CallActor.Command>> clientBranches =
-      new ConcurrentHashMap<>();
   private final CallActor.Context context;
+  private final ClientTransactions clientTransactions;
   private final ActorRef<SpawnerCommand>[] spawners;
   private final DialogRouter dialogs;
   private final String attemptBranchPrefix;
@@ -75,6 +76,7 @@ public final class CallRegistry implements InboundHandler, CallActor.ClientBranc
   @SuppressWarnings("unchecked")
   private CallRegistry(ActorContext<?> parent, CallActor.Context context, int shards) {
     this.context = context;
+    this.clientTransactions = context.clientTransactions();
     this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix(),
         context.dialogs());
     this.attemptBranchPrefix = "z9hG4bK" + context.settings().branchPrefix() + ".";
@@ -136,7 +138,7 @@ public final class CallRegistry implements InboundHandler, CallActor.ClientBranc
           }
           ActorRef<CallActor.Command> call =
               ctx.spawnAnonymous(CallActor.create(m.invite(), m.origin(), m.key(), context,
-                  this, m.arrivedNanos(), m.trying()));
+                  m.arrivedNanos(), m.trying()));
           calls.put(m.key(), call);
           inFlight.incrementAndGet();
           call.tell(CallActor.Start.INSTANCE); // only now may it answer anything
@@ -288,24 +290,11 @@ public final class CallRegistry implements InboundHandler, CallActor.ClientBranc
   }
 
   @Override
-  public void register(String branch, ActorRef<CallActor.Command> call) {
-    clientBranches.put(branch, call);
-  }
-
-  @Override
-  public void unregister(String branch, ActorRef<CallActor.Command> call) {
-    clientBranches.remove(branch, call);
-  }
-
-  @Override
   public void onResponse(SipResponse response, Origin origin) {
-    // ClearIP's responses come on the upstream connection; these are from inline destinations
+    // ClearIP's responses come on the upstream connection; these are from inline destinations,
+    // found in the same table, on the listeners' return path
     String branch = response.topViaBranch();
-    ActorRef<CallActor.Command> call = branch == null ? null : clientBranches.get(branch);
-    if (call != null) {
-      call.tell(new CallActor.DestinationResponse(response));
-      return;
-    }
+    if (clientTransactions.route(branch, response, clientTransactions.listeners())) return;
     if (recordRoutes() && dialogs.isOurs(response)) {
       dialogs.forwardResponse(response);
       return;

@@ -8,12 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.actors.call.txn.CallSettings;
+import clearip.proxy.actors.call.txn.Destination;
+import clearip.proxy.actors.call.txn.InlineSettings;
 import clearip.proxy.actors.upstream.FakeClearIp;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.sip.message.SipResponses;
 import clearip.proxy.sip.testing.SipFixtures;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.Origin;
+import clearip.proxy.streams.transport.SendResult;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
@@ -158,8 +163,7 @@ class CallActorTest {
       UpstreamChannel channel, AtomicLong clock) {
     CallActor.Context c = new CallActor.Context(settings(), channel, metrics)
         .withClock(clock::get);
-    ActorRef<CallActor.Command> call = kit.spawn(CallActor.create(invite, origin, "k", c,
-        CallActor.ClientBranches.NONE, 0));
+    ActorRef<CallActor.Command> call = kit.spawn(CallActor.create(invite, origin, "k", c, 0));
     call.tell(CallActor.Start.INSTANCE);
     return call;
   }
@@ -168,6 +172,56 @@ class CallActorTest {
       Ended expected) {
     probe.expectTerminated(call, Duration.ofSeconds(5));
     assertEquals(List.of(expected), metrics.ended, "the call is reported once, when it ends");
+  }
+
+  /** Inline mode's destinations, as the sender would see them: every request, in order. */
+  record RecordingDestinations(BlockingQueue<SipRequest> sent) implements Destinations {
+    RecordingDestinations() {
+      this(new LinkedBlockingQueue<>());
+    }
+
+    @Override
+    public void send(Destination destination, byte[] message,
+        java.util.function.Consumer<SendResult> result) {
+      sent.add(SipFixtures.request(new String(message, java.nio.charset.StandardCharsets.UTF_8)));
+      result.accept(SendResult.Sent.INSTANCE);
+    }
+
+    @Override
+    public String localSentBy(Transport transport) {
+      return "127.0.0.1:5070";
+    }
+  }
+
+  @Test
+  void aDestinationsAnswerFindsTheCallByItsBranchUntilTheCallEnds() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
+      fake.contacts = 1;
+      UpstreamChannel channel = upstream(fake);
+      SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
+      Metrics metrics = new Metrics();
+      RecordingDestinations destinations = new RecordingDestinations();
+      CallActor.Context c = new CallActor.Context(settings().withInline(InlineSettings.defaults()),
+          channel, metrics, destinations);
+      ActorRef<CallActor.Command> call = kit.spawn(CallActor.create(invite("inline"), sw, "k",
+          c, 0));
+      call.tell(CallActor.Start.INSTANCE);
+      assertEquals(100, sw.next().statusCode());
+      SipRequest attempt = destinations.sent().poll(5, TimeUnit.SECONDS);
+      assertNotNull(attempt, "ClearIP's 302 starts the search");
+      String branch = attempt.topViaBranch();
+      ClientTransactions table = channel.clientTransactions();
+      assertTrue(table.isWaiting(branch, table.listeners()), "registered before it is sent");
+      // what a listener reads from the destination goes through the same table as ClearIP's
+      SipResponse ok = SipFixtures.response(new String(SipResponses.create(attempt, 200, "OK",
+          "dest", List.of()), java.nio.charset.StandardCharsets.UTF_8));
+      assertTrue(table.route(branch, ok, table.listeners()));
+      assertEquals(200, sw.next().statusCode());
+      awaitEnded(kit.createTestProbe(), call, metrics,
+          new Ended(CallOutcome.ANSWERED, 200, 302));
+      assertFalse(table.isWaiting(branch, table.listeners()), "forgotten when the call ends");
+      assertEquals(0, table.size());
+    }
   }
 
   @Test

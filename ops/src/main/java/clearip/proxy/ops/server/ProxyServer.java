@@ -13,6 +13,7 @@ import clearip.proxy.streams.tls.ClientEngines;
 import clearip.proxy.streams.tls.ServerEngines;
 import clearip.proxy.streams.transport.AccessList;
 import clearip.proxy.streams.transport.BoundAddresses;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.TransportEndpoints;
 import clearip.proxy.streams.transport.TransportMetrics;
 import clearip.proxy.streams.upstream.UpstreamChannel;
@@ -115,7 +116,9 @@ public final class ProxyServer implements ManagedProxy {
     }
     CompletableFuture<Parts> parts = new CompletableFuture<>();
     Behavior<Void> guardian = Behaviors.setup(ctx -> {
-      UpstreamChannel channel = new UpstreamChannel();
+      // one table for the answers to every request the proxy sends: ClearIP's, read by the
+      // upstream links, and destinations', read by the listeners
+      UpstreamChannel channel = new UpstreamChannel(new ClientTransactions());
       ActorRef<UpstreamConnection.Command> up = ctx.spawn(
           UpstreamConnection.create(config.upstream(), clientEngines::newEngine, channel),
           "upstream");
