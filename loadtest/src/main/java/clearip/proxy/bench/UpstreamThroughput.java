@@ -8,8 +8,8 @@ import clearip.proxy.streams.tls.ClientEngines;
 import clearip.proxy.streams.tls.ClientTlsSettings;
 import clearip.proxy.streams.tls.ServerTlsSettings;
 import clearip.proxy.streams.tls.TlsContexts;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.Offer;
-import clearip.proxy.streams.upstream.UpstreamCallback;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import clearip.proxy.streams.upstream.UpstreamLinkSettings;
 import com.typesafe.config.Config;
@@ -129,7 +129,7 @@ public final class UpstreamThroughput {
     AtomicLong responseBytes = new AtomicLong();
     AtomicLong lost = new AtomicLong();
     AtomicLong full = new AtomicLong();
-    UpstreamCallback listener = new UpstreamCallback() {
+    ClientTransactions.Callback listener = new ClientTransactions.Callback() {
       @Override
       public void onResponse(SipResponse r) {
         responses.incrementAndGet();

@@ -2,12 +2,13 @@ package clearip.proxy.actors.routing;
 
 import clearip.proxy.actors.admission.LoadShedder;
 import clearip.proxy.actors.admission.SourceAdmission;
-import clearip.proxy.actors.call.CallSession;
+import clearip.proxy.actors.call.CallActor;
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.sip.message.RequestChecks;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.sip.message.SipResponses;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.InboundHandler;
 import clearip.proxy.streams.transport.Origin;
 import clearip.proxy.streams.transport.RateLimitedLog;
@@ -25,22 +26,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes every incoming request to the call that owns it, by server transaction (RFC 3261
- * 17.2.3: top Via branch and source), and starts a call for each new INVITE. Not an actor: the
- * map is read on the transports' threads; only new calls go through one of a few spawner actors,
- * so no single mailbox carries all traffic.
+ * 17.2.3: top Via branch and source), and starts a call for each new INVITE. Responses that the
+ * listeners read go to the call through {@link ClientTransactions}, where ClearIP's answers find
+ * theirs too; the rest are in-dialog ones, relayed statelessly. Not an actor: the map is read on
+ * the transports' threads; only new calls go through one of a few spawner actors, so no single
+ * mailbox carries all traffic.
  */
-public final class CallRegistry implements InboundHandler, CallSession.ClientBranches {
+public final class CallRegistry implements InboundHandler {
   private static final Logger log = LoggerFactory.getLogger(CallRegistry.class);
   private static final String ALLOW = "INVITE, ACK, CANCEL, OPTIONS";
   private final RateLimitedLog notOurDialog = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
 
-  private final ConcurrentHashMap<String, ActorRef<CallSession.Command>> calls =
+  private final ConcurrentHashMap<String, ActorRef<CallActor.Command>> calls =
       new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
-  // inline mode: the branches of attempts to destinations, so their responses find the call
-  private final ConcurrentHashMap<String, ActorRef<CallSession.Command>> clientBranches =
-      new ConcurrentHashMap<>();
-  private final CallSession.Context context;
+  private final CallActor.Context context;
+  private final ClientTransactions clientTransactions;
   private final ActorRef<SpawnerCommand>[] spawners;
   private final DialogRouter dialogs;
   private final String attemptBranchPrefix;
@@ -62,7 +63,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     }
   }
 
-  private record Ended(String key, ActorRef<CallSession.Command> call)
+  private record Ended(String key, ActorRef<CallActor.Command> call)
       implements SpawnerCommand {}
 
   /**
@@ -73,8 +74,9 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
       implements SpawnerCommand {}
 
   @SuppressWarnings("unchecked")
-  private CallRegistry(ActorContext<?> parent, CallSession.Context context, int shards) {
+  private CallRegistry(ActorContext<?> parent, CallActor.Context context, int shards) {
     this.context = context;
+    this.clientTransactions = context.clientTransactions();
     this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix(),
         context.dialogs());
     this.attemptBranchPrefix = "z9hG4bK" + context.settings().branchPrefix() + ".";
@@ -89,7 +91,7 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   }
 
   /** Creates the registry and its spawner actors as children of {@code parent}. */
-  public static CallRegistry create(ActorContext<?> parent, CallSession.Context context,
+  public static CallRegistry create(ActorContext<?> parent, CallActor.Context context,
       int shards) {
     return new CallRegistry(parent, context, shards);
   }
@@ -119,8 +121,8 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
    */
   public int stopAll(String reason) {
     int n = 0;
-    for (ActorRef<CallSession.Command> call : calls.values()) {
-      call.tell(new CallSession.Stop(reason));
+    for (ActorRef<CallActor.Command> call : calls.values()) {
+      call.tell(new CallActor.Stop(reason));
       n++;
     }
     return n;
@@ -129,25 +131,25 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   private Behavior<SpawnerCommand> spawner() {
     return Behaviors.setup(ctx -> Behaviors.receive(SpawnerCommand.class)
         .onMessage(Spawn.class, m -> {
-          ActorRef<CallSession.Command> existing = calls.get(m.key());
+          ActorRef<CallActor.Command> existing = calls.get(m.key());
           if (existing != null) {
-            existing.tell(CallSession.Retransmitted.INSTANCE);
+            existing.tell(CallActor.Retransmitted.INSTANCE);
             return Behaviors.same();
           }
-          ActorRef<CallSession.Command> call =
-              ctx.spawnAnonymous(CallSession.create(m.invite(), m.origin(), m.key(), context,
-                  this, m.arrivedNanos(), m.trying()));
+          ActorRef<CallActor.Command> call =
+              ctx.spawnAnonymous(CallActor.create(m.invite(), m.origin(), m.key(), context,
+                  m.arrivedNanos(), m.trying()));
           calls.put(m.key(), call);
           inFlight.incrementAndGet();
-          call.tell(CallSession.Start.INSTANCE); // only now may it answer anything
+          call.tell(CallActor.Start.INSTANCE); // only now may it answer anything
           // removal is done here, after the put, whenever the call ends
           ctx.watchWith(call, new Ended(m.key(), call));
           return Behaviors.same();
         })
         .onMessage(CancelUnmatched.class, m -> {
-          ActorRef<CallSession.Command> call = calls.get(m.key());
+          ActorRef<CallActor.Command> call = calls.get(m.key());
           if (call != null) {
-            call.tell(new CallSession.CancelReceived(m.cancel(), m.origin()));
+            call.tell(new CallActor.CancelReceived(m.cancel(), m.origin()));
           } else {
             respond(m.cancel(), m.origin(), 481, null);
           }
@@ -195,14 +197,14 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
     if (request.isInvite()) {
       onInvite(request, origin);
     } else if (request.isAck()) {
-      ActorRef<CallSession.Command> call = calls.get(key(request, origin));
+      ActorRef<CallActor.Command> call = calls.get(key(request, origin));
       // an ACK for our non-2xx final is absorbed by its call; any other ACK has nowhere to go
-      if (call != null) call.tell(CallSession.AckReceived.INSTANCE);
+      if (call != null) call.tell(CallActor.AckReceived.INSTANCE);
     } else if (request.isCancel()) {
       String key = key(request, origin);
-      ActorRef<CallSession.Command> call = calls.get(key);
+      ActorRef<CallActor.Command> call = calls.get(key);
       if (call != null) {
-        call.tell(new CallSession.CancelReceived(request, origin));
+        call.tell(new CallActor.CancelReceived(request, origin));
       } else {
         spawnerOf(key).tell(new CancelUnmatched(key, request, origin));
       }
@@ -231,9 +233,9 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
 
   private void onInvite(SipRequest invite, Origin origin) {
     String key = key(invite, origin);
-    ActorRef<CallSession.Command> call = calls.get(key);
+    ActorRef<CallActor.Command> call = calls.get(key);
     if (call != null) {
-      call.tell(CallSession.Retransmitted.INSTANCE);
+      call.tell(CallActor.Retransmitted.INSTANCE);
       return;
     }
     long arrived = context.now();
@@ -288,24 +290,11 @@ public final class CallRegistry implements InboundHandler, CallSession.ClientBra
   }
 
   @Override
-  public void register(String branch, ActorRef<CallSession.Command> call) {
-    clientBranches.put(branch, call);
-  }
-
-  @Override
-  public void unregister(String branch, ActorRef<CallSession.Command> call) {
-    clientBranches.remove(branch, call);
-  }
-
-  @Override
   public void onResponse(SipResponse response, Origin origin) {
-    // ClearIP's responses come on the upstream connection; these are from inline destinations
+    // ClearIP's responses come on the upstream connection; these are from inline destinations,
+    // found in the same table, on the listeners' return path
     String branch = response.topViaBranch();
-    ActorRef<CallSession.Command> call = branch == null ? null : clientBranches.get(branch);
-    if (call != null) {
-      call.tell(new CallSession.DestinationResponse(response));
-      return;
-    }
+    if (clientTransactions.route(branch, response, clientTransactions.listeners())) return;
     if (recordRoutes() && dialogs.isOurs(response)) {
       dialogs.forwardResponse(response);
       return;

@@ -3,8 +3,8 @@ package clearip.proxy.actors.upstream;
 import clearip.proxy.sip.message.SipRequests;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.ClientEngineFactory;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.Transport;
-import clearip.proxy.streams.upstream.UpstreamCallback;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import clearip.proxy.streams.upstream.UpstreamSettings;
@@ -227,7 +227,7 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
         settings.port());
     ClientEngineFactory tls = settings.transport() == Transport.TLS ? engines : null;
     UpstreamLink link = UpstreamLink.open(getContext().getSystem(), address, settings.host(), tls,
-        settings.link(), channel.answers());
+        settings.link(), channel.answers(), channel.clientTransactions());
     s.link = link;
     int slot = s.index;
     ActorRef<Command> self = getContext().getSelf();
@@ -415,14 +415,16 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
     int slot = s.index;
     long attempt = s.attempt;
     ActorRef<Command> self = getContext().getSelf();
-    s.link.send(branch, options, new UpstreamCallback() {
+    s.link.send(branch, options, new ClientTransactions.Callback() {
       @Override
       public void onResponse(SipResponse response) {
         if (response.isFinal()) self.tell(new PingAnswered(slot, attempt, System.nanoTime() - sent));
       }
 
       @Override
-      public void onUnavailable(String reason) {}
+      public void onUnavailable(String reason) {
+        // the link's end reaches this actor as Terminated
+      }
     });
     timers.startSingleTimer(new PingTimerKey(slot), new PingTimer(slot, attempt),
         settings.pingTimeout());

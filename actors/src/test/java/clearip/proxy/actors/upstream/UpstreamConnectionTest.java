@@ -12,8 +12,8 @@ import clearip.proxy.streams.tls.ServerEngines;
 import clearip.proxy.streams.tls.ServerTlsSettings;
 import clearip.proxy.streams.tls.TestPki;
 import clearip.proxy.streams.tls.TlsContexts;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.Offer;
-import clearip.proxy.streams.upstream.UpstreamCallback;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import clearip.proxy.streams.upstream.UpstreamLinkSettings;
@@ -64,8 +64,8 @@ class UpstreamConnectionTest {
   /** Forwards listener events to a probe. */
   record Event(SipResponse response, String unavailable) {}
 
-  static UpstreamCallback listener(TestProbe<Event> probe) {
-    return new UpstreamCallback() {
+  static ClientTransactions.Callback listener(TestProbe<Event> probe) {
+    return new ClientTransactions.Callback() {
       @Override
       public void onResponse(SipResponse response) {
         probe.getRef().tell(new Event(response, null));

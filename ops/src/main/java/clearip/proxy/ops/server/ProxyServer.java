@@ -1,7 +1,7 @@
 package clearip.proxy.ops.server;
 
 import clearip.proxy.actors.call.CallMetrics;
-import clearip.proxy.actors.call.CallSession;
+import clearip.proxy.actors.call.CallActor;
 import clearip.proxy.actors.call.SenderDestinations;
 import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.routing.CallRegistry;
@@ -13,6 +13,7 @@ import clearip.proxy.streams.tls.ClientEngines;
 import clearip.proxy.streams.tls.ServerEngines;
 import clearip.proxy.streams.transport.AccessList;
 import clearip.proxy.streams.transport.BoundAddresses;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.TransportEndpoints;
 import clearip.proxy.streams.transport.TransportMetrics;
 import clearip.proxy.streams.upstream.UpstreamChannel;
@@ -45,12 +46,12 @@ public final class ProxyServer implements ManagedProxy {
   private final CallRegistry registry;
   private final TransportEndpoints endpoints;
   private final BoundAddresses bound;
-  private final CallSession.Context callContext;
+  private final CallActor.Context callContext;
   private final TraceController traces;
 
   private ProxyServer(ActorSystem<Void> system, ProxyConfig config, UpstreamChannel upstream,
       ActorRef<UpstreamConnection.Command> upstreamActor, CallRegistry registry,
-      TransportEndpoints endpoints, BoundAddresses bound, CallSession.Context callContext,
+      TransportEndpoints endpoints, BoundAddresses bound, CallActor.Context callContext,
       TraceController traces) {
     this.system = system;
     this.config = config;
@@ -65,7 +66,7 @@ public final class ProxyServer implements ManagedProxy {
 
   /** What the guardian creates inside the actor system. */
   private record Parts(UpstreamChannel upstream, ActorRef<UpstreamConnection.Command> actor,
-      CallRegistry registry, SenderDestinations destinations, CallSession.Context context) {}
+      CallRegistry registry, SenderDestinations destinations, CallActor.Context context) {}
 
   /** Where switches' and destinations' TCP/TLS connection streams run: not on the call threads. */
   static final String CONNECTION_DISPATCHER = "clearip.connection-dispatcher";
@@ -115,14 +116,16 @@ public final class ProxyServer implements ManagedProxy {
     }
     CompletableFuture<Parts> parts = new CompletableFuture<>();
     Behavior<Void> guardian = Behaviors.setup(ctx -> {
-      UpstreamChannel channel = new UpstreamChannel();
+      // one table for the answers to every request the proxy sends: ClearIP's, read by the
+      // upstream links, and destinations', read by the listeners
+      UpstreamChannel channel = new UpstreamChannel(new ClientTransactions());
       ActorRef<UpstreamConnection.Command> up = ctx.spawn(
           UpstreamConnection.create(config.upstream(), clientEngines::newEngine, channel),
           "upstream");
       SenderDestinations destinations = new SenderDestinations(config.advertise(),
           ctx.getSystem().dispatchers().lookup(
               org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
-      CallSession.Context callContext = new CallSession.Context(config.calls(), channel, metrics,
+      CallActor.Context callContext = new CallActor.Context(config.calls(), channel, metrics,
           destinations, config.dialogTokens());
       // many spawners keep each one's set of live children small (each spawn and stop updates it)
       int shards = 64;
@@ -206,7 +209,7 @@ public final class ProxyServer implements ManagedProxy {
   }
 
   /** What every call shares; its settings can be replaced at run time. */
-  public CallSession.Context callContext() {
+  public CallActor.Context callContext() {
     return callContext;
   }
 

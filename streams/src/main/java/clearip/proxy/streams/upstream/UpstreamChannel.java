@@ -1,5 +1,6 @@
 package clearip.proxy.streams.upstream;
 
+import clearip.proxy.streams.transport.ClientTransactions;
 import java.util.List;
 
 /**
@@ -12,8 +13,22 @@ public final class UpstreamChannel {
 
   private volatile UpstreamLink[] active = NONE;
   private final UpstreamAnswers answers = new UpstreamAnswers();
+  private final ClientTransactions transactions;
   private final java.util.concurrent.CompletableFuture<Void> firstUp =
       new java.util.concurrent.CompletableFuture<>();
+
+  /** A channel with a client-transaction table of its own (tests, tools). */
+  public UpstreamChannel() {
+    this(new ClientTransactions());
+  }
+
+  /**
+   * A channel whose links register their requests in {@code transactions}, the proxy's one
+   * table, where destinations' answers are routed too.
+   */
+  public UpstreamChannel(ClientTransactions transactions) {
+    this.transactions = transactions;
+  }
 
   /**
    * The link a new request should use (spread by branch over the active links), or null when no
@@ -52,6 +67,11 @@ public final class UpstreamChannel {
 
   public List<UpstreamLink> active() {
     return List.of(active);
+  }
+
+  /** Where every link's requests wait for their answers, by branch. */
+  public ClientTransactions clientTransactions() {
+    return transactions;
   }
 
   /** ClearIP's answers that reached no call, counted over every link. */

@@ -7,6 +7,7 @@ import clearip.proxy.sip.header.Via;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.framing.SipFramingStage;
 import clearip.proxy.streams.transport.ClientEngineFactory;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.MessageTap;
 import clearip.proxy.streams.transport.MessageTaps;
 import clearip.proxy.streams.transport.Offer;
@@ -14,11 +15,9 @@ import clearip.proxy.streams.transport.RateLimitedLog;
 import clearip.proxy.streams.transport.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,8 +40,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One materialised connection to ClearIP: a bounded outbound queue feeding a TCP or TLS
- * connection, and the map of requests in flight on it, by the Via branch this proxy inserted, so
- * that responses find their call and a lost connection tells every waiting call at once.
+ * connection. Its requests in flight are entries of the proxy's {@link ClientTransactions}, on
+ * this connection's own return path: ClearIP's answers read here find their call there, by the
+ * Via branch this proxy inserted, and a lost connection tells every call waiting on it at once.
  */
 public final class UpstreamLink {
   private static final Logger log = LoggerFactory.getLogger(UpstreamLink.class);
@@ -55,7 +55,8 @@ public final class UpstreamLink {
   private final UniqueKillSwitch killSwitch;
   private final CompletableFuture<Done> established = new CompletableFuture<>();
   private final CompletionStage<Done> terminated;
-  private final Map<String, UpstreamCallback> inflight = new ConcurrentHashMap<>();
+  private final ClientTransactions transactions;
+  private final ClientTransactions.ReturnPath path;
   private final SipDecoder decoder;
   private final MessageTaps taps;
   private final AtomicInteger consecutiveTimeouts = new AtomicInteger();
@@ -69,9 +70,12 @@ public final class UpstreamLink {
   private volatile String sentBy;
 
   private UpstreamLink(ClassicActorSystemProvider system, InetSocketAddress address, String serverName,
-      ClientEngineFactory engines, UpstreamLinkSettings settings, UpstreamAnswers answers) {
+      ClientEngineFactory engines, UpstreamLinkSettings settings, UpstreamAnswers answers,
+      ClientTransactions transactions) {
     this.address = address;
     this.answers = answers;
+    this.transactions = transactions;
+    this.path = ClientTransactions.ReturnPath.connection("ClearIP " + address);
     this.tls = engines != null;
     this.decoder = new SipDecoder(settings.limits());
     this.taps = MessageTaps.get(system);
@@ -115,7 +119,8 @@ public final class UpstreamLink {
       closed = true;
       established.completeExceptionally(
           e != null ? e : new IllegalStateException("connection closed"));
-      failAll(e == null ? "ClearIP connection closed" : "ClearIP connection lost: " + reason(e));
+      transactions.lose(path,
+          e == null ? "ClearIP connection closed" : "ClearIP connection lost: " + reason(e));
       // ClearIP closed its side (plain TCP is half-closable): close ours too, or the socket
       // stays open, half-closed, for as long as the process runs
       killSwitch.shutdown();
@@ -130,14 +135,19 @@ public final class UpstreamLink {
    */
   public static UpstreamLink open(ClassicActorSystemProvider system, InetSocketAddress address,
       String serverName, ClientEngineFactory engines, UpstreamLinkSettings settings) {
-    return open(system, address, serverName, engines, settings, new UpstreamAnswers());
+    return open(system, address, serverName, engines, settings, new UpstreamAnswers(),
+        new ClientTransactions());
   }
 
-  /** As above, counting the answers that reach no call in {@code answers}. */
+  /**
+   * As above, counting the answers that reach no call in {@code answers}, its requests' entries
+   * in {@code transactions}.
+   */
   public static UpstreamLink open(ClassicActorSystemProvider system, InetSocketAddress address,
       String serverName, ClientEngineFactory engines, UpstreamLinkSettings settings,
-      UpstreamAnswers answers) {
-    return new UpstreamLink(system, address, serverName, engines, settings, answers);
+      UpstreamAnswers answers, ClientTransactions transactions) {
+    return new UpstreamLink(system, address, serverName, engines, settings, answers,
+        transactions);
   }
 
   /** Completes when the link can carry requests: TCP connected, or TLS handshake done. */
@@ -192,7 +202,7 @@ public final class UpstreamLink {
 
   /** Requests waiting for a final answer on this link. */
   public int inflight() {
-    return inflight.size();
+    return path.waiting();
   }
 
   public int queueDepth() {
@@ -212,11 +222,14 @@ public final class UpstreamLink {
    * Queues a request; its responses go to {@code callback} until {@link #forget} or a final
    * response to an INVITE or non-INVITE with that branch.
    */
-  public Offer send(String branch, byte[] message, UpstreamCallback callback) {
+  public Offer send(String branch, byte[] message, ClientTransactions.Callback callback) {
     if (!isOpen()) return Offer.CLOSED;
-    inflight.put(branch, callback);
-    Offer o = offer(message);
-    if (o != Offer.ENQUEUED) inflight.remove(branch, callback);
+    // registered before it is queued: the answer can come before offer returns
+    transactions.register(branch, path, callback);
+    // read after the registration: a link that closed meanwhile may have told its calls before
+    // this one was registered, which would then wait for no one; the table outlives the link
+    Offer o = closed ? Offer.CLOSED : offer(message);
+    if (o != Offer.ENQUEUED) transactions.forget(branch, path);
     return o;
   }
 
@@ -240,17 +253,17 @@ public final class UpstreamLink {
 
   /** True when this link carries the request with that branch. */
   public boolean carries(String branch) {
-    return inflight.containsKey(branch);
+    return transactions.isWaiting(branch, path);
   }
 
   /** Stops routing responses for this branch to its callback (call finished or gave up). */
   public void forget(String branch) {
-    inflight.remove(branch);
+    transactions.forget(branch, path);
   }
 
   /** The call behind this branch gave up waiting: counts towards recycling a wedged link. */
   public void timedOut(String branch) {
-    if (inflight.remove(branch) != null) consecutiveTimeouts.incrementAndGet();
+    if (transactions.forget(branch, path)) consecutiveTimeouts.incrementAndGet();
   }
 
   /** Closes the connection now; calls in flight are told the link is unavailable. */
@@ -276,12 +289,6 @@ public final class UpstreamLink {
       } catch (IllegalStateException alreadyCompleted) {
         // the stream ended on its own
       }
-    }
-  }
-
-  private void failAll(String reason) {
-    for (Map.Entry<String, UpstreamCallback> e : inflight.entrySet()) {
-      if (inflight.remove(e.getKey(), e.getValue())) e.getValue().onUnavailable(reason);
     }
   }
 
@@ -323,15 +330,11 @@ public final class UpstreamLink {
     consecutiveTimeouts.set(0);
     answered = true;
     String branch = response.topViaBranch();
-    UpstreamCallback l = branch == null ? null : inflight.get(branch);
-    if (l == null) {
+    if (!transactions.route(branch, response, path)) {
       answers.countUnmatched();
       log.debug("ClearIP connection {}: response {} for unknown branch {}", address,
           response.statusCode(), branch);
-      return;
     }
-    if (response.isFinal() && !response.cseqMethodIs("CANCEL")) inflight.remove(branch, l);
-    l.onResponse(response);
   }
 
   /**
@@ -347,7 +350,7 @@ public final class UpstreamLink {
       Via top = Via.parse(vias.get(0));
       if (top != null) branch = top.branch();
     }
-    UpstreamCallback l = branch == null ? null : inflight.remove(branch);
+    ClientTransactions.Callback l = transactions.take(branch, path);
     unusableLog.warn("ClearIP connection " + address + ": unusable answer (" + m.reason()
         + ")" + (l == null ? "; no call waits for it" : "; its call is answered 503"));
     if (l != null) {

@@ -9,10 +9,10 @@ import clearip.proxy.actors.call.txn.TransportMemory;
 import clearip.proxy.actors.call.txn.TxnTimer;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.Offer;
 import clearip.proxy.streams.transport.Origin;
 import clearip.proxy.streams.transport.SendResult;
-import clearip.proxy.streams.upstream.UpstreamCallback;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import java.util.List;
@@ -33,14 +33,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one INVITE transaction: performs what {@link RelayTransaction} decides (and, in in-line
- * mode, the search it hands ClearIP's 302 to) — sends to the switch, to ClearIP and to the
- * destinations, runs the keyed timers — and stops when it is over.
+ * The actor of one call: one INVITE server transaction (towards the switch) and its client
+ * transactions (to ClearIP, and in in-line mode to each destination tried). It performs what
+ * {@link RelayTransaction} decides (and, in in-line mode, the search it hands ClearIP's 302 to) —
+ * sends to the switch, to ClearIP and to the destinations, runs the keyed timers — and stops when
+ * the server transaction is over. A SIP session outlives it: in-dialog requests never reach it.
  *
  * <p>Every call is a new actor, so this dispatches with a plain type test instead of extending
  * {@code AbstractBehavior}, whose receive table would be built again for every call.
  */
-public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
+public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
   private static final Logger summary = LoggerFactory.getLogger("clearip.proxy.calls");
   private static final AtomicLong BRANCHES = new AtomicLong(
       ThreadLocalRandom.current().nextLong() & 0xffff_ffffL);
@@ -76,7 +78,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   private record TimerFired(TxnTimer timer) implements Command {}
 
   /** Inline: a response from a destination, routed here by the branch of one of our attempts. */
-  public record DestinationResponse(SipResponse response) implements Command {}
+  private record DestinationResponse(SipResponse response) implements Command {}
 
   private record SendOutcome(int attempt, SendResult result) implements Command {}
 
@@ -127,45 +129,32 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     public void updateSettings(CallSettings settings) {
       current.set(java.util.Objects.requireNonNull(settings));
     }
-  }
 
-  /** Where the branches of inline attempts are registered, so responses find this call. */
-  public interface ClientBranches {
-    void register(String branch, ActorRef<Command> call);
-
-    void unregister(String branch, ActorRef<Command> call);
-
-    ClientBranches NONE = new ClientBranches() {
-      @Override
-      public void register(String branch, ActorRef<Command> call) {}
-
-      @Override
-      public void unregister(String branch, ActorRef<Command> call) {}
-    };
+    /**
+     * Where the calls' requests wait for their answers, by branch: the upstream links' table,
+     * so that ClearIP's answers and destinations' find their call the same way.
+     */
+    public ClientTransactions clientTransactions() {
+      return upstream.clientTransactions();
+    }
   }
 
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context) {
-    return create(invite, origin, key, context, ClientBranches.NONE);
-  }
-
-  public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
-      Context context, ClientBranches branches) {
-    return create(invite, origin, key, context, branches, context.now());
+    return create(invite, origin, key, context, context.now());
   }
 
   /** As above; {@code arrivedNanos} is when the INVITE arrived, the start of the call's clock. */
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
-      Context context, ClientBranches branches, long arrivedNanos) {
-    return create(invite, origin, key, context, branches, arrivedNanos, null);
+      Context context, long arrivedNanos) {
+    return create(invite, origin, key, context, arrivedNanos, null);
   }
 
   /** As above; {@code trying}: the 100 Trying that already went to the switch, or null. */
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
-      Context context, ClientBranches branches, long arrivedNanos, byte[] trying) {
+      Context context, long arrivedNanos, byte[] trying) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      CallSession c = new CallSession(ctx, timers, invite, origin, key, context, branches,
-          arrivedNanos);
+      CallActor c = new CallActor(ctx, timers, invite, origin, key, context, arrivedNanos);
       if (trying != null) c.txn.tryingAlreadySent(trying);
       return c;
     }));
@@ -178,8 +167,9 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   private final String key;
   private final Context context;
   private final RelayTransaction txn;
-  private final ClientBranches branches;
+  /** Inline: the branches of our attempts, registered for the destinations' answers. */
   private final java.util.List<String> registered = new java.util.ArrayList<>(0);
+  private ClientTransactions.Callback fromDestinations; // made at the first attempt
   private UpstreamLink link;
   private String upstreamVia;
   private boolean cleanedUp;
@@ -187,11 +177,9 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   private long answeredNanos;
   private boolean answered;
 
-  private CallSession(ActorContext<Command> ctx, TimerScheduler<Command> timers,
-      SipRequest invite, Origin origin, String key, Context context, ClientBranches branches,
-      long arrivedNanos) {
+  private CallActor(ActorContext<Command> ctx, TimerScheduler<Command> timers,
+      SipRequest invite, Origin origin, String key, Context context, long arrivedNanos) {
     this.ctx = ctx;
-    this.branches = branches;
     this.timers = timers;
     this.invite = invite;
     this.origin = origin;
@@ -250,7 +238,7 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
   public Behavior<Command> receiveSignal(TypedActorContext<Command> unused, Signal signal) {
     if (signal instanceof PostStop) return onStop();
     // what a receive builder does: a failing message adapter fails the actor
-    if (signal instanceof MessageAdaptionFailure f) throw CallSession.<RuntimeException>rethrow(
+    if (signal instanceof MessageAdaptionFailure f) throw CallActor.<RuntimeException>rethrow(
         f.exception());
     return Behaviors.unhandled();
   }
@@ -306,16 +294,18 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     ActorRef<Command> self = ctx.getSelf();
     if (!registered.contains(d.branch())) {
       registered.add(d.branch());
-      branches.register(d.branch(), self);
+      if (fromDestinations == null) fromDestinations = destinationCallback();
+      ClientTransactions t = context.clientTransactions();
+      t.register(d.branch(), t.listeners(), fromDestinations);
     }
     int attempt = d.attempt();
     context.destinations().send(d.destination(), d.bytes(),
         r -> self.tell(new SendOutcome(attempt, r)));
   }
 
-  private UpstreamCallback upstreamCallback() {
+  private ClientTransactions.Callback upstreamCallback() {
     ActorRef<Command> self = ctx.getSelf();
-    return new UpstreamCallback() {
+    return new ClientTransactions.Callback() {
       @Override
       public void onResponse(SipResponse response) {
         self.tell(new UpstreamResponse(response));
@@ -333,11 +323,27 @@ public final class CallSession extends ExtensibleBehavior<CallSession.Command> {
     };
   }
 
+  private ClientTransactions.Callback destinationCallback() {
+    ActorRef<Command> self = ctx.getSelf();
+    return new ClientTransactions.Callback() {
+      @Override
+      public void onResponse(SipResponse response) {
+        self.tell(new DestinationResponse(response));
+      }
+
+      @Override
+      public void onUnavailable(String reason) {
+        // the listeners are never lost; a send that fails comes back as its SendOutcome
+      }
+    };
+  }
+
   private Behavior<Command> onStop() {
     if (cleanedUp) return this;
     cleanedUp = true;
     if (link != null) link.forget(txn.branch());
-    for (String b : registered) branches.unregister(b, ctx.getSelf());
+    ClientTransactions t = context.clientTransactions();
+    for (String b : registered) t.forget(b, t.listeners());
     long duration = context.now() - txn.startNanos();
     CallOutcome outcome = txn.outcome();
     if (outcome != null) {

@@ -8,12 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.actors.call.txn.CallSettings;
+import clearip.proxy.actors.call.txn.Destination;
+import clearip.proxy.actors.call.txn.InlineSettings;
 import clearip.proxy.actors.upstream.FakeClearIp;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.sip.message.SipResponses;
 import clearip.proxy.sip.testing.SipFixtures;
+import clearip.proxy.streams.transport.ClientTransactions;
 import clearip.proxy.streams.transport.Origin;
+import clearip.proxy.streams.transport.SendResult;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
@@ -42,7 +47,7 @@ import org.junit.jupiter.api.Test;
  * call's timers run on Pekko's manual clock: a test moves time on once the actor has started
  * the timer (a retransmitted INVITE, answered in order after the batch that started it, tells).
  */
-class CallSessionTest {
+class CallActorTest {
   static final ActorTestKit kit = ActorTestKit.create(
       ManualTime.config().withFallback(ConfigFactory.load()));
   static final ManualTime time = ManualTime.get(kit.system());
@@ -148,19 +153,18 @@ class CallSessionTest {
     return SipFixtures.request(headers + "\r\n\r\n");
   }
 
-  private ActorRef<CallSession.Command> start(SipRequest invite, Origin origin, Metrics metrics,
+  private ActorRef<CallActor.Command> start(SipRequest invite, Origin origin, Metrics metrics,
       UpstreamChannel channel) {
     return start(invite, origin, metrics, channel, new AtomicLong());
   }
 
   /** As above, timed by {@code clock}; the INVITE arrives at its time 0. */
-  private ActorRef<CallSession.Command> start(SipRequest invite, Origin origin, Metrics metrics,
+  private ActorRef<CallActor.Command> start(SipRequest invite, Origin origin, Metrics metrics,
       UpstreamChannel channel, AtomicLong clock) {
-    CallSession.Context c = new CallSession.Context(settings(), channel, metrics)
+    CallActor.Context c = new CallActor.Context(settings(), channel, metrics)
         .withClock(clock::get);
-    ActorRef<CallSession.Command> call = kit.spawn(CallSession.create(invite, origin, "k", c,
-        CallSession.ClientBranches.NONE, 0));
-    call.tell(CallSession.Start.INSTANCE);
+    ActorRef<CallActor.Command> call = kit.spawn(CallActor.create(invite, origin, "k", c, 0));
+    call.tell(CallActor.Start.INSTANCE);
     return call;
   }
 
@@ -170,11 +174,61 @@ class CallSessionTest {
     assertEquals(List.of(expected), metrics.ended, "the call is reported once, when it ends");
   }
 
+  /** Inline mode's destinations, as the sender would see them: every request, in order. */
+  record RecordingDestinations(BlockingQueue<SipRequest> sent) implements Destinations {
+    RecordingDestinations() {
+      this(new LinkedBlockingQueue<>());
+    }
+
+    @Override
+    public void send(Destination destination, byte[] message,
+        java.util.function.Consumer<SendResult> result) {
+      sent.add(SipFixtures.request(new String(message, java.nio.charset.StandardCharsets.UTF_8)));
+      result.accept(SendResult.Sent.INSTANCE);
+    }
+
+    @Override
+    public String localSentBy(Transport transport) {
+      return "127.0.0.1:5070";
+    }
+  }
+
+  @Test
+  void aDestinationsAnswerFindsTheCallByItsBranchUntilTheCallEnds() throws Exception {
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
+      fake.contacts = 1;
+      UpstreamChannel channel = upstream(fake);
+      SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
+      Metrics metrics = new Metrics();
+      RecordingDestinations destinations = new RecordingDestinations();
+      CallActor.Context c = new CallActor.Context(settings().withInline(InlineSettings.defaults()),
+          channel, metrics, destinations);
+      ActorRef<CallActor.Command> call = kit.spawn(CallActor.create(invite("inline"), sw, "k",
+          c, 0));
+      call.tell(CallActor.Start.INSTANCE);
+      assertEquals(100, sw.next().statusCode());
+      SipRequest attempt = destinations.sent().poll(5, TimeUnit.SECONDS);
+      assertNotNull(attempt, "ClearIP's 302 starts the search");
+      String branch = attempt.topViaBranch();
+      ClientTransactions table = channel.clientTransactions();
+      assertTrue(table.isWaiting(branch, table.listeners()), "registered before it is sent");
+      // what a listener reads from the destination goes through the same table as ClearIP's
+      SipResponse ok = SipFixtures.response(new String(SipResponses.create(attempt, 200, "OK",
+          "dest", List.of()), java.nio.charset.StandardCharsets.UTF_8));
+      assertTrue(table.route(branch, ok, table.listeners()));
+      assertEquals(200, sw.next().statusCode());
+      awaitEnded(kit.createTestProbe(), call, metrics,
+          new Ended(CallOutcome.ANSWERED, 200, 302));
+      assertFalse(table.isWaiting(branch, table.listeners()), "forgotten when the call ends");
+      assertEquals(0, table.size());
+    }
+  }
+
   @Test
   void withoutClearIpTheSwitchGets503AtOnce() throws Exception {
     SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
     Metrics metrics = new Metrics();
-    ActorRef<CallSession.Command> call = start(invite("none"), sw, metrics,
+    ActorRef<CallActor.Command> call = start(invite("none"), sw, metrics,
         new UpstreamChannel());
     assertEquals(503, sw.next().statusCode());
     awaitEnded(kit.createTestProbe(), call, metrics,
@@ -190,7 +244,7 @@ class CallSessionTest {
       Metrics metrics = new Metrics();
       // the test's clock stands at 7 ms until the switch has the 302, then jumps a second
       AtomicLong clock = new AtomicLong(TimeUnit.MILLISECONDS.toNanos(7));
-      ActorRef<CallSession.Command> call = start(invite("redirect"), sw, metrics, channel, clock);
+      ActorRef<CallActor.Command> call = start(invite("redirect"), sw, metrics, channel, clock);
       assertEquals(100, sw.next().statusCode());
       SipRequest forwarded = fake.received.poll(5, TimeUnit.SECONDS);
       assertNotNull(forwarded);
@@ -208,7 +262,7 @@ class CallSessionTest {
       assertEquals("fake", ack.toTag());
       assertEquals("201 ACK", ack.cseqNumber() + " " + ack.cseqMethod());
       // a retransmitted INVITE gets the 302 again; once it has, Timer G is running
-      call.tell(CallSession.Retransmitted.INSTANCE);
+      call.tell(CallActor.Retransmitted.INSTANCE);
       assertEquals(302, sw.next().statusCode());
       assertNull(sw.sent.poll(), "nothing more before Timer G");
       // UDP: Timer G repeats the final until the switch ACKs
@@ -216,7 +270,7 @@ class CallSessionTest {
       assertEquals(302, sw.next().statusCode());
       UpstreamLink link = channel.pick(forwarded.topViaBranch());
       assertFalse(link.carries(forwarded.topViaBranch()));
-      call.tell(CallSession.AckReceived.INSTANCE);
+      call.tell(CallActor.AckReceived.INSTANCE);
       awaitEnded(kit.createTestProbe(), call, metrics, new Ended(CallOutcome.RELAYED, 302, 302));
       assertEquals(TimeUnit.MILLISECONDS.toNanos(7), metrics.answerNanos.get(0),
           "the answer time counts to the first 302, not to the ACK");
@@ -230,14 +284,14 @@ class CallSessionTest {
       SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
       Metrics metrics = new Metrics();
       SipRequest invite = invite("cancel");
-      ActorRef<CallSession.Command> call = start(invite, sw, metrics, channel);
+      ActorRef<CallActor.Command> call = start(invite, sw, metrics, channel);
       assertEquals(100, sw.next().statusCode());
       SipRequest forwarded = fake.received.poll(5, TimeUnit.SECONDS);
       assertNotNull(forwarded);
-      call.tell(CallSession.Retransmitted.INSTANCE);
+      call.tell(CallActor.Retransmitted.INSTANCE);
       assertEquals(100, sw.next().statusCode(), "a retransmitted INVITE gets the 100 again");
       SwitchOrigin cancelOrigin = new SwitchOrigin(Transport.TCP);
-      call.tell(new CallSession.CancelReceived(cancelOf(invite), cancelOrigin));
+      call.tell(new CallActor.CancelReceived(cancelOf(invite), cancelOrigin));
       SipResponse ok = cancelOrigin.next();
       assertEquals(200, ok.statusCode());
       assertTrue(ok.cseqMethodIs("CANCEL"));
@@ -257,10 +311,10 @@ class CallSessionTest {
       Metrics metrics = new Metrics();
       // the call's clock reads the upstream timeout past the INVITE's arrival throughout
       AtomicLong clock = new AtomicLong(settings().upstreamTimeout().toNanos());
-      ActorRef<CallSession.Command> call = start(invite("timeout"), sw, metrics, channel, clock);
+      ActorRef<CallActor.Command> call = start(invite("timeout"), sw, metrics, channel, clock);
       assertEquals(100, sw.next().statusCode());
       assertNotNull(fake.received.poll(5, TimeUnit.SECONDS));
-      call.tell(CallSession.Retransmitted.INSTANCE);
+      call.tell(CallActor.Retransmitted.INSTANCE);
       assertEquals(100, sw.next().statusCode(), "the upstream timer is running by now");
       time.timePasses(settings().upstreamTimeout().minusMillis(1));
       assertNull(sw.sent.poll(), "no answer before the upstream timeout");
