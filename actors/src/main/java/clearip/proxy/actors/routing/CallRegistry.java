@@ -2,7 +2,7 @@ package clearip.proxy.actors.routing;
 
 import clearip.proxy.actors.admission.LoadShedder;
 import clearip.proxy.actors.admission.SourceAdmission;
-import clearip.proxy.actors.call.CallActor;
+import clearip.proxy.actors.call.Call;
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.sip.message.RequestChecks;
 import clearip.proxy.sip.message.SipRequest;
@@ -37,10 +37,10 @@ public final class CallRegistry implements InboundHandler {
   private static final String ALLOW = "INVITE, ACK, CANCEL, OPTIONS";
   private final RateLimitedLog notOurDialog = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
 
-  private final ConcurrentHashMap<String, ActorRef<CallActor.Command>> calls =
+  private final ConcurrentHashMap<String, ActorRef<Call.Command>> calls =
       new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final CallActor.Context context;
+  private final Call.Context context;
   private final ClientTransactions clientTransactions;
   private final ActorRef<SpawnerCommand>[] spawners;
   private final DialogRouter dialogs;
@@ -63,7 +63,7 @@ public final class CallRegistry implements InboundHandler {
     }
   }
 
-  private record Ended(String key, ActorRef<CallActor.Command> call)
+  private record Ended(String key, ActorRef<Call.Command> call)
       implements SpawnerCommand {}
 
   /**
@@ -74,7 +74,7 @@ public final class CallRegistry implements InboundHandler {
       implements SpawnerCommand {}
 
   @SuppressWarnings("unchecked")
-  private CallRegistry(ActorContext<?> parent, CallActor.Context context, int shards) {
+  private CallRegistry(ActorContext<?> parent, Call.Context context, int shards) {
     this.context = context;
     this.clientTransactions = context.clientTransactions();
     this.dialogs = new DialogRouter(context.destinations(), context.settings().branchPrefix(),
@@ -91,7 +91,7 @@ public final class CallRegistry implements InboundHandler {
   }
 
   /** Creates the registry and its spawner actors as children of {@code parent}. */
-  public static CallRegistry create(ActorContext<?> parent, CallActor.Context context,
+  public static CallRegistry create(ActorContext<?> parent, Call.Context context,
       int shards) {
     return new CallRegistry(parent, context, shards);
   }
@@ -121,8 +121,8 @@ public final class CallRegistry implements InboundHandler {
    */
   public int stopAll(String reason) {
     int n = 0;
-    for (ActorRef<CallActor.Command> call : calls.values()) {
-      call.tell(new CallActor.Stop(reason));
+    for (ActorRef<Call.Command> call : calls.values()) {
+      call.tell(new Call.Stop(reason));
       n++;
     }
     return n;
@@ -131,25 +131,25 @@ public final class CallRegistry implements InboundHandler {
   private Behavior<SpawnerCommand> spawner() {
     return Behaviors.setup(ctx -> Behaviors.receive(SpawnerCommand.class)
         .onMessage(Spawn.class, m -> {
-          ActorRef<CallActor.Command> existing = calls.get(m.key());
+          ActorRef<Call.Command> existing = calls.get(m.key());
           if (existing != null) {
-            existing.tell(CallActor.Retransmitted.INSTANCE);
+            existing.tell(Call.Retransmitted.INSTANCE);
             return Behaviors.same();
           }
-          ActorRef<CallActor.Command> call =
-              ctx.spawnAnonymous(CallActor.create(m.invite(), m.origin(), m.key(), context,
+          ActorRef<Call.Command> call =
+              ctx.spawnAnonymous(Call.create(m.invite(), m.origin(), m.key(), context,
                   m.arrivedNanos(), m.trying()));
           calls.put(m.key(), call);
           inFlight.incrementAndGet();
-          call.tell(CallActor.Start.INSTANCE); // only now may it answer anything
+          call.tell(Call.Start.INSTANCE); // only now may it answer anything
           // removal is done here, after the put, whenever the call ends
           ctx.watchWith(call, new Ended(m.key(), call));
           return Behaviors.same();
         })
         .onMessage(CancelUnmatched.class, m -> {
-          ActorRef<CallActor.Command> call = calls.get(m.key());
+          ActorRef<Call.Command> call = calls.get(m.key());
           if (call != null) {
-            call.tell(new CallActor.CancelReceived(m.cancel(), m.origin()));
+            call.tell(new Call.CancelReceived(m.cancel(), m.origin()));
           } else {
             respond(m.cancel(), m.origin(), 481, null);
           }
@@ -197,14 +197,14 @@ public final class CallRegistry implements InboundHandler {
     if (request.isInvite()) {
       onInvite(request, origin);
     } else if (request.isAck()) {
-      ActorRef<CallActor.Command> call = calls.get(key(request, origin));
+      ActorRef<Call.Command> call = calls.get(key(request, origin));
       // an ACK for our non-2xx final is absorbed by its call; any other ACK has nowhere to go
-      if (call != null) call.tell(CallActor.AckReceived.INSTANCE);
+      if (call != null) call.tell(Call.AckReceived.INSTANCE);
     } else if (request.isCancel()) {
       String key = key(request, origin);
-      ActorRef<CallActor.Command> call = calls.get(key);
+      ActorRef<Call.Command> call = calls.get(key);
       if (call != null) {
-        call.tell(new CallActor.CancelReceived(request, origin));
+        call.tell(new Call.CancelReceived(request, origin));
       } else {
         spawnerOf(key).tell(new CancelUnmatched(key, request, origin));
       }
@@ -233,9 +233,9 @@ public final class CallRegistry implements InboundHandler {
 
   private void onInvite(SipRequest invite, Origin origin) {
     String key = key(invite, origin);
-    ActorRef<CallActor.Command> call = calls.get(key);
+    ActorRef<Call.Command> call = calls.get(key);
     if (call != null) {
-      call.tell(CallActor.Retransmitted.INSTANCE);
+      call.tell(Call.Retransmitted.INSTANCE);
       return;
     }
     long arrived = context.now();

@@ -1,7 +1,7 @@
 package clearip.proxy.ops.server;
 
 import clearip.proxy.actors.call.CallMetrics;
-import clearip.proxy.actors.call.CallActor;
+import clearip.proxy.actors.call.Call;
 import clearip.proxy.actors.call.SenderDestinations;
 import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.routing.CallRegistry;
@@ -46,12 +46,12 @@ public final class ProxyServer implements ManagedProxy {
   private final CallRegistry registry;
   private final TransportEndpoints endpoints;
   private final BoundAddresses bound;
-  private final CallActor.Context callContext;
+  private final Call.Context callContext;
   private final TraceController traces;
 
   private ProxyServer(ActorSystem<Void> system, ProxyConfig config, UpstreamChannel upstream,
       ActorRef<UpstreamConnection.Command> upstreamActor, CallRegistry registry,
-      TransportEndpoints endpoints, BoundAddresses bound, CallActor.Context callContext,
+      TransportEndpoints endpoints, BoundAddresses bound, Call.Context callContext,
       TraceController traces) {
     this.system = system;
     this.config = config;
@@ -66,7 +66,7 @@ public final class ProxyServer implements ManagedProxy {
 
   /** What the guardian creates inside the actor system. */
   private record Parts(UpstreamChannel upstream, ActorRef<UpstreamConnection.Command> actor,
-      CallRegistry registry, SenderDestinations destinations, CallActor.Context context) {}
+      CallRegistry registry, SenderDestinations destinations, Call.Context context) {}
 
   /** Where switches' and destinations' TCP/TLS connection streams run: not on the call threads. */
   static final String CONNECTION_DISPATCHER = "clearip.connection-dispatcher";
@@ -125,7 +125,7 @@ public final class ProxyServer implements ManagedProxy {
       SenderDestinations destinations = new SenderDestinations(config.advertise(),
           ctx.getSystem().dispatchers().lookup(
               org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
-      CallActor.Context callContext = new CallActor.Context(config.calls(), channel, metrics,
+      Call.Context callContext = new Call.Context(config.calls(), channel, metrics,
           destinations, config.dialogTokens());
       // many spawners keep each one's set of live children small (each spawn and stop updates it)
       int shards = 64;
@@ -209,7 +209,7 @@ public final class ProxyServer implements ManagedProxy {
   }
 
   /** What every call shares; its settings can be replaced at run time. */
-  public CallActor.Context callContext() {
+  public Call.Context callContext() {
     return callContext;
   }
 

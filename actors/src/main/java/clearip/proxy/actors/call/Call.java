@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every call is a new actor, so this dispatches with a plain type test instead of extending
  * {@code AbstractBehavior}, whose receive table would be built again for every call.
  */
-public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
+public final class Call extends ExtensibleBehavior<Call.Command> {
   private static final Logger summary = LoggerFactory.getLogger("clearip.proxy.calls");
   private static final AtomicLong BRANCHES = new AtomicLong(
       ThreadLocalRandom.current().nextLong() & 0xffff_ffffL);
@@ -154,7 +154,7 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
   public static Behavior<Command> create(SipRequest invite, Origin origin, String key,
       Context context, long arrivedNanos, byte[] trying) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      CallActor c = new CallActor(ctx, timers, invite, origin, key, context, arrivedNanos);
+      Call c = new Call(ctx, timers, invite, origin, key, context, arrivedNanos);
       if (trying != null) c.txn.tryingAlreadySent(trying);
       return c;
     }));
@@ -177,7 +177,7 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
   private long answeredNanos;
   private boolean answered;
 
-  private CallActor(ActorContext<Command> ctx, TimerScheduler<Command> timers,
+  private Call(ActorContext<Command> ctx, TimerScheduler<Command> timers,
       SipRequest invite, Origin origin, String key, Context context, long arrivedNanos) {
     this.ctx = ctx;
     this.timers = timers;
@@ -238,7 +238,7 @@ public final class CallActor extends ExtensibleBehavior<CallActor.Command> {
   public Behavior<Command> receiveSignal(TypedActorContext<Command> unused, Signal signal) {
     if (signal instanceof PostStop) return onStop();
     // what a receive builder does: a failing message adapter fails the actor
-    if (signal instanceof MessageAdaptionFailure f) throw CallActor.<RuntimeException>rethrow(
+    if (signal instanceof MessageAdaptionFailure f) throw Call.<RuntimeException>rethrow(
         f.exception());
     return Behaviors.unhandled();
   }

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
  * call's timers run on Pekko's manual clock: a test moves time on once the actor has started
  * the timer (a retransmitted INVITE, answered in order after the batch that started it, tells).
  */
-class CallActorTest {
+class CallTest {
   static final ActorTestKit kit = ActorTestKit.create(
       ManualTime.config().withFallback(ConfigFactory.load()));
   static final ManualTime time = ManualTime.get(kit.system());
@@ -153,18 +153,18 @@ class CallActorTest {
     return SipFixtures.request(headers + "\r\n\r\n");
   }
 
-  private ActorRef<CallActor.Command> start(SipRequest invite, Origin origin, Metrics metrics,
+  private ActorRef<Call.Command> start(SipRequest invite, Origin origin, Metrics metrics,
       UpstreamChannel channel) {
     return start(invite, origin, metrics, channel, new AtomicLong());
   }
 
   /** As above, timed by {@code clock}; the INVITE arrives at its time 0. */
-  private ActorRef<CallActor.Command> start(SipRequest invite, Origin origin, Metrics metrics,
+  private ActorRef<Call.Command> start(SipRequest invite, Origin origin, Metrics metrics,
       UpstreamChannel channel, AtomicLong clock) {
-    CallActor.Context c = new CallActor.Context(settings(), channel, metrics)
+    Call.Context c = new Call.Context(settings(), channel, metrics)
         .withClock(clock::get);
-    ActorRef<CallActor.Command> call = kit.spawn(CallActor.create(invite, origin, "k", c, 0));
-    call.tell(CallActor.Start.INSTANCE);
+    ActorRef<Call.Command> call = kit.spawn(Call.create(invite, origin, "k", c, 0));
+    call.tell(Call.Start.INSTANCE);
     return call;
   }
 
@@ -201,11 +201,11 @@ class CallActorTest {
       SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
       Metrics metrics = new Metrics();
       RecordingDestinations destinations = new RecordingDestinations();
-      CallActor.Context c = new CallActor.Context(settings().withInline(InlineSettings.defaults()),
+      Call.Context c = new Call.Context(settings().withInline(InlineSettings.defaults()),
           channel, metrics, destinations);
-      ActorRef<CallActor.Command> call = kit.spawn(CallActor.create(invite("inline"), sw, "k",
+      ActorRef<Call.Command> call = kit.spawn(Call.create(invite("inline"), sw, "k",
           c, 0));
-      call.tell(CallActor.Start.INSTANCE);
+      call.tell(Call.Start.INSTANCE);
       assertEquals(100, sw.next().statusCode());
       SipRequest attempt = destinations.sent().poll(5, TimeUnit.SECONDS);
       assertNotNull(attempt, "ClearIP's 302 starts the search");
@@ -228,7 +228,7 @@ class CallActorTest {
   void withoutClearIpTheSwitchGets503AtOnce() throws Exception {
     SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
     Metrics metrics = new Metrics();
-    ActorRef<CallActor.Command> call = start(invite("none"), sw, metrics,
+    ActorRef<Call.Command> call = start(invite("none"), sw, metrics,
         new UpstreamChannel());
     assertEquals(503, sw.next().statusCode());
     awaitEnded(kit.createTestProbe(), call, metrics,
@@ -244,7 +244,7 @@ class CallActorTest {
       Metrics metrics = new Metrics();
       // the test's clock stands at 7 ms until the switch has the 302, then jumps a second
       AtomicLong clock = new AtomicLong(TimeUnit.MILLISECONDS.toNanos(7));
-      ActorRef<CallActor.Command> call = start(invite("redirect"), sw, metrics, channel, clock);
+      ActorRef<Call.Command> call = start(invite("redirect"), sw, metrics, channel, clock);
       assertEquals(100, sw.next().statusCode());
       SipRequest forwarded = fake.received.poll(5, TimeUnit.SECONDS);
       assertNotNull(forwarded);
@@ -262,7 +262,7 @@ class CallActorTest {
       assertEquals("fake", ack.toTag());
       assertEquals("201 ACK", ack.cseqNumber() + " " + ack.cseqMethod());
       // a retransmitted INVITE gets the 302 again; once it has, Timer G is running
-      call.tell(CallActor.Retransmitted.INSTANCE);
+      call.tell(Call.Retransmitted.INSTANCE);
       assertEquals(302, sw.next().statusCode());
       assertNull(sw.sent.poll(), "nothing more before Timer G");
       // UDP: Timer G repeats the final until the switch ACKs
@@ -270,7 +270,7 @@ class CallActorTest {
       assertEquals(302, sw.next().statusCode());
       UpstreamLink link = channel.pick(forwarded.topViaBranch());
       assertFalse(link.carries(forwarded.topViaBranch()));
-      call.tell(CallActor.AckReceived.INSTANCE);
+      call.tell(Call.AckReceived.INSTANCE);
       awaitEnded(kit.createTestProbe(), call, metrics, new Ended(CallOutcome.RELAYED, 302, 302));
       assertEquals(TimeUnit.MILLISECONDS.toNanos(7), metrics.answerNanos.get(0),
           "the answer time counts to the first 302, not to the ACK");
@@ -284,14 +284,14 @@ class CallActorTest {
       SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
       Metrics metrics = new Metrics();
       SipRequest invite = invite("cancel");
-      ActorRef<CallActor.Command> call = start(invite, sw, metrics, channel);
+      ActorRef<Call.Command> call = start(invite, sw, metrics, channel);
       assertEquals(100, sw.next().statusCode());
       SipRequest forwarded = fake.received.poll(5, TimeUnit.SECONDS);
       assertNotNull(forwarded);
-      call.tell(CallActor.Retransmitted.INSTANCE);
+      call.tell(Call.Retransmitted.INSTANCE);
       assertEquals(100, sw.next().statusCode(), "a retransmitted INVITE gets the 100 again");
       SwitchOrigin cancelOrigin = new SwitchOrigin(Transport.TCP);
-      call.tell(new CallActor.CancelReceived(cancelOf(invite), cancelOrigin));
+      call.tell(new Call.CancelReceived(cancelOf(invite), cancelOrigin));
       SipResponse ok = cancelOrigin.next();
       assertEquals(200, ok.statusCode());
       assertTrue(ok.cseqMethodIs("CANCEL"));
@@ -311,10 +311,10 @@ class CallActorTest {
       Metrics metrics = new Metrics();
       // the call's clock reads the upstream timeout past the INVITE's arrival throughout
       AtomicLong clock = new AtomicLong(settings().upstreamTimeout().toNanos());
-      ActorRef<CallActor.Command> call = start(invite("timeout"), sw, metrics, channel, clock);
+      ActorRef<Call.Command> call = start(invite("timeout"), sw, metrics, channel, clock);
       assertEquals(100, sw.next().statusCode());
       assertNotNull(fake.received.poll(5, TimeUnit.SECONDS));
-      call.tell(CallActor.Retransmitted.INSTANCE);
+      call.tell(Call.Retransmitted.INSTANCE);
       assertEquals(100, sw.next().statusCode(), "the upstream timer is running by now");
       time.timePasses(settings().upstreamTimeout().minusMillis(1));
       assertNull(sw.sent.poll(), "no answer before the upstream timeout");
