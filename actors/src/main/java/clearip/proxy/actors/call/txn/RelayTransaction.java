@@ -42,6 +42,16 @@ public final class RelayTransaction {
    */
   public record CancelAnswer(byte[] ok, List<Action> actions) {}
 
+  /** Where the INVITE sent to ClearIP stands, until its final. */
+  private enum UpstreamLeg {
+    /** Sent, nothing heard yet: it cannot be CANCELled (RFC 3261 9.1). */
+    ASKED,
+    /** A provisional came: a CANCEL may go. */
+    PROCEEDING,
+    /** The switch cancelled before any provisional: our CANCEL goes when one comes. */
+    CANCEL_PENDING
+  }
+
   private final SipRequest invite;
   private final CallSettings settings;
   private final String branch;
@@ -54,9 +64,7 @@ public final class RelayTransaction {
 
   // the ClearIP leg, a client transaction of its own
   private String ourVia;
-  private boolean provisionalFromUpstream;
-  /** The switch cancelled before ClearIP sent a provisional: our CANCEL waits for one. */
-  private boolean cancelPending;
+  private UpstreamLeg upstreamLeg = UpstreamLeg.ASKED;
   private long forwardedNanos;
   private int clearIpStatus;
   private OptionalLong clearIpRtt = OptionalLong.empty();
@@ -212,10 +220,10 @@ public final class RelayTransaction {
       return new CancelAnswer(ok, terminated(out));
     }
     if (state() != CallState.WAITING_UPSTREAM) return new CancelAnswer(ok, out);
-    if (provisionalFromUpstream) {
+    if (upstreamLeg == UpstreamLeg.PROCEEDING) {
       out.add(new Action.ToUpstream(cancel()));
     } else {
-      cancelPending = true; // RFC 3261 9.1: not before a provisional; sent when one arrives
+      upstreamLeg = UpstreamLeg.CANCEL_PENDING;
     }
     out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
     return new CancelAnswer(ok, terminated(out));
@@ -240,7 +248,7 @@ public final class RelayTransaction {
     switch (state()) {
       case WAITING_UPSTREAM -> {
         out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
-        if (provisionalFromUpstream) out.add(new Action.ToUpstream(cancel()));
+        if (upstreamLeg == UpstreamLeg.PROCEEDING) out.add(new Action.ToUpstream(cancel()));
         switchSide.answer(out, 503, why, CallOutcome.FAIL_OPEN_OVERLOAD, lingering());
       }
       case SEARCHING -> {
@@ -286,11 +294,8 @@ public final class RelayTransaction {
     if (r.cseqMethodIs("CANCEL")) return out; // the 200 to our CANCEL
     int code = r.statusCode();
     if (code < 200) {
-      provisionalFromUpstream = true;
-      if (cancelPending) {
-        cancelPending = false;
-        out.add(new Action.ToUpstream(cancel()));
-      }
+      if (upstreamLeg == UpstreamLeg.CANCEL_PENDING) out.add(new Action.ToUpstream(cancel()));
+      upstreamLeg = UpstreamLeg.PROCEEDING;
       if (code > 100 && state() == CallState.WAITING_UPSTREAM) {
         // never forward a 100 (RFC 3261 16.7 step 5); other provisionals go to the switch
         switchSide.provisional(out, r.edit().popVia().toBytes());
@@ -350,7 +355,7 @@ public final class RelayTransaction {
     List<Action> out = new ArrayList<>(3);
     if (state() != CallState.WAITING_UPSTREAM) return out;
     out.add(new Action.UpstreamTimedOut(branch));
-    if (provisionalFromUpstream) out.add(new Action.ToUpstream(cancel()));
+    if (upstreamLeg == UpstreamLeg.PROCEEDING) out.add(new Action.ToUpstream(cancel()));
     return failOpen(out, "ClearIP timeout", CallOutcome.FAIL_OPEN_TIMEOUT);
   }
 
