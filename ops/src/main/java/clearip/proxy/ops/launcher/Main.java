@@ -3,6 +3,8 @@ package clearip.proxy.ops.launcher;
 import clearip.proxy.ops.cli.Cli;
 import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.ops.ctl.CtlCommand;
+import clearip.proxy.ops.ctl.ProxyConnector;
 import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.server.ProxyServer;
 import com.typesafe.config.ConfigFactory;
@@ -26,8 +28,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
 /**
- * The {@code clearip-proxy} command: {@code run}, {@code check-config} and {@code version}.
- * Exit codes: 0 success, 1 bad configuration, 2 usage (nothing started), 3 start-up failure. The demo and the ClearIP emulator are in {@code clearip-demo.jar} (loadtest module),
+ * The {@code clearip-proxy} command: {@code run}, {@code check-config}, {@code version} and
+ * {@code ctl}. Exit codes: 0 success, 1 bad configuration, 2 usage (nothing started), 3 start-up
+ * failure. The demo and the ClearIP emulator are in {@code clearip-demo.jar} (loadtest module),
  * not in this jar.
  */
 public final class Main {
@@ -43,14 +46,14 @@ public final class Main {
   }
 
   static final String EXIT_CODES = "Exit codes: 0 done, 1 bad configuration, 2 wrong command "
-      + "line (nothing started), 3 start-up failure.";
+      + "line (nothing started), 3 start-up failure (ctl: the proxy could not be reached).";
 
   public static void main(String[] args) {
     System.exit(run(args));
   }
 
   static int run(String[] args) {
-    return commandLine(Main::runProxy, writer(System.out), writer(System.err))
+    return commandLine(Main::runProxy, ProxyConnector.JMX, writer(System.out), writer(System.err))
         .execute(args);
   }
 
@@ -58,12 +61,14 @@ public final class Main {
     return new PrintWriter(new java.io.OutputStreamWriter(s, Charset.defaultCharset()), true);
   }
 
-  /** The whole command tree; {@code runner} starts the proxy. */
-  static CommandLine commandLine(ProxyRunner runner, PrintWriter out, PrintWriter err) {
+  /** The whole command tree; {@code runner} and {@code connector} do what is asked. */
+  static CommandLine commandLine(ProxyRunner runner, ProxyConnector connector, PrintWriter out,
+      PrintWriter err) {
     CommandLine cl = new CommandLine(new Top())
         .addSubcommand("run", new Run(runner))
         .addSubcommand("check-config", new CheckConfig())
         .addSubcommand("version", new VersionCommand())
+        .addSubcommand("ctl", CtlCommand.commandLine(connector))
         .addSubcommand("help", new CommandLine.HelpCommand())
         .addSubcommand("demo", new Elsewhere("demo"))
         .addSubcommand("emulator", new Elsewhere("emulator"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.ops.ctl.ProxyConnector;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -24,13 +25,16 @@ class MainTest {
   /** The configurations the proxy was started with; none unless the command line is right. */
   private final List<ProxyConfig> started = new ArrayList<>();
   private final List<Path> startedFiles = new ArrayList<>();
+  private final ProxyConnector noConnection = target -> {
+    throw new AssertionError("connected to " + target);
+  };
 
   private int run(String... args) {
     return Main.commandLine((config, file) -> {
       started.add(config);
       startedFiles.add(file);
       return 0;
-    }, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+    }, noConnection, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
   }
 
   /** Each wrong command line: exit 2, one line saying what is wrong, the usage, nothing run. */
@@ -64,7 +68,8 @@ class MainTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"--help", "-h", "help", "help run", "run --help", "run -h",
-      "run --config x --help", "check-config --help", "version --help"})
+      "run --config x --help", "check-config --help", "version --help", "ctl --help",
+      "ctl status --help", "ctl trace start --help", "help ctl"})
   void helpIsPrintedAndNothingStarts(String line) {
     assertEquals(0, run(line.split(" ")), err.toString());
     assertTrue(out.toString().startsWith("Usage: clearip-proxy"), out.toString());
