@@ -44,13 +44,11 @@ final class Demo {
       new String[] {"4045550100", "ClearIP does not know this SBC (403)"},
       new String[] {"911", "emergency: never screened (503 from the proxy)"});
 
-  static int run(List<String> args) throws Exception {
-    return run(args, System.out);
-  }
-
-  static int run(List<String> args, PrintStream out) throws Exception {
-    int calls = Integer.parseInt(orDefault(Main.option(args, "--calls"), "0"));
-    int port = Integer.parseInt(orDefault(Main.option(args, "--port"), "5060"));
+  /**
+   * @param calls rounds of sample calls to place before exiting; 0 runs until Ctrl-C
+   * @param port the proxy's UDP and TCP port on loopback (TLS the next one); 0 for any
+   */
+  static int run(int calls, int port, PrintStream out) throws Exception {
 
     ServerTlsSettings tls = SelfSignedTls.create();
     String cert = tls.identity().certificateChain().toString();
@@ -191,9 +189,5 @@ final class Demo {
       // shutting down anyway
     }
     emu.terminate();
-  }
-
-  private static String orDefault(String v, String d) {
-    return v == null ? d : v;
   }
 }

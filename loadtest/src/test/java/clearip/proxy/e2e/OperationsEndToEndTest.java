@@ -466,6 +466,23 @@ class OperationsEndToEndTest {
     return new String[] {Integer.toString(p.exitValue()), out};
   }
 
+  /** {@code clearip-proxy ctl ...} in a JVM of its own; its exit code and output. */
+  static String[] ctl(Path trustStore, String password, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+        "-XX:TieredStopAtLevel=1", "-Djavax.net.ssl.trustStore=" + trustStore,
+        "-Djavax.net.ssl.trustStorePassword=changeit", "-cp",
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        "clearip.proxy.ops.launcher.Main", "ctl"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("CLEARIP_JMX_PASSWORD", password);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    return new String[] {Integer.toString(p.exitValue()), out};
+  }
+
   /** Remote JMX as README says to turn it on: password authentication, TLS, one address. */
   @Test
   void remoteJmxWithPasswordAndTlsLetsTheOperatorInAndNobodyElse() throws Exception {
@@ -527,6 +544,15 @@ class OperationsEndToEndTest {
       assertEquals("3", wrong[0], "wrong password refused: " + wrong[1]);
       String[] plain = jmxProbe(trustStore, jmxPort, "monitor", "s3cret-monitor", "plain");
       assertEquals("4", plain[0], "no connection without TLS: " + plain[1]);
+      // clearip-proxy ctl, as README shows it: --tls, the trust store in the JVM options, the
+      // password from the environment
+      String[] ctl = ctl(trustStore, "s3cret-monitor", "status", "--jmx",
+          "127.0.0.1:" + jmxPort, "--tls", "--user", "monitor");
+      assertEquals("0", ctl[0], ctl[1]);
+      assertTrue(ctl[1].contains("mode=tls-proxy\n") && ctl[1].contains("ready=yes\n"), ctl[1]);
+      String[] ctlPlain = ctl(trustStore, "s3cret-monitor", "status", "--jmx",
+          "127.0.0.1:" + jmxPort, "--user", "monitor");
+      assertEquals("3", ctlPlain[0], "no connection without --tls: " + ctlPlain[1]);
     } finally {
       p.destroy(); // our own child, SIGTERM
       if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();

@@ -23,7 +23,7 @@ class EmulatorMainTest {
   @Test
   void rejectsUnknownArgumentsAndUnreadableFiles(@TempDir Path dir) {
     assertEquals(2, run("--bogus"));
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("usage:"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("Usage:"));
     assertEquals(2, run("--config", dir.resolve("missing.conf").toString()));
     assertEquals(0, run("--help"));
   }

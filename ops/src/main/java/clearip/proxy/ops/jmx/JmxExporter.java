@@ -274,13 +274,22 @@ public final class JmxExporter implements AutoCloseable {
 
     @Override
     public String reloadConfiguration() {
-      return control.reloadConfiguration();
+      // The threads of a JMX agent started later (by attach: ctl --pid, jcmd
+      // ManagementAgent.start) have no context class loader, which reading reference.conf needs
+      Thread t = Thread.currentThread();
+      ClassLoader before = t.getContextClassLoader();
+      if (before == null) t.setContextClassLoader(ProxyBean.class.getClassLoader());
+      try {
+        return control.reloadConfiguration();
+      } finally {
+        if (before == null) t.setContextClassLoader(null);
+      }
     }
 
     @Override
     public String startTrace(int seconds) {
-      if (seconds <= 0) throw new IllegalArgumentException("seconds must be at least 1");
-      return trace.startTrace(seconds);
+      if (seconds < 0) throw new IllegalArgumentException("seconds must not be negative");
+      return trace.startTrace(seconds); // 0: until stopTrace
     }
 
     @Override

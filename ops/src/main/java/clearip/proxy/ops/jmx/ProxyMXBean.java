@@ -82,6 +82,7 @@ public interface ProxyMXBean {
   /** Re-reads the configuration file; a file with any problem is rejected whole. */
   String reloadConfiguration();
 
+  /** Traces every SIP message for {@code seconds}, 0 until {@link #stopTrace()}. */
   String startTrace(int seconds);
 
   String stopTrace();
