@@ -249,6 +249,14 @@ public final class LoadShedder {
     return cutByWait(admitted, Math.max(probeWaiting(), intakeBacklog.getAsLong()), max);
   }
 
+  /**
+   * The share the probes have settled on, before a probe still waiting or the intake's wait cuts
+   * it further ({@link #admittedNow()}).
+   */
+  public double probedShare() {
+    return limitNanos() <= 0 ? 1.0 : admitted;
+  }
+
   /** How long the probe now waiting on the dispatcher has waited, 0 when none waits. */
   private long probeWaiting() {
     long p = pendingSince;
@@ -271,7 +279,8 @@ public final class LoadShedder {
   /** The limit in force, in nanoseconds: the configured one, halved while an overload lasts. */
   public long limitNanos() {
     long max = maxDelayNanos.getAsLong();
-    return tightened ? max / 2 : max;
+    // at least 1 ns: a limit halved to 0 would read as "shedding off"
+    return tightened && max > 0 ? Math.max(1, max / 2) : max;
   }
 
   /** Counts one INVITE refused because of {@link #shouldShed}. */

@@ -111,6 +111,7 @@ class LoadShedderTest {
     assertEquals(1.0, s.admittedNow(), "not yet twice the limit: may be a hiccup");
     now += 1;
     assertEquals(0.5, s.admittedNow(), 1e-6);
+    assertEquals(1.0, s.probedShare(), "no probe has run late yet");
     now += 8 * LIMIT - 1;
     assertEquals(0.1, s.admittedNow(), 1e-9, "ten times the limit: a tenth");
     now += 90 * LIMIT;
@@ -149,6 +150,16 @@ class LoadShedderTest {
     }
     for (int i = 0; i < 20; i++) probeWaiting(s, 2 * MS);
     assertEquals(1.0, s.admittedNow());
+  }
+
+  @Test
+  void aLimitOfOneNanosecondHalvedStaysOnNotOff() {
+    LoadShedder s = shedder(1);
+    long start = now;
+    while (now - start < LoadShedder.LASTING_NANOS + 100 * MS) probeWaiting(s, MS);
+    assertEquals(1, s.limitNanos(), "a lasting overload: halved, but never to 0 (= off)");
+    assertEquals(LoadShedder.MIN_ADMITTED, s.admittedNow(), 1e-9);
+    assertTrue(s.shouldShed(0.5));
   }
 
   @Test
