@@ -1,6 +1,7 @@
 package clearip.proxy.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -451,6 +452,30 @@ class OperationsEndToEndTest {
     }
   }
 
+  @Test
+  void aProxyStartedUnderNohupSaysThatSighupDoesNothing() throws Exception {
+    Path conf = work.resolve("nohup.conf");
+    int adminPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      adminPort = s.getLocalPort();
+    }
+    Files.writeString(conf, configText(tlsUri, "")
+        .replace("admin.listen = \"127.0.0.1:0\"", "admin.listen = \"127.0.0.1:" + adminPort
+            + "\""));
+    Path log = work.resolve("nohup.log");
+    Process p = launch(List.of("nohup"), conf, log);
+    try {
+      awaitReady(p, adminPort, log);
+      String text = read(log);
+      assertTrue(text.contains("SIGHUP is ignored by this process"), text);
+      assertFalse(text.contains("SIGTERM is ignored"), text);
+      p.destroy(); // SIGTERM still drains and stops it
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGTERM");
+    } finally {
+      if (p.isAlive()) p.destroyForcibly(); // our own child
+    }
+  }
+
   /** Runs {@link JmxProbe} in a JVM of its own; its exit code and output. */
   static String[] jmxProbe(Path trustStore, int port, String... args) throws Exception {
     List<String> cmd = new java.util.ArrayList<>(List.of(
@@ -561,7 +586,14 @@ class OperationsEndToEndTest {
 
   /** The launcher in a JVM of its own (our child: stopped by its handle), its output in log. */
   static Process launch(Path conf, Path log, String... jvmOptions) throws IOException {
-    List<String> cmd = new java.util.ArrayList<>(List.of(
+    return launch(List.of(), conf, log, jvmOptions);
+  }
+
+  /** As above, the java command run through {@code prefix} (e.g. nohup). */
+  static Process launch(List<String> prefix, Path conf, Path log, String... jvmOptions)
+      throws IOException {
+    List<String> cmd = new java.util.ArrayList<>(prefix);
+    cmd.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
         // the launcher's own logback.xml (INFO), found on the class path in the ops jar
         "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml"));

@@ -104,11 +104,19 @@ public final class OperatorAccess implements AutoCloseable {
   private static void handle(String signal, Runnable action) {
     try {
       ClassLoader loader = OperatorAccess.class.getClassLoader();
-      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
+      sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
         // the JVM's signal thread has no context class loader; reading config needs one
         Thread.currentThread().setContextClassLoader(loader);
         action.run();
       });
+      if (before == sun.misc.SignalHandler.SIG_IGN) {
+        // a signal ignored when the JVM started (nohup ignores HUP) stays ignored: the JVM
+        // installs no handler for it, and a reload by signal would silently do nothing
+        log.warn("SIG{} is ignored by this process (started under nohup, or by a parent that "
+            + "ignores it): it does nothing here. Reload with 'clearip-proxy ctl reload' or the "
+            + "JMX operation reloadConfiguration, or start the proxy without nohup (e.g. under "
+            + "systemd)", signal);
+      }
     } catch (Throwable e) { // LinkageError without jdk.unsupported, IllegalArgumentException
       log.info("SIG{} not handled here ({}); the JVM default applies", signal, e.toString());
     }
