@@ -463,15 +463,30 @@ public final class WarmUp {
         origin.reply(SipResponses.create(request, 503, "Service Unavailable", tag, List.of()));
         return;
       }
-      origin.reply(SipResponses.create(request, 180, "Ringing", tag, List.of()));
+      // as a UAS does: 100, 180 and a 200 with SDP, both naming the dialog's route and contact
+      origin.reply(SipResponses.create(request, 100, "Trying", null, List.of()));
       List<SipResponses.Header> h = new ArrayList<>();
       for (String rr : request.headers(HeaderName.RECORD_ROUTE)) {
         h.add(new SipResponses.Header("Record-Route", rr));
       }
       h.add(new SipResponses.Header("Contact",
           "<sip:dest@" + origin.local().getAddress().getHostAddress() + ":"
-              + origin.local().getPort() + ">"));
-      origin.reply(SipResponses.create(request, 200, "OK", tag, h));
+              + origin.local().getPort() + ";transport=udp>"));
+      origin.reply(SipResponses.create(request, 180, "Ringing", tag, h));
+      origin.reply(withSdp(SipResponses.create(request, 200, "OK", tag, h)));
+    }
+
+    private static final String SDP = "v=0\r\no=dest 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+        + "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0 101\r\n"
+        + "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+    /** The response with an SDP answer in place of its empty body. */
+    private static byte[] withSdp(byte[] response) {
+      String r = new String(response, StandardCharsets.US_ASCII);
+      int cl = r.lastIndexOf("Content-Length: 0\r\n\r\n");
+      if (cl < 0) return response;
+      return (r.substring(0, cl) + "Content-Type: application/sdp\r\nContent-Length: "
+          + SDP.length() + "\r\n\r\n" + SDP).getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override

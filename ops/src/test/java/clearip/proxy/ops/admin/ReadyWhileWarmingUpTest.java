@@ -25,22 +25,65 @@ class ReadyWhileWarmingUpTest {
       config = ProxyConfig.defaults();
     }
 
-    @Override public ProxyConfig config() { return config; }
-    @Override public int callsInFlight() { return 0; }
-    @Override public boolean isDraining() { return draining; }
-    @Override public boolean isWarmingUp() { return warmingUp; }
-    @Override public void drain() { draining = true; }
-    @Override public void stopAllCalls(String reason) {}
-    @Override public boolean isUpstreamConnected() { return true; }
-    @Override public int upstreamQueueDepth() { return 0; }
-    @Override public void retargetUpstream(String uri) {}
-    @Override public CompletionStage<UpstreamConnection.Status> upstreamStatus(Duration t) {
+    @Override
+    public ProxyConfig config() {
+      return config;
+    }
+
+    @Override
+    public int callsInFlight() {
+      return 0;
+    }
+
+    @Override
+    public boolean isDraining() {
+      return draining;
+    }
+
+    @Override
+    public boolean isWarmingUp() {
+      return warmingUp;
+    }
+
+    @Override
+    public void drain() {
+      draining = true;
+    }
+
+    @Override
+    public void stopAllCalls(String reason) {}
+
+    @Override
+    public boolean isUpstreamConnected() {
+      return true;
+    }
+
+    @Override
+    public int upstreamQueueDepth() {
+      return 0;
+    }
+
+    @Override
+    public void retargetUpstream(String uri) {}
+
+    @Override
+    public CompletionStage<UpstreamConnection.Status> upstreamStatus(Duration t) {
       return new CompletableFuture<>();
     }
-    @Override public CallSettings callSettings() { return config.calls(); }
-    @Override public void updateCallSettings(CallSettings settings) {}
-    @Override public void setAccessList(AccessList access) {}
-    @Override public CompletionStage<Done> stop() {
+
+    @Override
+    public CallSettings callSettings() {
+      return config.calls();
+    }
+
+    @Override
+    public void updateCallSettings(CallSettings settings) {}
+
+    @Override
+    public void setAccessList(AccessList access) {}
+
+    @Override
+    public CompletionStage<Done> stop() {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
   }
