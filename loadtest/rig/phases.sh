@@ -16,6 +16,10 @@
 #   JAVA_OPTS, PROXY_EXTRA_CONF   passed to clearip-proxy-under-test.sh
 #   RECV_TIMEOUT_MS   SIPp per-message timeout (default 8000, as bench.sh)
 #   PHASE_GAP   seconds between phases (default 2)
+#   WAIT_READY  1 (default): the first phase starts once the proxy's /ready answers 200 (as a
+#               switch that pings its routes with OPTIONS would send calls only then; a fresh
+#               proxy warms up first), the time from listening to ready is printed; 0: one
+#               second after the UDP port is bound
 #   PROXY_CPUS, LOAD_CPUS   pin the proxy, and SIPp plus the emulator and destinations, to these
 #               CPUs (taskset lists, e.g. 1 and 0), so the load generator keeps a core of its own
 #               when the proxy is overloaded; unset: no pinning
@@ -151,7 +155,18 @@ else
 fi
 JPID=$!; PIDS+=($JPID)
 wait_listen u 5060 60 || { echo "proxy did not listen, see $RUN/proxy.log" >&2; exit 4; }
-sleep 1
+LISTENING=$(date +%s.%N)
+if [[ $PROXY_KIND == ours && "${WAIT_READY:-1}" == 1 ]]; then
+  # as a switch that pings its routes with OPTIONS: traffic only once the proxy says it takes
+  # calls (a fresh proxy warms up first, answering 503 meanwhile; /ready tells the same)
+  for (( i=0; i<1200; i++ )); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 http://127.0.0.1:9060/ready 2>/dev/null)" == 200 ]] && break
+    sleep 0.1
+  done
+  echo "proxy ready $(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$LISTENING" "$(date +%s.%N)") s after it listened"
+else
+  sleep 1
+fi
 HOGPID=
 if [[ "${PROXY_CPU_HOG:-}" == 1 ]]; then
   [[ -n "${PROXY_CPUS:-}" ]] || { echo "PROXY_CPU_HOG needs PROXY_CPUS" >&2; exit 2; }

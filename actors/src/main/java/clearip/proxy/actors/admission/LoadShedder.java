@@ -58,8 +58,11 @@ public final class LoadShedder {
   private static final long CALM_NANOS = Duration.ofSeconds(1).toNanos();
   /** An overload episode this long is a lasting one: the limit is halved until it is over. */
   static final long LASTING_NANOS = Duration.ofSeconds(3).toNanos();
-  /** The JIT counts as still warming up while it compiled this long in the last second. */
-  static final long JIT_BUSY_MILLIS = 50;
+  /**
+   * The JIT counts as still warming up while it compiled this long in the last second (the
+   * start-up warm-up ends by the same measure).
+   */
+  public static final long JIT_BUSY_MILLIS = 50;
 
   private final LongSupplier maxDelayNanos;
   private final Executor dispatcher;
@@ -89,6 +92,8 @@ public final class LoadShedder {
   private long jitSampledAt;
   private long jitMillisThen;
   private boolean jitBusy;
+  /** While set, probes measure nothing and the state stays as at start (proxy warming up). */
+  private volatile boolean paused;
 
   /**
    * @param maxDelayNanos the limit, read at every decision so a reload applies at once; 0 or less
@@ -136,6 +141,19 @@ public final class LoadShedder {
     this.intakeBacklog = waitNanos;
   }
 
+  /**
+   * Measures nothing until {@link #resume}: while the proxy warms up it takes no calls, and the
+   * probes would only see the warm-up's own load (an "overload" that refuses nothing).
+   */
+  public void pause() {
+    paused = true;
+  }
+
+  /** Measures again, from a clean state (all new calls admitted, the whole limit). */
+  public void resume() {
+    paused = false;
+  }
+
   /** Queues one probe unless the previous one is still waiting (its age then counts). */
   void probe() {
     try {
@@ -158,6 +176,16 @@ public final class LoadShedder {
     long delay = Math.max(now - queued, intakeBacklog.getAsLong());
     lastDelay = delay;
     sampleJit(now);
+    if (paused) {
+      // back to the state of a fresh start, so that resuming starts from it
+      admitted = 1.0;
+      lateBefore = false;
+      episodeStart = 0;
+      tightened = false;
+      shedSeen = shed.get();
+      pendingSince = 0;
+      return;
+    }
     long max = limitNanos();
     long shedNow = shed.get();
     boolean late = max > 0 && delay > max;

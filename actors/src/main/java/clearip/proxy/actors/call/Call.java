@@ -90,14 +90,22 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
    *     System#nanoTime} but in tests)
    * @param transports inline: the destinations that lately did not take TCP
    * @param dialogs inline: marks the dialogs this proxy screened (Record-Route)
+   * @param callLog whether each call's outcome is logged ({@code clearip.proxy.calls}); off for
+   *     the calls the proxy makes to itself while it warms up
    */
   public record Context(java.util.concurrent.atomic.AtomicReference<CallSettings> current,
       UpstreamChannel upstream, CallMetrics metrics, Destinations destinations,
-      LongSupplier clock, TransportMemory transports, DialogTokens dialogs) {
+      LongSupplier clock, TransportMemory transports, DialogTokens dialogs, boolean callLog) {
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
         Destinations destinations, DialogTokens dialogs) {
       this(new java.util.concurrent.atomic.AtomicReference<>(settings), upstream, metrics,
-          destinations, System::nanoTime, new TransportMemory(System::nanoTime), dialogs);
+          destinations, System::nanoTime, new TransportMemory(System::nanoTime), dialogs, true);
+    }
+
+    /** The same context, its calls not logged one line each. */
+    public Context withoutCallLog() {
+      return new Context(current, upstream, metrics, destinations, clock, transports, dialogs,
+          false);
     }
 
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
@@ -112,7 +120,7 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
     /** The same context timed by another clock. */
     public Context withClock(LongSupplier clock) {
       return new Context(current, upstream, metrics, destinations, clock,
-          new TransportMemory(clock), dialogs);
+          new TransportMemory(clock), dialogs, callLog);
     }
 
     /** Now, by this context's clock. */
@@ -350,7 +358,7 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
       context.metrics().callEnded(outcome, txn.finalStatus(), txn.clearIpStatus(),
           txn.clearIpRttNanos().orElse(-1), answered ? answeredNanos - txn.startNanos() : -1);
     }
-    if (summary.isInfoEnabled()) {
+    if (context.callLog() && summary.isInfoEnabled()) {
       summary.info("call {} from {} {}: {} clearip={} rtt={}ms tried={} final={} duration={}ms",
           invite.callId(), origin.transport(), origin.remote(), outcome,
           txn.clearIpStatus() == 0 ? "-" : txn.clearIpStatus(),

@@ -48,6 +48,7 @@ public final class CallRegistry implements InboundHandler {
   private final LoadShedder shedder;
   private final SourceAdmission admission;
   private volatile boolean draining;
+  private volatile boolean warmingUp;
 
   /** What the spawner actors handle. */
   public sealed interface SpawnerCommand {}
@@ -113,6 +114,26 @@ public final class CallRegistry implements InboundHandler {
 
   public boolean isDraining() {
     return draining;
+  }
+
+  /**
+   * Until {@link #serve}: the proxy is compiling its hot code (warm-up), so new INVITEs get 503
+   * at once, OPTIONS 503 (a switch that pings its routes keeps its calls on the other proxies),
+   * and overload control measures nothing (the load is the warm-up's, not calls').
+   */
+  public void holdForWarmUp() {
+    shedder.pause();
+    warmingUp = true;
+  }
+
+  /** Takes calls from now on (the warm-up is over); overload control starts afresh. */
+  public void serve() {
+    shedder.resume();
+    warmingUp = false;
+  }
+
+  public boolean isWarmingUp() {
+    return warmingUp;
   }
 
   /**
@@ -226,9 +247,12 @@ public final class CallRegistry implements InboundHandler {
           toTag(request, origin), extra));
       return;
     }
-    boolean down = context.settings().optionsUnavailableWhenDown()
-        && (!context.upstream().isUp() || draining);
-    respond(request, origin, down ? 503 : 200, down ? "ClearIP unreachable" : null);
+    // warming up: always, whatever options-503-when-upstream-down says (its INVITEs get 503)
+    String down = warmingUp ? "warming up"
+        : !context.settings().optionsUnavailableWhenDown() ? null
+        : !context.upstream().isUp() || draining ? "ClearIP unreachable"
+        : null;
+    respond(request, origin, down != null ? 503 : 200, down);
   }
 
   private void onInvite(SipRequest invite, Origin origin) {
@@ -241,6 +265,12 @@ public final class CallRegistry implements InboundHandler {
     long arrived = context.now();
     if (draining) {
       failOpen(invite, origin, "proxy draining", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
+      return;
+    }
+    if (warmingUp) {
+      // as when draining: the switch route-advances at once, and Retry-After keeps it away for
+      // a while; these calls would otherwise run on code the JIT has not compiled yet
+      failOpen(invite, origin, "proxy warming up", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
       return;
     }
     if (inFlight.get() >= context.settings().maxCallsInFlight()) {

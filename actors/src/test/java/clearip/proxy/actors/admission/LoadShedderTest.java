@@ -281,4 +281,21 @@ class LoadShedderTest {
     s.shedOne();
     assertEquals(2, s.shedCount());
   }
+
+  @Test
+  void whilePausedForTheWarmUpLateProbesCutNothingAndResumingStartsAfresh() {
+    LoadShedder s = shedder(LIMIT);
+    probeWaiting(s, 80 * MS);
+    probeWaiting(s, 80 * MS);
+    assertEquals(0.75, s.admittedNow(), 1e-9, "an overload before the pause");
+    s.pause();
+    for (int i = 0; i < 400; i++) probeWaiting(s, 500 * MS); // 4 s: the warm-up's own load
+    s.resume();
+    assertEquals(1.0, s.admittedNow(), "every call admitted once the warm-up is over");
+    assertEquals(LIMIT, s.limitNanos(), "the warm-up never tightens the limit");
+    probeWaiting(s, 80 * MS);
+    assertEquals(1.0, s.admittedNow(), "the first late probe after the pause is a hiccup");
+    probeWaiting(s, 80 * MS);
+    assertEquals(0.75, s.admittedNow(), 1e-9, "then it measures calls as before");
+  }
 }

@@ -25,6 +25,11 @@ public interface ManagedProxy {
 
   boolean isDraining();
 
+  /** True while a fresh proxy warms up: it answers new INVITEs and OPTIONS 503 until then. */
+  default boolean isWarmingUp() {
+    return false;
+  }
+
   /** From now on new INVITEs are answered 503 at once; calls in flight go on. */
   void drain();
 

@@ -154,6 +154,7 @@ public final class ProxyOperations implements ProxyControl, Readiness {
   public String notReadyReason() {
     if (stopping) return "stopping";
     if (proxy.isDraining()) return "draining";
+    if (proxy.isWarmingUp()) return "warming up";
     if (!proxy.isUpstreamConnected()) return "ClearIP not connected";
     return null;
   }

@@ -91,6 +91,28 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
         raw.getInt(ROOT + ".admin.max-connections"));
   }
 
+  /** How a fresh proxy warms up before it takes calls (validated when the file was read). */
+  public WarmUpSettings warmUp() {
+    return new Reader(raw.getConfig(ROOT), new ArrayList<>()).warmUp();
+  }
+
+  /**
+   * This configuration with {@code overrides} on top, read again; unlike {@link #from}, system
+   * properties do not win over the overrides (they are in {@link #raw} already, below them).
+   */
+  public ProxyConfig with(Config overrides) throws ConfigProblemException {
+    List<String> problems = new ArrayList<>();
+    Config c;
+    try {
+      c = overrides.withFallback(raw).resolve();
+    } catch (ConfigException e) {
+      throw new ConfigProblemException(List.of(e.getMessage()));
+    }
+    ProxyConfig pc = new Reader(c.getConfig(ROOT), problems).read(c);
+    if (!problems.isEmpty()) throw new ConfigProblemException(problems);
+    return pc;
+  }
+
   /** How long a drain (or a stop by SIGTERM) lets calls in flight finish. */
   public Duration drainTimeout() {
     return raw.getDuration(ROOT + ".shutdown.drain-timeout");
@@ -215,9 +237,21 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       CallSettings calls = calls(serverName);
       if (mode == Mode.INLINE) calls = calls.withInline(inline());
       operations();
+      warmUp(); // for its problems; read again by warmUp()
       trace(); // for its problems; read again by trace()
       return new ProxyConfig(mode, listeners, serverTls, access, upstream, upstreamTls, calls,
           full);
+    }
+
+    WarmUpSettings warmUp() {
+      boolean enabled = bool("warmup.enabled");
+      Duration min = durationOrZero("warmup.min-time");
+      Duration max = duration("warmup.max-time");
+      if (max.compareTo(min) < 0) {
+        problem("warmup.max-time", "must not be less than warmup.min-time (" + min + ")");
+        return new WarmUpSettings(enabled, min, min);
+      }
+      return new WarmUpSettings(enabled, min, max);
     }
 
     /** Checks the admin endpoint and shutdown keys (read later through the accessors). */

@@ -202,7 +202,7 @@ public final class Main {
     ProxyServer server;
     OperatorAccess operatorAccess;
     try {
-      server = ProxyServer.start(config, metrics.calls(), metrics.transports())
+      server = ProxyServer.start(config, metrics.calls(), metrics.transports(), true)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       System.err.println("clearip-proxy failed to start: " + Cli.rootMessage(e));

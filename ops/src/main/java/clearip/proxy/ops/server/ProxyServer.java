@@ -8,12 +8,16 @@ import clearip.proxy.actors.routing.CallRegistry;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.ops.admin.ManagedProxy;
 import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.ops.config.WarmUpSettings;
+import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.trace.TraceController;
 import clearip.proxy.streams.tls.ClientEngines;
 import clearip.proxy.streams.tls.ServerEngines;
 import clearip.proxy.streams.transport.AccessList;
 import clearip.proxy.streams.transport.BoundAddresses;
 import clearip.proxy.streams.transport.ClientTransactions;
+import clearip.proxy.streams.transport.MessageTap;
+import clearip.proxy.streams.transport.MessageTaps;
 import clearip.proxy.streams.transport.TransportEndpoints;
 import clearip.proxy.streams.transport.TransportMetrics;
 import clearip.proxy.streams.upstream.UpstreamChannel;
@@ -48,11 +52,13 @@ public final class ProxyServer implements ManagedProxy {
   private final BoundAddresses bound;
   private final Call.Context callContext;
   private final TraceController traces;
+  private final WarmUp warmUp;
+  private final CompletableFuture<WarmUp.Result> warmedUp = new CompletableFuture<>();
 
   private ProxyServer(ActorSystem<Void> system, ProxyConfig config, UpstreamChannel upstream,
       ActorRef<UpstreamConnection.Command> upstreamActor, CallRegistry registry,
       TransportEndpoints endpoints, BoundAddresses bound, Call.Context callContext,
-      TraceController traces) {
+      TraceController traces, WarmUp warmUp) {
     this.system = system;
     this.config = config;
     this.upstream = upstream;
@@ -62,6 +68,8 @@ public final class ProxyServer implements ManagedProxy {
     this.bound = bound;
     this.callContext = callContext;
     this.traces = traces;
+    this.warmUp = warmUp;
+    if (warmUp == null) warmedUp.complete(null);
   }
 
   /** What the guardian creates inside the actor system. */
@@ -103,9 +111,19 @@ public final class ProxyServer implements ManagedProxy {
     return ours.withFallback(config.raw()).withFallback(ConfigFactory.load());
   }
 
-  /** Starts everything; completes when the listeners are bound. */
+  /** Starts everything; completes when the listeners are bound, taking calls at once. */
   public static CompletionStage<ProxyServer> start(ProxyConfig config, CallMetrics metrics,
       TransportMetrics transportMetrics) {
+    return start(config, metrics, transportMetrics, false);
+  }
+
+  /**
+   * Starts everything; completes when the listeners are bound. With {@code warmUp} (and
+   * {@code warmup.enabled}), the proxy then warms up ({@link WarmUp}) before it takes calls:
+   * until {@link #warmedUp()} completes, new INVITEs and OPTIONS are answered 503 "warming up".
+   */
+  public static CompletionStage<ProxyServer> start(ProxyConfig config, CallMetrics metrics,
+      TransportMetrics transportMetrics, boolean warmUp) {
     ClientEngines clientEngines;
     ServerEngines serverEngines;
     try {
@@ -114,8 +132,49 @@ public final class ProxyServer implements ManagedProxy {
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);
     }
+    WarmUpSettings warm = warmUp ? config.warmUp() : WarmUpSettings.off();
+    return launch(config, metrics, transportMetrics, clientEngines, serverEngines,
+        "clearip-proxy", null, warm.enabled() ? new WarmUp(config, warm, MessageTap.NONE) : null);
+  }
+
+  /**
+   * As {@link #start(ProxyConfig, CallMetrics, TransportMetrics, boolean)} with the warm-up on
+   * (as {@code warmup} says), {@code observer} seeing every message the warm-up's copy and its
+   * loopback peers send and receive (for tests: it makes the real proxy recompile its tap
+   * points once it takes calls).
+   */
+  public static CompletionStage<ProxyServer> startWarmingUp(ProxyConfig config,
+      CallMetrics metrics, TransportMetrics transportMetrics, MessageTap observer) {
+    ClientEngines clientEngines;
+    ServerEngines serverEngines;
+    try {
+      clientEngines = config.upstreamEngines();
+      serverEngines = config.serverEngines();
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return launch(config, metrics, transportMetrics, clientEngines, serverEngines,
+        "clearip-proxy", null, new WarmUp(config, config.warmUp(), observer));
+  }
+
+  /**
+   * The warm-up's private copy: its own actor system, no call log, ClearIP reached with {@code
+   * engines}, every message shown to {@code tap} from the start.
+   */
+  static CompletionStage<ProxyServer> startCopy(ProxyConfig config, ProxyMetrics metrics,
+      ClientEngines engines, MessageTap tap) {
+    // the copy is told apart from the real proxy by its name and tap (NONE: not watched)
+    return launch(config, metrics.calls(), metrics.transports(), engines, null,
+        "clearip-proxy-warmup", tap, null);
+  }
+
+  private static CompletionStage<ProxyServer> launch(ProxyConfig config, CallMetrics metrics,
+      TransportMetrics transportMetrics, ClientEngines clientEngines, ServerEngines serverEngines,
+      String name, MessageTap copyTap, WarmUp warmUp) {
+    boolean copy = copyTap != null;
     CompletableFuture<Parts> parts = new CompletableFuture<>();
     Behavior<Void> guardian = Behaviors.setup(ctx -> {
+      if (copy && copyTap != MessageTap.NONE) MessageTaps.get(ctx.getSystem()).install(copyTap);
       // one table for the answers to every request the proxy sends: ClearIP's, read by the
       // upstream links, and destinations', read by the listeners
       UpstreamChannel channel = new UpstreamChannel(new ClientTransactions());
@@ -127,15 +186,18 @@ public final class ProxyServer implements ManagedProxy {
               org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
       Call.Context callContext = new Call.Context(config.calls(), channel, metrics,
           destinations, config.dialogTokens());
+      if (copy) callContext = callContext.withoutCallLog();
       // many spawners keep each one's set of live children small (each spawn and stop updates it)
       int shards = 64;
       CallRegistry registry = CallRegistry.create(ctx, callContext, shards);
+      // before any listener is bound: no call may slip in ahead of the warm-up
+      if (warmUp != null) registry.holdForWarmUp();
       parts.complete(new Parts(channel, up, registry, destinations, callContext));
       return Behaviors.empty();
     });
-    ActorSystem<Void> system = ActorSystem.create(guardian, "clearip-proxy", pekkoConfig(config));
+    ActorSystem<Void> system = ActorSystem.create(guardian, name, pekkoConfig(config));
     TraceController traces = new TraceController(system, config.trace());
-    traces.startConfigured();
+    if (!copy) traces.startConfigured();
     return parts.thenCompose(p -> {
       TransportEndpoints.Builder b = TransportEndpoints.builder(system, p.registry())
           .listeners(config.listeners())
@@ -150,7 +212,7 @@ public final class ProxyServer implements ManagedProxy {
       p.registry().shedder().watchIntake(
           () -> endpoints.udpIntakeWaitNanos(System.nanoTime()),
           () -> endpoints.probeUdpIntake(System.nanoTime()));
-      if (serverEngines == null && !config.raw().getStringList("clearip-proxy.listen.tls")
+      if (serverEngines == null && !copy && !config.raw().getStringList("clearip-proxy.listen.tls")
           .isEmpty()) {
         log.warn("TLS listener off: listen.tls-certificate and listen.tls-private-key are not "
             + "set");
@@ -158,9 +220,12 @@ public final class ProxyServer implements ManagedProxy {
       return endpoints.start().thenApply(bound -> {
         p.destinations().bound(bound);
         ProxyServer s = new ProxyServer(system, config, p.upstream(), p.actor(), p.registry(),
-            endpoints, bound, p.context(), traces);
-        log.info("clearip-proxy {} mode listening on {}; ClearIP at {}", config.mode(),
-            describe(bound), config.upstream().uri());
+            endpoints, bound, p.context(), traces, warmUp);
+        if (!copy) {
+          log.info("clearip-proxy {} mode listening on {}; ClearIP at {}", config.mode(),
+              describe(bound), config.upstream().uri());
+        }
+        if (warmUp != null) s.startWarmUp();
         return s;
       }).exceptionallyCompose(e -> {
         traces.stopTrace();
@@ -168,6 +233,47 @@ public final class ProxyServer implements ManagedProxy {
         return CompletableFuture.failedFuture(e);
       });
     });
+  }
+
+  /** Runs the warm-up on a thread of its own, then takes calls, whatever became of it. */
+  private void startWarmUp() {
+    WarmUpSettings w = config.warmUp();
+    log.info("Warming up before taking calls (at least {} ms, at most {} ms): until then new "
+        + "INVITEs and OPTIONS are answered 503 \"warming up\"", w.minTime().toMillis(),
+        w.maxTime().toMillis());
+    Thread t = new Thread(() -> {
+      try {
+        WarmUp.Result r = warmUp.run();
+        if (r.nonLoopback() > 0) {
+          log.error("Warm-up stopped: {} messages went to or came from an address that is not "
+              + "loopback", r.nonLoopback());
+        }
+        log.info("Warmed up in {} ms ({} calls{}); taking calls", r.took().toMillis(),
+            r.calls(), r.quiet() ? ", the JIT is quiet" : ", at warmup.max-time");
+        registry.serve();
+        warmedUp.complete(r);
+      } catch (Throwable e) {
+        log.warn("Warm-up failed ({}); taking calls now", e.toString());
+        registry.serve();
+        warmedUp.complete(null);
+      }
+    }, "clearip-proxy-warmup");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * Completes when the proxy takes calls: at once without a warm-up, else when it is over (with
+   * what it did; null when it failed).
+   */
+  public CompletionStage<WarmUp.Result> warmedUp() {
+    return warmedUp;
+  }
+
+  /** True while the proxy warms up and answers every new INVITE and OPTIONS 503. */
+  @Override
+  public boolean isWarmingUp() {
+    return registry.isWarmingUp();
   }
 
   public static String describe(BoundAddresses b) {
@@ -279,6 +385,7 @@ public final class ProxyServer implements ManagedProxy {
   /** Stops listening, then the actor system; completes when all is down. */
   @Override
   public CompletionStage<Done> stop() {
+    if (warmUp != null) warmUp.cancel();
     return endpoints.stop()
         .exceptionally(e -> Done.getInstance())
         .thenCompose(d -> {

@@ -43,6 +43,17 @@ class ProxyConfigTest {
   }
 
   @Test
+  void warmUpIsOnByDefaultAndItsTimesAreChecked() throws Exception {
+    WarmUpSettings d = ProxyConfig.defaults().warmUp();
+    assertTrue(d.enabled());
+    assertEquals(Duration.ofSeconds(3), d.minTime());
+    assertEquals(Duration.ofSeconds(20), d.maxTime());
+    ConfigProblemException e = assertThrows(ConfigProblemException.class, () -> ProxyConfig.load(
+        write("clearip-proxy.warmup { min-time = 30s, max-time = 20s }\n")));
+    assertTrue(e.problems().toString().contains("warmup.max-time"), e.problems().toString());
+  }
+
+  @Test
   void overloadAndThreadSettings() throws Exception {
     ProxyConfig d = ProxyConfig.defaults();
     assertEquals(Duration.ofMillis(10), d.calls().maxDispatchDelay());

@@ -102,7 +102,7 @@ public final class TlsContexts {
     return ephemeral && aead;
   }
 
-  private static SSLContext context(KeyManager[] keys, TrustManager[] trust) {
+  static SSLContext context(KeyManager[] keys, TrustManager[] trust) {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keys, trust, null);
@@ -135,7 +135,7 @@ public final class TlsContexts {
   }
 
   /** PKIX trust over {@code store}, or over the JDK's default trust store when it is null. */
-  private static TrustManager[] trustManagers(KeyStore store) {
+  static TrustManager[] trustManagers(KeyStore store) {
     try {
       TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
       factory.init(store);
