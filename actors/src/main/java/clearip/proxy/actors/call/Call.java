@@ -359,11 +359,11 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
           txn.clearIpRttNanos().orElse(-1), answered ? answeredNanos - txn.startNanos() : -1);
     }
     if (context.callLog() && summary.isInfoEnabled()) {
-      summary.info("call {} from {} {}: {} clearip={} rtt={}ms tried={} final={} duration={}ms",
+      summary.info("call {} from {} {}: {} clearip={} rtt={} tried={} final={} duration={}ms",
           invite.callId(), origin.transport(), origin.remote(), outcome,
           txn.clearIpStatus() == 0 ? "-" : txn.clearIpStatus(),
-          txn.clearIpRttNanos().isEmpty() ? "-"
-              : String.format("%.1f", txn.clearIpRttNanos().getAsLong() / 1e6),
+          txn.clearIpRttNanos().isEmpty() ? "-" // e.g. an emergency call: ClearIP never asked
+              : String.format("%.1fms", txn.clearIpRttNanos().getAsLong() / 1e6),
           txn.attemptsMade() == 0 ? "-" : String.join(",", txn.attemptedDestinations()),
           txn.finalStatus(), String.format("%.1f", duration / 1e6));
     }

@@ -237,6 +237,30 @@ class CallTest {
   }
 
   @Test
+  void theCallLineSaysDashForARoundTripThatNeverHappened() throws Exception {
+    ch.qos.logback.classic.Logger calls = (ch.qos.logback.classic.Logger)
+        org.slf4j.LoggerFactory.getLogger("clearip.proxy.calls");
+    ch.qos.logback.classic.Level level = calls.getLevel();
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+        new ch.qos.logback.core.read.ListAppender<>();
+    lines.start();
+    calls.addAppender(lines);
+    calls.setLevel(ch.qos.logback.classic.Level.INFO);
+    try {
+      SwitchOrigin sw = new SwitchOrigin(Transport.TCP);
+      Metrics metrics = new Metrics();
+      ActorRef<Call.Command> call = start(invite("no-rtt"), sw, metrics, new UpstreamChannel());
+      assertEquals(503, sw.next().statusCode());
+      kit.createTestProbe().expectTerminated(call, Duration.ofSeconds(5));
+      String line = lines.list.get(0).getFormattedMessage();
+      assertTrue(line.contains(" clearip=- rtt=- tried=- final=503 duration="), line);
+    } finally {
+      calls.detachAppender(lines);
+      calls.setLevel(level);
+    }
+  }
+
+  @Test
   void redirectIsRelayedAckedUpstreamRetransmittedAndAbsorbsTheSwitchsAck() throws Exception {
     try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
       UpstreamChannel channel = upstream(fake);
