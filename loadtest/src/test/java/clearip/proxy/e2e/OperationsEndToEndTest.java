@@ -265,6 +265,13 @@ class OperationsEndToEndTest {
     assertEquals("", main.proxy().getNotReadyReason());
     assertTrue(main.proxy().startTrace(5).contains("not available"));
     assertTrue(main.proxy().stopTrace().contains("not available"));
+    // what a console shows: named parameters and descriptions, not p0
+    javax.management.MBeanInfo info = conn.getMBeanInfo(JmxExporter.proxyName());
+    javax.management.MBeanOperationInfo trace = java.util.Arrays.stream(info.getOperations())
+        .filter(o -> o.getName().equals("startTrace")).findFirst().orElseThrow();
+    assertEquals("seconds", trace.getSignature()[0].getName());
+    assertTrue(trace.getDescription().startsWith("Trace every SIP message"),
+        trace.getDescription());
   }
 
   @Test

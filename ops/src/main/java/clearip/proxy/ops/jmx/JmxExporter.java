@@ -81,8 +81,16 @@ public final class JmxExporter implements AutoCloseable {
   }
 
   private void add(Object bean, ObjectName name) throws JMException {
-    server.registerMBean(bean, name);
+    server.registerMBean(described(bean), name);
     names.add(name);
+  }
+
+  /** The bean with its interface's descriptions and parameter names. */
+  private static Object described(Object bean) {
+    if (bean instanceof ProxyMXBean p) return new DescribedMXBean<>(p, ProxyMXBean.class);
+    if (bean instanceof UpstreamMXBean u) return new DescribedMXBean<>(u, UpstreamMXBean.class);
+    if (bean instanceof ListenerMXBean l) return new DescribedMXBean<>(l, ListenerMXBean.class);
+    return bean;
   }
 
   @Override
