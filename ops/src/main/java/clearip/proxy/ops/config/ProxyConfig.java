@@ -148,7 +148,23 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     } catch (ConfigException e) {
       throw new ConfigProblemException(List.of(e.getMessage()));
     }
-    return from(user);
+    List<String> problems = new ArrayList<>();
+    for (String root : user.root().keySet()) {
+      // a misspelt root ("clearip-proxi { }") or keys without one ("mode = inline") would
+      // otherwise be ignored in silence, and the proxy run on its defaults
+      if (!root.equals(ROOT) && !root.equals("pekko")) {
+        problems.add(where(user.root().get(root)) + "unknown key " + root + " (the proxy reads "
+            + ROOT + " { ... }, and pekko { ... } for Pekko's own settings)");
+      }
+    }
+    ProxyConfig pc = null;
+    try {
+      pc = from(user);
+    } catch (ConfigProblemException e) {
+      problems.addAll(e.problems());
+    }
+    if (!problems.isEmpty()) throw new ConfigProblemException(problems);
+    return pc;
   }
 
   /** The defaults, with system properties on top (the demo and tests adjust from here). */
@@ -341,12 +357,17 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
 
     AccessList access() {
       List<String> cidrs = strings("access.allow");
-      try {
-        return AccessList.parse(cidrs);
-      } catch (IllegalArgumentException e) {
-        problem("access.allow", e.getMessage());
-        return AccessList.LOOPBACK_ONLY;
+      boolean bad = false;
+      for (int i = 0; i < cidrs.size(); i++) {
+        try { // each entry on its own, so every bad one is reported at once
+          AccessList.parseBlock(cidrs.get(i));
+        } catch (IllegalArgumentException e) {
+          problem("access.allow", "allow-list entry " + (i + 1) + " \"" + cidrs.get(i) + "\": "
+              + e.getMessage());
+          bad = true;
+        }
       }
+      return bad ? AccessList.LOOPBACK_ONLY : AccessList.parse(cidrs);
     }
 
     UpstreamSettings upstream() {

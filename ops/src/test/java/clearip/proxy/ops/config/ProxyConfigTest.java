@@ -115,6 +115,28 @@ class ProxyConfigTest {
   }
 
   @Test
+  void aWrongOrMissingRootIsAProblemNotTheDefaults() throws Exception {
+    List<String> p = problems("clearip-proxi {\n  mode = inline\n}\nmode = inline\n");
+    assertEquals(2, p.size(), p.toString());
+    assertTrue(p.stream().anyMatch(l -> l.contains("proxy.conf:1: unknown key clearip-proxi")),
+        p.toString());
+    assertTrue(p.stream().anyMatch(l -> l.contains("proxy.conf:4: unknown key mode")),
+        p.toString());
+    // Pekko's own settings may sit beside ours
+    Path f = write("clearip-proxy.mode = inline\npekko.loglevel = WARNING\n");
+    assertEquals(ProxyConfig.Mode.INLINE, ProxyConfig.load(f).mode());
+  }
+
+  @Test
+  void everyBadAllowListEntryIsReported() throws Exception {
+    List<String> p = problems(
+        "clearip-proxy.access.allow = [\"10.0.0.0/33\", \"192.0.2.1\", \"switch.example\"]\n");
+    assertEquals(2, p.size(), p.toString());
+    assertTrue(p.get(0).contains("entry 1 \"10.0.0.0/33\""), p.get(0));
+    assertTrue(p.get(1).contains("entry 3 \"switch.example\""), p.get(1));
+  }
+
+  @Test
   void reportsUnknownKeysWithTheirLine() throws Exception {
     List<String> p = problems("clearip-proxy {\n  upstream.tiemout = 2s\n}\n");
     assertEquals(1, p.size(), p.toString());
