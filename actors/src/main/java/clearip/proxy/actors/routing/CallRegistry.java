@@ -247,12 +247,17 @@ public final class CallRegistry implements InboundHandler {
           toTag(request, origin), extra));
       return;
     }
+    String why = unavailable();
+    respond(request, origin, why != null ? 503 : 200, why);
+  }
+
+  /** Why OPTIONS to the proxy get 503 now, null when they get 200. */
+  private String unavailable() {
     // warming up: always, whatever options-503-when-upstream-down says (its INVITEs get 503)
-    String down = warmingUp ? "warming up"
-        : !context.settings().optionsUnavailableWhenDown() ? null
-        : !context.upstream().isUp() || draining ? "ClearIP unreachable"
-        : null;
-    respond(request, origin, down != null ? 503 : 200, down);
+    if (warmingUp) return "warming up";
+    if (!context.settings().optionsUnavailableWhenDown()) return null;
+    if (draining) return "draining";
+    return context.upstream().isUp() ? null : "ClearIP unreachable";
   }
 
   private void onInvite(SipRequest invite, Origin origin) {

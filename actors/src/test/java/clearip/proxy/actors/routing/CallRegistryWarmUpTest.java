@@ -139,6 +139,16 @@ class CallRegistryWarmUpTest {
   }
 
   @Test
+  void answersOptions503DrainingWhileItDrains() throws Exception {
+    Switch sw = new Switch();
+    registry.drain();
+    registry.onRequest(options(), sw);
+    SipResponse r = sw.next();
+    assertEquals(503, r.statusCode());
+    assertTrue(r.header("Reason").contains("\"draining\""), r.header("Reason"));
+  }
+
+  @Test
   void answersNewInvites503WithRetryAfterWhileWarmingUpAndNeverAsksClearIp() throws Exception {
     registry.holdForWarmUp();
     Switch sw = new Switch();
