@@ -434,9 +434,9 @@ class OperationsEndToEndTest {
     assertEquals(0, d.server().registry().inFlight());
   }
 
-  @Test
-  void sigtermDrainsAndTheLauncherExitsZero() throws Exception {
-    Path conf = work.resolve("child.conf");
+  /** The launcher in a JVM of its own (through {@code prefix}, e.g. nohup), ready. */
+  Process launchReady(String name, List<String> prefix) throws Exception {
+    Path conf = work.resolve(name + ".conf");
     int adminPort;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       adminPort = s.getLocalPort();
@@ -444,16 +444,32 @@ class OperationsEndToEndTest {
     Files.writeString(conf, configText(tlsUri, "")
         .replace("admin.listen = \"127.0.0.1:0\"", "admin.listen = \"127.0.0.1:" + adminPort
             + "\""));
-    Path log = work.resolve("child.log");
-    Process p = launch(conf, log);
+    Process p = launch(prefix, conf, work.resolve(name + ".log"));
     try {
-      awaitReady(p, adminPort, log);
+      awaitReady(p, adminPort, work.resolve(name + ".log"));
+    } catch (Throwable e) {
+      p.destroyForcibly(); // our own child
+      throw e;
+    }
+    return p;
+  }
+
+  /** SIGTERM drains and stops the launched proxy within 30 s; its exit code. */
+  static int terminate(Process p) throws InterruptedException {
+    p.destroy(); // SIGTERM
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGTERM");
+    return p.exitValue();
+  }
+
+  @Test
+  void sigtermDrainsAndTheLauncherExitsZero() throws Exception {
+    Process p = launchReady("child", List.of());
+    Path log = work.resolve("child.log");
+    try {
       // SIGHUP reloads the file (here unchanged)
       new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
       await("SIGHUP reload logged", WAIT, () -> read(log).contains("SIGHUP: reloaded"));
-      p.destroy(); // SIGTERM
-      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGTERM");
-      assertEquals(0, p.exitValue(), read(log));
+      assertEquals(0, terminate(p), read(log));
     } finally {
       if (p.isAlive()) p.destroyForcibly(); // our own child
     }
@@ -461,23 +477,12 @@ class OperationsEndToEndTest {
 
   @Test
   void aProxyStartedUnderNohupSaysThatSighupDoesNothing() throws Exception {
-    Path conf = work.resolve("nohup.conf");
-    int adminPort;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      adminPort = s.getLocalPort();
-    }
-    Files.writeString(conf, configText(tlsUri, "")
-        .replace("admin.listen = \"127.0.0.1:0\"", "admin.listen = \"127.0.0.1:" + adminPort
-            + "\""));
-    Path log = work.resolve("nohup.log");
-    Process p = launch(List.of("nohup"), conf, log);
+    Process p = launchReady("nohup", List.of("nohup"));
     try {
-      awaitReady(p, adminPort, log);
-      String text = read(log);
+      String text = read(work.resolve("nohup.log"));
       assertTrue(text.contains("SIGHUP is ignored by this process"), text);
       assertFalse(text.contains("SIGTERM is ignored"), text);
-      p.destroy(); // SIGTERM still drains and stops it
-      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGTERM");
+      terminate(p); // SIGTERM still drains and stops it
     } finally {
       if (p.isAlive()) p.destroyForcibly(); // our own child
     }
