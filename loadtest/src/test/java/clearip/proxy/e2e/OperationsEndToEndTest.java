@@ -17,7 +17,15 @@ import clearip.proxy.ops.launcher.OperatorAccess;
 import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.ops.trace.TraceControl;
+import clearip.proxy.sip.codec.Decoded;
+import clearip.proxy.sip.codec.ParseLimits;
+import clearip.proxy.sip.codec.SipDecoder;
+import clearip.proxy.sip.codec.SipStreamFramer;
+import clearip.proxy.sip.message.SipResponse;
+import clearip.proxy.streams.tls.ClientEngines;
+import clearip.proxy.streams.tls.ClientTlsSettings;
 import clearip.proxy.streams.tls.TestPki;
+import clearip.proxy.streams.tls.TlsContexts;
 import clearip.proxy.streams.transport.AccessList;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -35,8 +43,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,6 +69,7 @@ import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
+import javax.net.ssl.SSLSocket;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
@@ -168,8 +180,12 @@ class OperationsEndToEndTest {
   }
 
   Supervised startSupervised(String name, String upstream) throws Exception {
+    return startWithConfig(name, configText(upstream, ""));
+  }
+
+  Supervised startWithConfig(String name, String configText) throws Exception {
     Path file = work.resolve(name + ".conf");
-    Files.writeString(file, configText(upstream, ""));
+    Files.writeString(file, configText);
     ProxyMetrics metrics = new ProxyMetrics();
     ProxyServer server = ProxyServer.start(ProxyConfig.load(file), metrics.calls(),
         metrics.transports()).toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -377,6 +393,8 @@ class OperationsEndToEndTest {
           + "clearip-proxy.upstream.timeout = 3s\n");
       String applied = main.proxy().reloadConfiguration();
       assertTrue(applied.startsWith("reloaded"), applied);
+      assertTrue(applied.contains("applied: clearip-proxy.emergency.numbers, "
+          + "clearip-proxy.upstream.timeout;"), applied);
       assertTrue(main.server().callContext().settings().emergencyNumbers()
           .contains("5305550199"));
       assertEquals(Duration.ofSeconds(3), main.server().callContext().settings()
@@ -394,6 +412,87 @@ class OperationsEndToEndTest {
       assertTrue(main.proxy().reloadConfiguration().startsWith("reloaded"));
     }
     assertEquals(settingsBefore, main.server().callContext().settings());
+  }
+
+  @Test
+  void reloadReadsRenewedCertificatesAndKeepsEstablishedConnections() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("renewal"));
+    Path chain = Files.copy(leaf.chain(), dir.resolve("chain.pem"));
+    Path key = Files.copy(leaf.privateKey(), dir.resolve("key.pem"));
+    Supervised r = startWithConfig("renewal", configText(tlsUri, "")
+        .replace(leaf.chain().toString(), chain.toString())
+        .replace(leaf.privateKey().toString(), key.toString()));
+    var client = TlsContexts.client(ClientTlsSettings.defaults()
+        .withCaBundle(pki.caCertificate()));
+    InetSocketAddress tls = r.server().bound().tls().get(0);
+    try (SSLSocket before = tlsConnect(client, tls)) {
+      assertEquals(leaf.x509().getSerialNumber(), serialOf(before));
+      assertEquals(200, optionsOver(before, "1"));
+
+      // the certificate is renewed in place (same paths), as an ACME client or a PKI job does
+      TestPki.Leaf renewed = pki.issue("renewed", TestPki.KeyType.EC_P256, "127.0.0.1");
+      Files.copy(renewed.chain(), chain, StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(renewed.privateKey(), key, StandardCopyOption.REPLACE_EXISTING);
+      Files.writeString(r.configFile(), "clearip-proxy.calls.threads = 3\n",
+          StandardOpenOption.APPEND);
+      String result = r.proxy().reloadConfiguration();
+      assertTrue(result.contains("listener and client certificates re-read"), result);
+      // the file's key that only a start reads is named, not silently ignored
+      assertTrue(result.contains("needs restart: clearip-proxy.calls.threads"), result);
+
+      try (SSLSocket after = tlsConnect(client, tls)) {
+        assertEquals(renewed.x509().getSerialNumber(), serialOf(after));
+        assertEquals(200, optionsOver(after, "2"));
+      }
+      assertEquals(200, optionsOver(before, "3"), "the established connection kept");
+
+      // an unusable key file rejects the reload; the proxy keeps the renewed certificate
+      Files.writeString(key, "not a key");
+      assertTrue(r.proxy().reloadConfiguration().startsWith("rejected"));
+      try (SSLSocket again = tlsConnect(client, tls)) {
+        assertEquals(renewed.x509().getSerialNumber(), serialOf(again));
+      }
+    }
+  }
+
+  static SSLSocket tlsConnect(ClientEngines client, InetSocketAddress to) throws IOException {
+    SSLSocket s = (SSLSocket) client.sslContext().getSocketFactory()
+        .createSocket(to.getAddress(), to.getPort());
+    s.setSoTimeout(5000);
+    s.setSSLParameters(client.sslParameters("127.0.0.1"));
+    s.startHandshake();
+    return s;
+  }
+
+  static java.math.BigInteger serialOf(SSLSocket s) throws IOException {
+    return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
+  }
+
+  /** Sends an OPTIONS to the proxy over {@code s}; the status code of its answer. */
+  static int optionsOver(SSLSocket s, String n) throws IOException {
+    String options = "OPTIONS sip:127.0.0.1 SIP/2.0\r\n"
+        + "Via: SIP/2.0/TLS 127.0.0.1:" + s.getLocalPort() + ";branch=z9hG4bKrenew" + n + "\r\n"
+        + "Max-Forwards: 70\r\n"
+        + "From: <sip:ping@127.0.0.1>;tag=r" + n + "\r\n"
+        + "To: <sip:127.0.0.1>\r\n"
+        + "Call-ID: renewal-" + n + "@127.0.0.1\r\n"
+        + "CSeq: 1 OPTIONS\r\n"
+        + "Content-Length: 0\r\n\r\n";
+    s.getOutputStream().write(options.getBytes(StandardCharsets.UTF_8));
+    s.getOutputStream().flush();
+    SipStreamFramer framer = new SipStreamFramer(ParseLimits.DEFAULT);
+    byte[] buf = new byte[8192];
+    while (true) {
+      int got = s.getInputStream().read(buf);
+      assertTrue(got > 0, "connection closed before the answer");
+      framer.feed(buf, 0, got);
+      SipStreamFramer.Frame f = framer.next();
+      if (f != null) {
+        byte[] m = ((SipStreamFramer.Frame.Message) f).bytes();
+        Decoded d = new SipDecoder().decode(m, 0, m.length, SipDecoder.Framing.STREAM);
+        return ((SipResponse) ((Decoded.Ok) d).message()).statusCode();
+      }
+    }
   }
 
   @Test
@@ -468,7 +567,9 @@ class OperationsEndToEndTest {
     try {
       // SIGHUP reloads the file (here unchanged)
       new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
-      await("SIGHUP reload logged", WAIT, () -> read(log).contains("SIGHUP: reloaded"));
+      await("SIGHUP reload logged", WAIT, () -> read(log).contains("SIGHUP: reloading")
+          && read(log).contains("Configuration reloaded from " + work.resolve("child.conf")
+              + ": no key changed"));
       assertEquals(0, terminate(p), read(log));
     } finally {
       if (p.isAlive()) p.destroyForcibly(); // our own child

@@ -3,6 +3,7 @@ package clearip.proxy.ops.admin;
 import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.ops.config.ProxyConfig;
+import clearip.proxy.streams.tls.TlsMaterialException;
 import clearip.proxy.streams.transport.AccessList;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -57,6 +58,15 @@ public interface ManagedProxy {
   void updateCallSettings(CallSettings settings);
 
   void setAccessList(AccessList access);
+
+  /**
+   * Builds TLS engines from {@code next}'s certificate, key and CA files (read again even where
+   * the paths are the same) and uses them for every connection opened from now on; established
+   * connections keep theirs. Says what was re-read.
+   *
+   * @throws TlsMaterialException a file is missing or unusable; nothing was replaced
+   */
+  String replaceTls(ProxyConfig next) throws TlsMaterialException;
 
   /** Stops listening, then everything else; completes when all is down. */
   CompletionStage<Done> stop();

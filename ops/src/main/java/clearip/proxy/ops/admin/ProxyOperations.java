@@ -2,17 +2,15 @@ package clearip.proxy.ops.admin;
 
 import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.upstream.UpstreamConnection;
+import clearip.proxy.ops.config.ConfigChanges;
 import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.jmx.ProxyControl;
+import clearip.proxy.streams.tls.TlsMaterialException;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamSettings;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigValue;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -32,10 +30,6 @@ public final class ProxyOperations implements ProxyControl, Readiness {
   private static final Logger log = LoggerFactory.getLogger(ProxyOperations.class);
   private static final Duration STATUS_TTL = Duration.ofSeconds(1);
   private static final Duration STATUS_ASK_TIMEOUT = Duration.ofMillis(500);
-  /** Keys read only at start: a reload that changes them says a restart is needed. */
-  private static final List<String> RESTART_ONLY = List.of("mode", "server-name", "listen",
-      "admin");
-  private static final List<String> UPSTREAM_RELOADABLE = List.of("uri", "timeout");
 
   private final ManagedProxy proxy;
   private final Path configFile;
@@ -252,65 +246,45 @@ public final class ProxyOperations implements ProxyControl, Readiness {
   // ---- reload ----
 
   /**
-   * Re-reads the configuration file and applies what can change at run time: the source
-   * allow-list, emergency numbers, call timers and limits, inline settings, upstream.timeout and
-   * upstream.uri (when it changed in the file). Any problem rejects the new file whole; the
-   * running configuration is kept.
+   * Re-reads the configuration file and the TLS certificate and key files, and applies what can
+   * change at run time: the source allow-list, emergency numbers, call timers and limits, inline
+   * settings, upstream.timeout and upstream.uri (when it changed in the file), certificates for
+   * connections opened from now on. Any problem rejects the new file whole; the running
+   * configuration is kept. Says which keys were applied and which need a restart.
    */
   @Override
   public synchronized String reloadConfiguration() {
     String source = configFile == null ? "the defaults" : configFile.toString();
     ProxyConfig next;
+    String tls;
     try {
       next = configFile == null ? ProxyConfig.defaults() : ProxyConfig.load(configFile);
+      tls = proxy.replaceTls(next);
     } catch (ConfigProblemException e) {
-      String problems = String.join("; ", e.problems());
-      log.error("Configuration reload from {} rejected, the running configuration is kept: {}",
-          source, problems);
-      return "rejected, running configuration kept: " + problems;
-    } catch (RuntimeException e) {
-      log.error("Configuration reload from {} rejected, the running configuration is kept: {}",
-          source, e.toString());
-      return "rejected, running configuration kept: " + e.getMessage();
+      return rejected(source, String.join("; ", e.problems()));
+    } catch (TlsMaterialException | RuntimeException e) {
+      return rejected(source, e.getMessage());
     }
     ProxyConfig previous = running;
-    List<String> needRestart = restartOnlyChanges(started.raw(), next.raw());
+    ConfigChanges changes = ConfigChanges.between(started.raw(), previous.raw(), next.raw(),
+        !started.listeners().tls().isEmpty());
     CallSettings calls = next.calls();
     CallSettings current = proxy.callSettings();
     if (next.mode() != started.mode()) calls = calls.withInline(current.inline());
     proxy.setAccessList(next.access());
     proxy.updateCallSettings(calls);
-    String retarget = "";
     if (!next.upstream().uri().equals(previous.upstream().uri())) {
       setUpstreamUri(next.upstream().uri());
-      retarget = "; ClearIP upstream " + next.upstream().uri();
     }
     running = next;
-    String restart = needRestart.isEmpty() ? ""
-        : "; changed but applied only after a restart: " + String.join(", ", needRestart);
-    log.info("Configuration reloaded from {}: allow-list {}, emergency numbers {}, "
-        + "upstream.timeout {}{}{}", source, next.access(), calls.emergencyNumbers(),
-        calls.upstreamTimeout(), retarget, restart);
-    return "reloaded from " + source + retarget + restart;
+    String result = "reloaded from " + source + ": " + changes + "; " + tls;
+    log.info("Configuration {}", result);
+    return result;
   }
 
-  static List<String> restartOnlyChanges(Config before, Config after) {
-    List<String> out = new ArrayList<>();
-    for (String key : RESTART_ONLY) {
-      if (!same(before, after, ProxyConfig.ROOT + "." + key)) out.add(key);
-    }
-    Config up = before.getConfig(ProxyConfig.ROOT + ".upstream");
-    Config upNext = after.getConfig(ProxyConfig.ROOT + ".upstream");
-    for (var e : up.root().keySet()) {
-      if (!UPSTREAM_RELOADABLE.contains(e) && !same(up, upNext, e)) out.add("upstream." + e);
-    }
-    return out;
-  }
-
-  private static boolean same(Config a, Config b, String path) {
-    ConfigValue x = a.hasPath(path) ? a.getValue(path) : null;
-    ConfigValue y = b.hasPath(path) ? b.getValue(path) : null;
-    if (x == null || y == null) return x == y;
-    return Objects.equals(x.unwrapped(), y.unwrapped());
+  private static String rejected(String source, String problems) {
+    log.error("Configuration reload from {} rejected, the running configuration is kept: {}",
+        source, problems);
+    return "rejected, running configuration kept: " + problems;
   }
 }

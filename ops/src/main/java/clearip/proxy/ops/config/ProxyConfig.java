@@ -1,6 +1,7 @@
 package clearip.proxy.ops.config;
 
 import clearip.proxy.actors.call.txn.CallSettings;
+import clearip.proxy.ops.config.ConfigProblemException.Problem;
 import clearip.proxy.ops.trace.TraceSettings;
 import clearip.proxy.sip.codec.ParseLimits;
 import clearip.proxy.streams.tls.ClientEngines;
@@ -101,7 +102,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
    * properties do not win over the overrides (they are in {@link #raw} already, below them).
    */
   public ProxyConfig with(Config overrides) throws ConfigProblemException {
-    List<String> problems = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
     Config c;
     try {
       c = overrides.withFallback(raw).resolve();
@@ -109,7 +110,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       throw new ConfigProblemException(List.of(e.getMessage()));
     }
     ProxyConfig pc = new Reader(c.getConfig(ROOT), problems).read(c);
-    if (!problems.isEmpty()) throw new ConfigProblemException(problems);
+    if (!problems.isEmpty()) throw ConfigProblemException.of(problems);
     return pc;
   }
 
@@ -148,22 +149,23 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     } catch (ConfigException e) {
       throw new ConfigProblemException(List.of(e.getMessage()));
     }
-    List<String> problems = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
     for (String root : user.root().keySet()) {
       // a misspelt root ("clearip-proxi { }") or keys without one ("mode = inline") would
       // otherwise be ignored in silence, and the proxy run on its defaults
       if (!root.equals(ROOT) && !root.equals("pekko")) {
-        problems.add(where(user.root().get(root)) + "unknown key " + root + " (the proxy reads "
-            + ROOT + " { ... }, and pekko { ... } for Pekko's own settings)");
+        ConfigValue v = user.root().get(root);
+        problems.add(new Problem(lineOf(v), where(v) + "unknown key " + root
+            + " (the proxy reads " + ROOT + " { ... }, and pekko { ... } for Pekko's own settings)"));
       }
     }
     ProxyConfig pc = null;
     try {
-      pc = from(user);
-    } catch (ConfigProblemException e) {
-      problems.addAll(e.problems());
+      pc = read(user, problems);
+    } catch (ConfigProblemException e) { // the file does not resolve: Typesafe Config's message
+      e.problems().forEach(text -> problems.add(new Problem(0, text)));
     }
-    if (!problems.isEmpty()) throw new ConfigProblemException(problems);
+    if (!problems.isEmpty()) throw ConfigProblemException.of(problems);
     return pc;
   }
 
@@ -174,7 +176,15 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
 
   /** Reads {@code user} (may be empty) over the reference defaults. */
   public static ProxyConfig from(Config user) throws ConfigProblemException {
-    List<String> problems = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
+    ProxyConfig pc = read(user, problems);
+    if (!problems.isEmpty()) throw ConfigProblemException.of(problems);
+    return pc;
+  }
+
+  /** Reads {@code user} over the defaults, adding what is wrong to {@code problems}. */
+  private static ProxyConfig read(Config user, List<Problem> problems)
+      throws ConfigProblemException {
     unknownKeys(user, problems);
     Config c;
     try {
@@ -183,21 +193,24 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
     } catch (ConfigException e) {
       throw new ConfigProblemException(List.of(e.getMessage()));
     }
-    Reader r = new Reader(c.getConfig(ROOT), problems);
-    ProxyConfig pc = r.read(c);
-    if (!problems.isEmpty()) throw new ConfigProblemException(problems);
-    return pc;
+    return new Reader(c.getConfig(ROOT), problems).read(c);
   }
 
   /** Every key under clearip-proxy that reference.conf does not define is a mistake. */
-  private static void unknownKeys(Config user, List<String> problems) {
+  private static void unknownKeys(Config user, List<Problem> problems) {
     if (!user.hasPath(ROOT)) return;
     Config reference = ConfigFactory.defaultReference().getConfig(ROOT);
     for (Map.Entry<String, ConfigValue> e : user.getConfig(ROOT).entrySet()) {
       if (!reference.hasPathOrNull(e.getKey())) {
-        problems.add(where(e.getValue()) + "unknown key " + ROOT + "." + e.getKey());
+        problems.add(new Problem(lineOf(e.getValue()),
+            where(e.getValue()) + "unknown key " + ROOT + "." + e.getKey()));
       }
     }
+  }
+
+  static int lineOf(ConfigValue v) {
+    var o = v.origin();
+    return o == null || o.filename() == null ? 0 : Math.max(0, o.lineNumber());
   }
 
   static String where(ConfigValue v) {
@@ -218,9 +231,9 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
   /** Reads one section at a time, collecting problems instead of stopping at the first. */
   private static final class Reader {
     final Config c;
-    final List<String> problems;
+    final List<Problem> problems;
 
-    Reader(Config c, List<String> problems) {
+    Reader(Config c, List<Problem> problems) {
       this.c = c;
       this.problems = problems;
     }
@@ -245,7 +258,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
             positiveInt("listen.connection-queue-size"), nonNegativeInt("listen.udp-receive-buffer"),
             1024, serverName);
       } catch (IllegalArgumentException e) {
-        if (problems.isEmpty()) problems.add("listen: " + e.getMessage());
+        if (problems.isEmpty()) problems.add(new Problem(0, "listen: " + e.getMessage()));
       }
       AccessList access = access();
       UpstreamSettings upstream = upstream();
@@ -521,8 +534,12 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
 
     void problem(String key, String what) {
       String at = "";
-      if (c.hasPathOrNull(key)) at = where(c.getValue(key));
-      problems.add(at + ROOT + "." + key + ": " + what);
+      int line = 0;
+      if (c.hasPathOrNull(key)) {
+        at = where(c.getValue(key));
+        line = lineOf(c.getValue(key));
+      }
+      problems.add(new Problem(line, at + ROOT + "." + key + ": " + what));
     }
 
     String string(String key, String fallback) {

@@ -96,7 +96,10 @@ public final class OperatorAccess implements AutoCloseable {
    * installed: the JVM's shutdown hook still stops the proxy.
    */
   private void handleSignals(Runnable onStop) {
-    handle("HUP", () -> log.info("SIGHUP: {}", operations.reloadConfiguration()));
+    handle("HUP", () -> {
+      log.info("SIGHUP: reloading the configuration");
+      operations.reloadConfiguration(); // which logs what it did, once
+    });
     handle("TERM", onStop);
     handle("INT", onStop);
   }

@@ -13,6 +13,7 @@ import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.trace.TraceController;
 import clearip.proxy.streams.tls.ClientEngines;
 import clearip.proxy.streams.tls.ServerEngines;
+import clearip.proxy.streams.tls.TlsMaterialException;
 import clearip.proxy.streams.transport.AccessList;
 import clearip.proxy.streams.transport.BoundAddresses;
 import clearip.proxy.streams.transport.ClientTransactions;
@@ -52,13 +53,14 @@ public final class ProxyServer implements ManagedProxy {
   private final BoundAddresses bound;
   private final Call.Context callContext;
   private final TraceController traces;
+  private final TlsMaterial tls;
   private final WarmUp warmUp;
   private final CompletableFuture<WarmUp.Result> warmedUp = new CompletableFuture<>();
 
   private ProxyServer(ActorSystem<Void> system, ProxyConfig config, UpstreamChannel upstream,
       ActorRef<UpstreamConnection.Command> upstreamActor, CallRegistry registry,
       TransportEndpoints endpoints, BoundAddresses bound, Call.Context callContext,
-      TraceController traces, WarmUp warmUp) {
+      TraceController traces, TlsMaterial tls, WarmUp warmUp) {
     this.system = system;
     this.config = config;
     this.upstream = upstream;
@@ -68,6 +70,7 @@ public final class ProxyServer implements ManagedProxy {
     this.bound = bound;
     this.callContext = callContext;
     this.traces = traces;
+    this.tls = tls;
     this.warmUp = warmUp;
     if (warmUp == null) warmedUp.complete(null);
   }
@@ -172,6 +175,7 @@ public final class ProxyServer implements ManagedProxy {
       TransportMetrics transportMetrics, ClientEngines clientEngines, ServerEngines serverEngines,
       String name, MessageTap copyTap, WarmUp warmUp) {
     boolean copy = copyTap != null;
+    TlsMaterial tls = new TlsMaterial(serverEngines, clientEngines);
     CompletableFuture<Parts> parts = new CompletableFuture<>();
     Behavior<Void> guardian = Behaviors.setup(ctx -> {
       if (copy && copyTap != MessageTap.NONE) MessageTaps.get(ctx.getSystem()).install(copyTap);
@@ -179,7 +183,7 @@ public final class ProxyServer implements ManagedProxy {
       // upstream links, and destinations', read by the listeners
       UpstreamChannel channel = new UpstreamChannel(new ClientTransactions());
       ActorRef<UpstreamConnection.Command> up = ctx.spawn(
-          UpstreamConnection.create(config.upstream(), clientEngines::newEngine, channel),
+          UpstreamConnection.create(config.upstream(), tls::newClientEngine, channel),
           "upstream");
       SenderDestinations destinations = new SenderDestinations(config.advertise(),
           ctx.getSystem().dispatchers().lookup(
@@ -204,9 +208,9 @@ public final class ProxyServer implements ManagedProxy {
           .accessList(config.access())
           .metrics(transportMetrics)
           .sender(config.senderSettings())
-          .tlsClient(clientEngines::newEngine)
+          .tlsClient(tls::newClientEngine)
           .connectionDispatcher(CONNECTION_DISPATCHER);
-      if (serverEngines != null) b.tlsServer(serverEngines::newEngine);
+      if (tls.hasListener()) b.tlsServer(tls::newServerEngine);
       TransportEndpoints endpoints = b.build();
       p.destinations().sender(endpoints.sender());
       p.registry().shedder().watchIntake(
@@ -220,7 +224,7 @@ public final class ProxyServer implements ManagedProxy {
       return endpoints.start().thenApply(bound -> {
         p.destinations().bound(bound);
         ProxyServer s = new ProxyServer(system, config, p.upstream(), p.actor(), p.registry(),
-            endpoints, bound, p.context(), traces, warmUp);
+            endpoints, bound, p.context(), traces, tls, warmUp);
         if (!copy) {
           log.info("clearip-proxy {} mode listening on {}; ClearIP at {}", config.mode(),
               describe(bound), config.upstream().uri());
@@ -375,6 +379,15 @@ public final class ProxyServer implements ManagedProxy {
   @Override
   public void updateCallSettings(CallSettings settings) {
     callContext.updateSettings(settings);
+  }
+
+  @Override
+  public String replaceTls(ProxyConfig next) throws TlsMaterialException {
+    ServerEngines server = tls.hasListener() ? next.serverEngines() : null;
+    ClientEngines client = next.upstreamEngines();
+    tls.replace(server, client);
+    return tls.hasListener() ? "listener and client certificates re-read"
+        : "client certificates re-read";
   }
 
   @Override

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import clearip.proxy.streams.transport.Transport;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProxyOperationsTest {
@@ -39,17 +36,5 @@ class ProxyOperationsTest {
   void notASipUriIsRefused() {
     assertThrows(IllegalArgumentException.class,
         () -> ProxyOperations.withTransport("http://example.com", Transport.TCP));
-  }
-
-  @Test
-  void reloadNamesTheKeysThatNeedARestart() {
-    Config before = ConfigFactory.parseString("""
-        clearip-proxy { mode = tls-proxy, listen.udp = ["0.0.0.0:5060"],
-          upstream { uri = "sip:a", timeout = 2s, queue-size = 10 } }""");
-    Config after = ConfigFactory.parseString("""
-        clearip-proxy { mode = tls-proxy, listen.udp = ["0.0.0.0:5062"],
-          upstream { uri = "sip:b", timeout = 3s, queue-size = 20 } }""");
-    assertEquals(List.of("listen", "upstream.queue-size"),
-        ProxyOperations.restartOnlyChanges(before, after));
   }
 }

@@ -83,6 +83,11 @@ class ReadyWhileWarmingUpTest {
     public void setAccessList(AccessList access) {}
 
     @Override
+    public String replaceTls(ProxyConfig next) {
+      return "";
+    }
+
+    @Override
     public CompletionStage<Done> stop() {
       return CompletableFuture.completedFuture(Done.getInstance());
     }

@@ -115,6 +115,25 @@ class ProxyConfigTest {
   }
 
   @Test
+  void everyProblemIsListedInTheOrderOfTheFilesLines() throws Exception {
+    // read in the order of the settings' sections (mode, listen, access, upstream, trace ...),
+    // reported in the order an operator reads the file
+    List<String> p = problems("""
+        clearip-proxy {
+          trace.max-file-size = 1KiB
+          upstream.uri = "http://example.invalid"
+          access.allow = ["10.0.0.0/33"]
+          bogus = 1
+          mode = sideways
+        }
+        """);
+    assertEquals(5, p.size(), p.toString());
+    for (int i = 0; i < p.size(); i++) {
+      assertTrue(p.get(i).startsWith("proxy.conf:" + (i + 2) + ": "), p.toString());
+    }
+  }
+
+  @Test
   void aWrongOrMissingRootIsAProblemNotTheDefaults() throws Exception {
     List<String> p = problems("clearip-proxi {\n  mode = inline\n}\nmode = inline\n");
     assertEquals(2, p.size(), p.toString());

@@ -111,7 +111,8 @@ final class Pem {
       return "no PEM blocks found; the file looks like binary DER, convert it to PEM"
           + " (for example with openssl x509 -inform der)";
     }
-    return "no PEM blocks found (expected lines like -----BEGIN CERTIFICATE-----)";
+    return "no PEM blocks found (expected lines like -----BEGIN CERTIFICATE----- or "
+        + "-----BEGIN PRIVATE KEY-----)";
   }
 
   private static byte[] readFile(Path file) throws TlsMaterialException {

@@ -156,7 +156,8 @@ class PemFilesTest {
     Path file = TestPki.writeFile(dir, "text.pem", "hello\n");
     assertProblem(
         file,
-        "no PEM blocks found (expected lines like -----BEGIN CERTIFICATE-----)",
+        "no PEM blocks found (expected lines like -----BEGIN CERTIFICATE----- or "
+            + "-----BEGIN PRIVATE KEY-----)",
         () -> PemFiles.readCertificates(file));
   }
 
