@@ -263,7 +263,7 @@ class CtlEndToEndTest {
     Ctl drain = operator("drain", "--wait", "20");
     assertEquals(0, drain.code(), drain.err() + drain.out());
     assertTrue(drain.out().startsWith("draining; "), drain.out());
-    assertTrue(drain.out().endsWith("calls-in-flight=0\n"), drain.out());
+    assertTrue(drain.out().endsWith("calls-awaiting-answer=0\n"), drain.out());
     if (slow != null) {
       Sipp.Result r = slow.get(60, TimeUnit.SECONDS);
       assertEquals(3, r.successful(), r.toString());

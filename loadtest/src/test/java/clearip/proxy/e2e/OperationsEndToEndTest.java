@@ -533,6 +533,40 @@ class OperationsEndToEndTest {
     assertEquals(0, d.server().registry().inFlight());
   }
 
+  @Test
+  void aDrainDoesNotWaitForCallsThatOnlyMissTheSwitchsAck() throws Exception {
+    Supervised d = startSupervised("drain-ack", tlsUri);
+    try (java.net.DatagramSocket sw = new java.net.DatagramSocket(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      sw.setSoTimeout(5000);
+      String invite = "INVITE sip:14016401234@127.0.0.1 SIP/2.0\r\n"
+          + "Via: SIP/2.0/UDP 127.0.0.1:" + sw.getLocalPort() + ";branch=z9hG4bKnoack1\r\n"
+          + "Max-Forwards: 70\r\n"
+          + "From: <sip:14045266060@127.0.0.1>;tag=na1\r\n"
+          + "To: <sip:14016401234@127.0.0.1>\r\n"
+          + "Call-ID: no-ack-1@127.0.0.1\r\n"
+          + "CSeq: 1 INVITE\r\n"
+          + "Content-Length: 0\r\n\r\n";
+      byte[] b = invite.getBytes(StandardCharsets.UTF_8);
+      sw.send(new java.net.DatagramPacket(b, b.length, d.udp()));
+      String status;
+      do { // 100 Trying, then the final; this switch never ACKs it
+        java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[8192], 8192);
+        sw.receive(p);
+        status = new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8)
+            .substring(8, 11);
+      } while (status.startsWith("1"));
+      assertEquals("302", status);
+      // the call stays (retransmitting its final, up to Timer H = 32 s) but is answered
+      assertEquals(1, d.proxy().getCallsInFlight());
+      assertEquals(0, d.proxy().getCallsAwaitingAnswer());
+      assertTrue(d.proxy().drain().contains("0 call(s) waiting for an answer"));
+      // stops after 2 x T1 for the ACK, not at the 20 s drain deadline
+      d.supervision().operations().drainAndStop(Duration.ofSeconds(20)).toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+    }
+  }
+
   /** The launcher in a JVM of its own (through {@code prefix}, e.g. nohup), ready. */
   Process launchReady(String name, List<String> prefix) throws Exception {
     Path conf = work.resolve(name + ".conf");

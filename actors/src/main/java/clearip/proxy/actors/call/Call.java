@@ -17,6 +17,7 @@ import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -92,20 +93,24 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
    * @param dialogs inline: marks the dialogs this proxy screened (Record-Route)
    * @param callLog whether each call's outcome is logged ({@code clearip.proxy.calls}); off for
    *     the calls the proxy makes to itself while it warms up
+   * @param answered how many calls still running have sent the switch their final (and wait
+   *     only for its ACK, or for late answers to absorb): a drain need not wait for them
    */
   public record Context(java.util.concurrent.atomic.AtomicReference<CallSettings> current,
       UpstreamChannel upstream, CallMetrics metrics, Destinations destinations,
-      LongSupplier clock, TransportMemory transports, DialogTokens dialogs, boolean callLog) {
+      LongSupplier clock, TransportMemory transports, DialogTokens dialogs, boolean callLog,
+      AtomicInteger answered) {
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
         Destinations destinations, DialogTokens dialogs) {
       this(new java.util.concurrent.atomic.AtomicReference<>(settings), upstream, metrics,
-          destinations, System::nanoTime, new TransportMemory(System::nanoTime), dialogs, true);
+          destinations, System::nanoTime, new TransportMemory(System::nanoTime), dialogs, true,
+          new AtomicInteger());
     }
 
     /** The same context, its calls not logged one line each. */
     public Context withoutCallLog() {
       return new Context(current, upstream, metrics, destinations, clock, transports, dialogs,
-          false);
+          false, answered);
     }
 
     public Context(CallSettings settings, UpstreamChannel upstream, CallMetrics metrics,
@@ -120,7 +125,7 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
     /** The same context timed by another clock. */
     public Context withClock(LongSupplier clock) {
       return new Context(current, upstream, metrics, destinations, clock,
-          new TransportMemory(clock), dialogs, callLog);
+          new TransportMemory(clock), dialogs, callLog, answered);
     }
 
     /** Now, by this context's clock. */
@@ -270,6 +275,7 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
         if (!answered && txn.finalStatus() != 0) {
           answered = true;
           answeredNanos = context.now();
+          context.answered().incrementAndGet();
         }
         origin.reply(t.bytes());
       } else if (a instanceof Action.ForwardUpstream f) {
@@ -349,6 +355,7 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
   private Behavior<Command> onStop() {
     if (cleanedUp) return this;
     cleanedUp = true;
+    if (answered) context.answered().decrementAndGet();
     if (link != null) link.forget(txn.branch());
     ClientTransactions t = context.clientTransactions();
     for (String b : registered) t.forget(b, t.listeners());

@@ -102,6 +102,15 @@ public final class CallRegistry implements InboundHandler {
     return inFlight.get();
   }
 
+  /**
+   * Calls in flight whose switch has no final yet: what a drain waits for. The others wait only
+   * for the switch's ACK (or late answers to absorb). Never below the true count: a call counts
+   * as answered until its actor stops, and in flight until the registry hears of it after that.
+   */
+  public int awaitingAnswer() {
+    return Math.max(0, inFlight.get() - context.answered().get());
+  }
+
   /** Decides when new calls are refused because the proxy is behind. */
   public LoadShedder shedder() {
     return shedder;

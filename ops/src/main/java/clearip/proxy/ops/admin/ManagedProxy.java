@@ -24,6 +24,9 @@ public interface ManagedProxy {
   /** Calls whose INVITE transaction is open. */
   int callsInFlight();
 
+  /** Calls in flight whose switch has no final yet (the others wait only for its ACK). */
+  int callsAwaitingAnswer();
+
   boolean isDraining();
 
   /** True while a fresh proxy warms up: it answers new INVITEs and OPTIONS 503 until then. */

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.apache.pekko.Done;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,11 @@ public final class ProxyOperations implements ProxyControl, Readiness {
   }
 
   @Override
+  public int callsAwaitingAnswer() {
+    return proxy.callsAwaitingAnswer();
+  }
+
+  @Override
   public String upstreamUri() {
     return upstreamUri;
   }
@@ -81,10 +87,10 @@ public final class ProxyOperations implements ProxyControl, Readiness {
   public String drain() {
     if (!proxy.isDraining()) {
       proxy.drain();
-      log.info("Draining: new INVITEs are answered 503; {} call(s) in flight",
-          proxy.callsInFlight());
+      log.info("Draining: new INVITEs are answered 503; {} call(s) waiting for an answer",
+          proxy.callsAwaitingAnswer());
     }
-    return "draining; " + proxy.callsInFlight() + " call(s) in flight";
+    return "draining; " + proxy.callsAwaitingAnswer() + " call(s) waiting for an answer";
   }
 
   @Override
@@ -92,29 +98,36 @@ public final class ProxyOperations implements ProxyControl, Readiness {
     return proxy.isDraining();
   }
 
-  /**
-   * Drains, waits until no call is in flight or {@code timeout} passes, then stops the listeners
-   * and the actor system. Idempotent: later calls get the same completion.
-   */
   /** After the drain deadline, how long the calls' last words (503, CANCEL) may take to leave. */
   static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
+  /**
+   * Drains, waits until every call in flight has its final answer or {@code timeout} passes,
+   * then stops the listeners and the actor system. Calls that only wait for the switch's ACK
+   * do not hold the drain up: they get two T1 (one retransmission of a final over UDP and its
+   * ACK), then end with the proxy. Idempotent: later calls get the same completion.
+   */
   public synchronized CompletionStage<Done> drainAndStop(Duration timeout) {
     if (stopping) return stopped;
     stopping = true;
     drain();
     Thread t = new Thread(() -> {
       try {
-        boolean clean = awaitNoCallsInFlight(timeout);
-        int left = proxy.callsInFlight();
-        if (clean) {
-          log.info("All calls finished; stopping");
+        if (await(proxy::callsAwaitingAnswer, timeout)) {
+          Duration ackGrace = proxy.callSettings().t1().multipliedBy(2);
+          if (await(proxy::callsInFlight, ackGrace)) {
+            log.info("All calls finished; stopping");
+          } else {
+            log.info("All calls answered; stopping ({} call(s) without the switch's ACK after "
+                + "{} ms)", proxy.callsInFlight(), ackGrace.toMillis());
+          }
         } else {
-          log.warn("Drain deadline ({} ms) passed with {} call(s) in flight: each gets 503 and "
-              + "its ringing destination a CANCEL; stopping", timeout.toMillis(), left);
+          log.warn("Drain deadline ({} ms) passed with {} call(s) waiting for an answer: each "
+              + "gets 503 and its ringing destination a CANCEL; stopping", timeout.toMillis(),
+              proxy.callsAwaitingAnswer());
           proxy.stopAllCalls("proxy stopping");
           // the 503s and CANCELs leave before the transports close
-          if (!awaitNoCallsInFlight(STOP_GRACE)) {
+          if (!await(proxy::callsInFlight, STOP_GRACE)) {
             log.warn("{} call(s) still in flight after {} ms", proxy.callsInFlight(),
                 STOP_GRACE.toMillis());
           }
@@ -129,12 +142,12 @@ public final class ProxyOperations implements ProxyControl, Readiness {
     return stopped;
   }
 
-  /** Polls the call registry until no call is in flight; false when the timeout passed first. */
-  boolean awaitNoCallsInFlight(Duration timeout) throws InterruptedException {
+  /** Polls {@code calls} until it is 0; false when the timeout passed first. */
+  static boolean await(IntSupplier calls, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (proxy.callsInFlight() > 0) {
+    while (calls.getAsInt() > 0) {
       if (System.nanoTime() - deadline >= 0) return false;
-      TimeUnit.MILLISECONDS.sleep(20);
+      TimeUnit.MILLISECONDS.sleep(20); // a counter other threads change: nothing to wait on
     }
     return true;
   }

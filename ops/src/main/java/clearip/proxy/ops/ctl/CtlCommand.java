@@ -228,6 +228,7 @@ public final class CtlCommand implements Callable<Integer> {
       line(out, "not-ready-reason", notReady);
       line(out, "draining", parent.ask(() -> p.isDraining()) ? "yes" : "no");
       line(out, "calls-in-flight", parent.ask(() -> p.getCallsInFlight()));
+      line(out, "calls-awaiting-answer", parent.ask(() -> p.getCallsAwaitingAnswer()));
       line(out, "calls-per-second",
           String.format(Locale.ROOT, "%.1f", parent.ask(() -> p.getCallsPerSecond())));
       line(out, "calls-received", parent.ask(() -> p.getCallsReceived()));
@@ -277,8 +278,8 @@ public final class CtlCommand implements Callable<Integer> {
       out.println(drained);
       if (waitSeconds == null) return Cli.OK;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
-      long inFlight;
-      while ((inFlight = parent.ask(() -> c.proxy().getCallsInFlight())) > 0
+      long waiting; // calls that only wait for the switch's ACK do not hold a drain up
+      while ((waiting = parent.ask(() -> c.proxy().getCallsAwaitingAnswer())) > 0
           && System.nanoTime() < deadline) {
         try {
           TimeUnit.MILLISECONDS.sleep(200); // polling a remote counter: nothing to wait on
@@ -287,8 +288,8 @@ public final class CtlCommand implements Callable<Integer> {
           break;
         }
       }
-      out.println("calls-in-flight=" + inFlight);
-      return inFlight == 0 ? Cli.OK : Cli.CONFIG;
+      out.println("calls-awaiting-answer=" + waiting);
+      return waiting == 0 ? Cli.OK : Cli.CONFIG;
     }
   }
 

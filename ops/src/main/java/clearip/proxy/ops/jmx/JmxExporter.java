@@ -135,6 +135,11 @@ public final class JmxExporter implements AutoCloseable {
     }
 
     @Override
+    public long getCallsAwaitingAnswer() {
+      return control.callsAwaitingAnswer();
+    }
+
+    @Override
     public double getCallsPerSecond() {
       return calls.callsPerSecond();
     }

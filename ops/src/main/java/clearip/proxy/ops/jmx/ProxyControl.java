@@ -14,6 +14,8 @@ public interface ProxyControl {
 
   int callsInFlight();
 
+  int callsAwaitingAnswer();
+
   String upstreamUri();
 
   boolean isDraining();

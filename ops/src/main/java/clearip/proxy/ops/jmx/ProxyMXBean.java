@@ -16,6 +16,10 @@ public interface ProxyMXBean {
   @Description("Calls not yet over")
   long getCallsInFlight();
 
+  @Description("Calls in flight whose switch has no final answer yet; a drain is done when this "
+      + "is 0 (the other calls in flight only wait for the switch's ACK)")
+  long getCallsAwaitingAnswer();
+
   @Description("Calls per second, exponentially weighted over about one minute")
   double getCallsPerSecond();
 

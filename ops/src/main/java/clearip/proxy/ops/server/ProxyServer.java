@@ -336,6 +336,11 @@ public final class ProxyServer implements ManagedProxy {
   }
 
   @Override
+  public int callsAwaitingAnswer() {
+    return registry.awaitingAnswer();
+  }
+
+  @Override
   public boolean isDraining() {
     return registry.isDraining();
   }

@@ -36,6 +36,11 @@ class ReadyWhileWarmingUpTest {
     }
 
     @Override
+    public int callsAwaitingAnswer() {
+      return 0;
+    }
+
+    @Override
     public boolean isDraining() {
       return draining;
     }

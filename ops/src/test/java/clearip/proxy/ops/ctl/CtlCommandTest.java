@@ -32,7 +32,7 @@ class CtlCommandTest {
   /** What the fake proxy's getters and operations return, by method name. */
   private final Map<String, Object> answers = new HashMap<>(Map.of(
       "getMode", "tls-proxy", "getNotReadyReason", "", "isDraining", false,
-      "getCallsInFlight", 3L, "getCallsPerSecond", 12.345, "getCallsReceived", 100L,
+      "getCallsInFlight", 3L, "getCallsAwaitingAnswer", 2L, "getCallsPerSecond", 12.345, "getCallsReceived", 100L,
       "getUpstreamUri", "sip:127.0.0.1:5061;transport=tls", "drain", "draining; 3 call(s) in flight",
       "reloadConfiguration", "reloaded from /etc/p.conf"));
   private final Map<String, Object> upstreamAnswers = new HashMap<>(Map.of(
@@ -105,7 +105,7 @@ class CtlCommandTest {
     assertEquals(0, run("status", "--jmx", "10.0.0.5:9010"));
     assertEquals(String.join("\n",
         "mode=tls-proxy", "ready=yes", "not-ready-reason=", "draining=no", "calls-in-flight=3",
-        "calls-per-second=12.3", "calls-received=100",
+        "calls-awaiting-answer=2", "calls-per-second=12.3", "calls-received=100",
         "upstream-uri=sip:127.0.0.1:5061;transport=tls", "upstream-state=CONNECTED",
         "upstream-address=127.0.0.1:5061", "upstream-last-error=", "upstream-queue-depth=0",
         ""), out.toString().replace(System.lineSeparator(), "\n"));
@@ -188,13 +188,15 @@ class CtlCommandTest {
   }
 
   @Test
-  void drainWaitsForTheCallsInFlight() {
-    answers.put("getCallsInFlight", 0L);
+  void drainWaitsForTheCallsWaitingForAnAnswer() {
+    // calls that only wait for the switch's ACK do not hold the drain up
+    answers.put("getCallsInFlight", 3L);
+    answers.put("getCallsAwaitingAnswer", 0L);
     assertEquals(0, run("drain", "--wait", "5", "--jmx", "h:1"));
-    assertTrue(out.toString().contains("calls-in-flight=0"), out.toString());
-    answers.put("getCallsInFlight", 2L);
+    assertTrue(out.toString().contains("calls-awaiting-answer=0"), out.toString());
+    answers.put("getCallsAwaitingAnswer", 2L);
     assertEquals(1, run("drain", "--wait", "1", "--jmx", "h:1"));
-    assertTrue(out.toString().endsWith("calls-in-flight=2" + System.lineSeparator()),
+    assertTrue(out.toString().endsWith("calls-awaiting-answer=2" + System.lineSeparator()),
         out.toString());
   }
 
