@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -86,7 +87,8 @@ class CtlEndToEndTest {
         "clearip-proxy.upstream.timeout = 4s",
         "clearip-proxy.calls.max-dispatch-delay = 0",
         "clearip-proxy.admin.listen = \"\"",
-        "clearip-proxy.shutdown.drain-timeout = 5s", ""));
+        "clearip-proxy.shutdown.drain-timeout = 5s",
+        "clearip-proxy.trace.file = \"" + work.resolve("traces/ctl.pcap") + "\"", ""));
     Path password = work.resolve("jmxremote.password");
     Files.writeString(password, "monitor s3cret-monitor\noperator s3cret-operator\n");
     Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
@@ -244,6 +246,24 @@ class CtlEndToEndTest {
 
   @Test
   @Order(5)
+  void aTraceStartedAndStoppedByCtlHoldsTheMessagesInBetween() throws Exception {
+    String pid = Long.toString(proxy.pid());
+    Ctl start = ctl("trace", "start", "--pid", pid);
+    assertEquals(0, start.code(), start.err() + start.out());
+    assertTrue(start.out().startsWith("tracing until stopTrace"), start.out());
+    assertEquals(200, TlsProxyEndToEndTest.udpExchange(
+        new InetSocketAddress("127.0.0.1", sipPort), "OPTIONS", "ctl-trace").statusCode());
+    Ctl stop = ctl("trace", "stop", "--pid", pid);
+    assertEquals(0, stop.code(), stop.err() + stop.out());
+    assertTrue(stop.out().startsWith("trace stopped; 2 messages traced"), stop.out());
+    String pcap = new String(Files.readAllBytes(work.resolve("traces/ctl.pcap")),
+        StandardCharsets.ISO_8859_1);
+    assertTrue(pcap.contains("OPTIONS sip:ctl-trace@127.0.0.1") && pcap.contains("SIP/2.0 200"),
+        "the OPTIONS and its 200 in the capture");
+  }
+
+  @Test
+  @Order(6)
   void drainAnswersTheCallsInFlightAndFlipsReady() throws Exception {
     CompletableFuture<Sipp.Result> slow = null;
     if (Sipp.which("sipp") != null) {
