@@ -233,6 +233,9 @@ class CallTest {
       assertEquals(200, sw.next().statusCode());
       awaitEnded(kit.createTestProbe(), call, metrics,
           new Ended(CallOutcome.ANSWERED, 200, 302));
+      // ClearIP's 302 was counted as it came, though the switch never saw it
+      assertEquals(List.of(302), metrics.clearIpAnswers);
+      assertEquals(List.of(new Sent(CallOutcome.ANSWERED, 200)), metrics.sent);
       assertFalse(table.isWaiting(branch, table.listeners()), "forgotten when the call ends");
       assertEquals(0, table.size());
     }
