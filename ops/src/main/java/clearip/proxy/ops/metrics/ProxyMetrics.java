@@ -39,6 +39,8 @@ public final class ProxyMetrics implements AutoCloseable {
   private final JvmGcMetrics gc;
   /** Kept here because its counters hold it only weakly. */
   private final ThreadCpuMeters threadCpu;
+  /** The upstream status source, kept here for the same reason. */
+  private volatile Supplier<UpstreamConnection.Status> upstreamStatus;
 
   public ProxyMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -121,6 +123,7 @@ public final class ProxyMetrics implements AutoCloseable {
    * ping's round trip.
    */
   public void upstream(Supplier<UpstreamConnection.Status> status) {
+    upstreamStatus = status;
     for (String state : UPSTREAM_STATES) {
       Gauge.builder("clearip.upstream.state", status, s -> state.equals(s.get().state()) ? 1 : 0)
           .description("The connection to ClearIP: 1 for the state it is in, 0 for the others; "
