@@ -266,6 +266,7 @@ pct=lambda v,pc: '%.2f'%v[min(len(v)-1,max(0,int(len(v)*pc/100+0.5)-1))] if v el
 q=lambda pc: pct(rt['1'],pc)
 # the proxy's answer time over this phase (screened calls: decoded INVITE -> final sent), from
 # the difference of two scrapes of its histogram; each percentile is its bucket's upper bound
+# (fixed buckets 100, 250, 500 us, 1, 2.5, 5 ms, ...: README's metrics table)
 def buckets(f):
     b={}
     for line in open(f) if os.path.exists(f) else []:

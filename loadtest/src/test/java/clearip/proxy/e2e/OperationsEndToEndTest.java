@@ -313,7 +313,11 @@ class OperationsEndToEndTest {
         body);
     assertTrue(sample(body, "clearip_calls_finals_total{class=\"3xx\"}") >= 10, body);
     assertTrue(sample(body, "clearip_sip_messages_in_total{transport=\"udp\"}") >= 10, body);
-    assertTrue(sample(body, "clearip_upstream_rtt_seconds{quantile=\"0.99\"}") > 0, body);
+    // ClearIP's round trip as a histogram: every answer in a bucket, aggregatable over nodes
+    assertTrue(sample(body, "clearip_upstream_rtt_seconds_count") >= 10, body);
+    assertTrue(sample(body, "clearip_upstream_rtt_seconds_bucket{le=\"+Inf\"}") >= 10, body);
+    assertEquals(1.0, sample(body, "clearip_upstream_state{state=\"connected\"}"), body);
+    assertEquals(1.0, sample(body, "clearip_ready"), body);
     // how long the switch waited, as a histogram (buckets up to 10 s)
     assertTrue(sample(body, "clearip_calls_answer_time_seconds_count{path=\"screened\"}") >= 10,
         body);
@@ -326,7 +330,7 @@ class OperationsEndToEndTest {
     assertTrue(sample(body, "clearip_threads_cpu_seconds_total{group=\"calls\"}") > 0, body);
     assertTrue(sample(body, "clearip_threads_cpu_seconds_total{group=\"jvm\"}") >= 0, body);
     assertTrue(sample(body, "clearip_calls_in_flight") >= 0, body);
-    assertEquals(1.0, sample(body, "clearip_calls_admitted_share"), body); // not overloaded
+    assertEquals(1.0, sample(body, "clearip_calls_admitted_ratio"), body); // not overloaded
     assertTrue(sample(body, "clearip_calls_dispatch_wait_seconds") >= 0, body);
     // the limit in force is the configured one: 0 here, overload control off (configText)
     assertEquals(0.0, sample(body, "clearip_calls_dispatch_limit_seconds"), body);

@@ -321,8 +321,16 @@ public final class LoadShedder {
     return shed.get();
   }
 
-  /** The last measured wait of a probe, in nanoseconds. */
+  /**
+   * The last measured wait of a probe, in nanoseconds: the larger of the dispatcher's and the
+   * intake's.
+   */
   public long lastDelayNanos() {
     return lastDelay;
+  }
+
+  /** The intake's wait now (how long a datagram waits for its UDP reader), in nanoseconds. */
+  public long intakeWaitNanos() {
+    return intakeBacklog.getAsLong();
   }
 }

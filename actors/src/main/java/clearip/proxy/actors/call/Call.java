@@ -224,7 +224,7 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
     if (m instanceof Start) {
       return begin();
     } else if (m instanceof UpstreamResponse r) {
-      return perform(txn.onUpstreamResponse(r.response(), context.now()));
+      return onUpstreamResponse(r.response());
     } else if (m instanceof UpstreamUnavailable u) {
       return perform(txn.onUpstreamUnavailable(u.reason()));
     } else if (m instanceof UpstreamUnusable u) {
@@ -261,6 +261,15 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
     throw (E) t;
   }
 
+  private Behavior<Command> onUpstreamResponse(SipResponse response) {
+    boolean first = txn.clearIpStatus() == 0;
+    List<Action> actions = txn.onUpstreamResponse(response, context.now());
+    if (first && txn.clearIpStatus() != 0) {
+      context.metrics().clearIpAnswered(txn.clearIpStatus(), txn.clearIpRttNanos().orElse(-1));
+    }
+    return perform(actions);
+  }
+
   private Behavior<Command> onCancel(CancelReceived m) {
     RelayTransaction.CancelAnswer answer = txn.onCancel(m.cancel());
     m.origin().reply(answer.ok()); // back the way the CANCEL came, not the INVITE's
@@ -276,6 +285,9 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
           answered = true;
           answeredNanos = context.now();
           context.answered().incrementAndGet();
+          // counted as it leaves, not when the transaction ends (over UDP: at the ACK)
+          context.metrics().finalSent(txn.outcome(), txn.finalStatus(),
+              answeredNanos - txn.startNanos());
         }
         origin.reply(t.bytes());
       } else if (a instanceof Action.ForwardUpstream f) {

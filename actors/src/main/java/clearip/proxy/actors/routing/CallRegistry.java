@@ -3,6 +3,7 @@ package clearip.proxy.actors.routing;
 import clearip.proxy.actors.admission.LoadShedder;
 import clearip.proxy.actors.admission.SourceAdmission;
 import clearip.proxy.actors.call.Call;
+import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.actors.call.txn.CallOutcome;
 import clearip.proxy.sip.message.RequestChecks;
 import clearip.proxy.sip.message.SipRequest;
@@ -278,22 +279,22 @@ public final class CallRegistry implements InboundHandler {
     }
     long arrived = context.now();
     if (draining) {
-      failOpen(invite, origin, "proxy draining", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
+      failOpen(invite, origin, "proxy draining", CallMetrics.Refusal.DRAINING, arrived);
       return;
     }
     if (warmingUp) {
       // as when draining: the switch route-advances at once, and Retry-After keeps it away for
       // a while; these calls would otherwise run on code the JIT has not compiled yet
-      failOpen(invite, origin, "proxy warming up", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
+      failOpen(invite, origin, "proxy warming up", CallMetrics.Refusal.WARMING_UP, arrived);
       return;
     }
     if (inFlight.get() >= context.settings().maxCallsInFlight()) {
-      failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
+      failOpen(invite, origin, "proxy overloaded", CallMetrics.Refusal.CALLS_IN_FLIGHT, arrived);
       return;
     }
     if (!admission.withinFairShare(sourceOf(origin)) && shedder.shouldShed()) {
       shedder.shedOne();
-      failOpen(invite, origin, "proxy overloaded", CallOutcome.FAIL_OPEN_OVERLOAD, arrived);
+      failOpen(invite, origin, "proxy overloaded", CallMetrics.Refusal.OVERLOAD, arrived);
       return;
     }
     // over UDP the 100 Trying goes now, from the reading thread: the switch stops retransmitting
@@ -317,9 +318,12 @@ public final class CallRegistry implements InboundHandler {
     return origin.transport().isStream() ? origin : origin.remote().getAddress();
   }
 
-  private void failOpen(SipRequest invite, Origin origin, String why, CallOutcome outcome,
-      long arrived) {
+  /** Refuses a new INVITE at once: 503, with Retry-After when configured. */
+  private void failOpen(SipRequest invite, Origin origin, String why,
+      CallMetrics.Refusal reason, long arrived) {
+    CallOutcome outcome = CallOutcome.FAIL_OPEN_OVERLOAD;
     context.metrics().callStarted();
+    context.metrics().refused(reason);
     // never on ClearIP's own 503 ("no action"): only this proxy's load asks the switch to wait
     long retryAfter = context.settings().overloadRetryAfter().toSeconds();
     List<SipResponses.Header> extra = List.of(new SipResponses.Header("Reason",
@@ -328,9 +332,12 @@ public final class CallRegistry implements InboundHandler {
       extra = List.of(extra.get(0), new SipResponses.Header("Retry-After",
           Long.toString(retryAfter)));
     }
-    origin.reply(SipResponses.create(invite, 503, SipResponses.reasonPhrase(503),
-        toTag(invite, origin), extra));
-    context.metrics().callEnded(outcome, 503, 0, -1, context.now() - arrived);
+    byte[] refusal503 = SipResponses.create(invite, 503, SipResponses.reasonPhrase(503),
+        toTag(invite, origin), extra);
+    long answered = context.now() - arrived;
+    context.metrics().finalSent(outcome, 503, answered);
+    origin.reply(refusal503);
+    context.metrics().callEnded(outcome, 503, 0, -1, answered);
   }
 
   @Override

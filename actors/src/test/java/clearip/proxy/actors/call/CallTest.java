@@ -100,14 +100,28 @@ class CallTest {
 
   record Ended(CallOutcome outcome, int finalStatus, int clearIpStatus) {}
 
+  record Sent(CallOutcome outcome, int finalStatus) {}
+
   static final class Metrics implements CallMetrics {
     final List<Ended> ended = new CopyOnWriteArrayList<>();
+    final List<Sent> sent = new CopyOnWriteArrayList<>();
+    final List<Integer> clearIpAnswers = new CopyOnWriteArrayList<>();
     final List<Long> answerNanos = new CopyOnWriteArrayList<>();
     volatile int started;
 
     @Override
     public void callStarted() {
       started++;
+    }
+
+    @Override
+    public void finalSent(CallOutcome outcome, int finalStatus, long answerNanos) {
+      sent.add(new Sent(outcome, finalStatus));
+    }
+
+    @Override
+    public void clearIpAnswered(int status, long rttNanos) {
+      clearIpAnswers.add(status);
     }
 
     @Override
@@ -219,6 +233,9 @@ class CallTest {
       assertEquals(200, sw.next().statusCode());
       awaitEnded(kit.createTestProbe(), call, metrics,
           new Ended(CallOutcome.ANSWERED, 200, 302));
+      // ClearIP's 302 was counted as it came, though the switch never saw it
+      assertEquals(List.of(302), metrics.clearIpAnswers);
+      assertEquals(List.of(new Sent(CallOutcome.ANSWERED, 200)), metrics.sent);
       assertFalse(table.isWaiting(branch, table.listeners()), "forgotten when the call ends");
       assertEquals(0, table.size());
     }
@@ -233,6 +250,8 @@ class CallTest {
     assertEquals(503, sw.next().statusCode());
     awaitEnded(kit.createTestProbe(), call, metrics,
         new Ended(CallOutcome.FAIL_OPEN_UNAVAILABLE, 503, 0));
+    assertEquals(List.of(new Sent(CallOutcome.FAIL_OPEN_UNAVAILABLE, 503)), metrics.sent);
+    assertTrue(metrics.clearIpAnswers.isEmpty());
     assertEquals(1, metrics.started);
   }
 
@@ -276,6 +295,10 @@ class CallTest {
       SipResponse relayed = sw.next();
       clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
       assertEquals(302, relayed.statusCode());
+      // counted as it went to the switch, while the call still waits for the ACK (Timer H)
+      assertEquals(List.of(new Sent(CallOutcome.RELAYED, 302)), metrics.sent);
+      assertEquals(List.of(302), metrics.clearIpAnswers);
+      assertTrue(metrics.ended.isEmpty(), "the call has not ended");
       assertEquals("z9hG4bKswredirect", relayed.topViaBranch(), "our Via is popped");
       // hop by hop: the 302 is ACKed towards ClearIP on the INVITE's branch
       SipRequest ack = fake.received.poll(5, TimeUnit.SECONDS);
@@ -296,6 +319,7 @@ class CallTest {
       assertFalse(link.carries(forwarded.topViaBranch()));
       call.tell(Call.AckReceived.INSTANCE);
       awaitEnded(kit.createTestProbe(), call, metrics, new Ended(CallOutcome.RELAYED, 302, 302));
+      assertEquals(1, metrics.sent.size(), "retransmissions of the final are not counted again");
       assertEquals(TimeUnit.MILLISECONDS.toNanos(7), metrics.answerNanos.get(0),
           "the answer time counts to the first 302, not to the ACK");
     }

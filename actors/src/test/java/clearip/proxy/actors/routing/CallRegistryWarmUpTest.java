@@ -38,6 +38,31 @@ class CallRegistryWarmUpTest {
 
   FakeClearIp clearIp;
   CallRegistry registry;
+  /** What the registry reported, in order. */
+  final java.util.List<String> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final CallMetrics metrics = new CallMetrics() {
+    @Override
+    public void callStarted() {
+      reported.add("started");
+    }
+
+    @Override
+    public void refused(Refusal reason) {
+      reported.add("refused " + reason);
+    }
+
+    @Override
+    public void finalSent(clearip.proxy.actors.call.txn.CallOutcome outcome, int status,
+        long answerNanos) {
+      reported.add("sent " + outcome + " " + status);
+    }
+
+    @Override
+    public void callEnded(clearip.proxy.actors.call.txn.CallOutcome outcome, int finalStatus,
+        int clearIpStatus, long clearIpRttNanos, long answerNanos) {
+      reported.add("ended " + outcome);
+    }
+  };
 
   @AfterAll
   static void shutdown() {
@@ -59,7 +84,7 @@ class CallRegistryWarmUpTest {
       assertTrue(channel.isUp(), "upstream not up");
       return null;
     });
-    Call.Context context = new Call.Context(CallSettings.defaults(), channel, CallMetrics.NONE);
+    Call.Context context = new Call.Context(CallSettings.defaults(), channel, metrics);
     CompletableFuture<CallRegistry> made = new CompletableFuture<>();
     kit.spawn(Behaviors.setup(ctx -> {
       made.complete(CallRegistry.create(ctx, context, 2));
@@ -158,6 +183,8 @@ class CallRegistryWarmUpTest {
     assertTrue(r.header("Reason").contains("proxy warming up"), r.header("Reason"));
     assertEquals("1", r.header("Retry-After"));
     assertEquals(0, registry.inFlight());
+    assertEquals(java.util.List.of("started", "refused WARMING_UP", "sent FAIL_OPEN_OVERLOAD 503",
+        "ended FAIL_OPEN_OVERLOAD"), reported, "the refusal is reported with its reason, the 503 as sent");
     assertEquals(null, clearIp.received.poll(200, TimeUnit.MILLISECONDS));
   }
 

@@ -57,7 +57,10 @@ public final class OperatorAccess implements AutoCloseable {
         server.registry().shedder()::lastDelayNanos, server.registry().shedder()::limitNanos);
     metrics.udpFallbacks(server.callContext().transports());
     metrics.upstreamAnswers(server.upstream().answers());
+    metrics.intakeWait(server.registry().shedder()::intakeWaitNanos);
     ProxyOperations ops = new ProxyOperations(server, configFile);
+    metrics.upstream(ops::upstreamStatus);
+    metrics.ready(() -> ops.notReadyReason() == null);
     JmxExporter jmx = JmxExporter.register(mbeans, ops, server.bound(), metrics, trace);
     OperatorAccess supervision = new OperatorAccess(ops, jmx);
     if (signals) supervision.handleSignals(supervision::drainAndStop);

@@ -43,9 +43,10 @@ public final class TransportMeters implements TransportMetrics {
           "Sends to destinations that failed", tag);
       openInbound[i] = new AtomicInteger();
       if (t.isStream()) {
-        registry.gauge("clearip.connections.open",
-            java.util.List.of(io.micrometer.core.instrument.Tag.of("transport", tag)),
-            openInbound[i]);
+        io.micrometer.core.instrument.Gauge.builder("clearip.connections.open", openInbound[i],
+                AtomicInteger::get)
+            .description("Inbound TCP or TLS connections open now, by transport")
+            .tag("transport", tag).register(registry);
       }
     }
   }
