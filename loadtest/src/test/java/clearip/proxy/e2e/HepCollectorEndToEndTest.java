@@ -69,8 +69,8 @@ class HepCollectorEndToEndTest {
     sngrep = new ProcessBuilder(binary, "-N", "-q",
         "-L", "udp:127.0.0.1:" + collectorPort, "-O", capture.toString())
         .redirectErrorStream(true).redirectOutput(work.resolve("sngrep.log").toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .start();
+    sngrep.getOutputStream().close(); // nothing on its standard input
     awaitCollectorListening();
 
     TestPki pki = TestPki.create(work.resolve("pki"));

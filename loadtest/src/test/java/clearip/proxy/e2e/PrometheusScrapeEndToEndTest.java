@@ -32,16 +32,21 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A real Prometheus server scrapes a running proxy (its admin endpoint, every second) while SIPp
  * places calls through it to the ClearIP emulator; the test reads what Prometheus stored through
  * its HTTP API: the call counters, ClearIP's connection state, a quantile of the round-trip
- * histogram, and the shipped alert rules loaded and evaluated without error.
+ * histogram, and the shipped alert rules loaded and evaluated without error; then ClearIP goes
+ * away, and Prometheus sees the connection down and the ClearIP-unreachable alert pending.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PrometheusScrapeEndToEndTest {
   static final Duration WAIT = Duration.ofSeconds(30);
   static final int CALLS = 5;
@@ -188,6 +193,7 @@ class PrometheusScrapeEndToEndTest {
   }
 
   @Test
+  @Order(1)
   void prometheusScrapesTheCallsTheConnectionToClearIpAndItsRoundTrip() throws Exception {
     awaitValue("up{job=\"clearip-proxy\"}", v -> v == 1);
     awaitValue("clearip_upstream_state{job=\"clearip-proxy\",state=\"connected\"}", v -> v == 1);
@@ -209,6 +215,7 @@ class PrometheusScrapeEndToEndTest {
   }
 
   @Test
+  @Order(2)
   void theShippedAlertRulesLoadAndEvaluateWithoutErrorAndNoneFires() throws Exception {
     await("every rule evaluated", () -> {
       JsonNode groups = json.readTree(get("/api/v1/rules").body()).path("data").path("groups");
@@ -227,5 +234,21 @@ class PrometheusScrapeEndToEndTest {
     assertTrue(query("ALERTS{alertstate=\"firing\"}").isEmpty(), query("ALERTS").toString());
     assertTrue(query("ALERTS{alertname!=\"ClearIpProxyNoCalls\"}").isEmpty(),
         query("ALERTS").toString());
+  }
+
+  /** Last: it stops ClearIP. */
+  @Test
+  @Order(3)
+  void whenClearIpGoesAwayPrometheusSeesTheConnectionDownAndTheAlertPending() throws Exception {
+    awaitValue("clearip_upstream_state{state=\"connected\"}", v -> v == 1);
+    emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    emulator = null;
+    awaitValue("clearip_upstream_state{state=\"connecting\"}", v -> v == 1);
+    awaitValue("clearip_ready", v -> v == 0);
+    // the connection had answered calls: its loss counts as a reconnect
+    awaitValue("clearip_upstream_reconnects_total", v -> v >= 1);
+    // the rule's condition holds; it fires after a minute, so pending is what shows now
+    await("ClearIpUnreachable pending", () -> !query(
+        "ALERTS{alertname=\"ClearIpUnreachable\",alertstate=\"pending\"}").isEmpty());
   }
 }
