@@ -28,11 +28,16 @@ class InstallScriptTest {
   record Run(int exit, String output) {}
 
   static Run run(Path dir, List<String> cmd, String destdir) throws Exception {
+    return run(dir, cmd, destdir, 60);
+  }
+
+  static Run run(Path dir, List<String> cmd, String destdir, int timeoutSeconds)
+      throws Exception {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
     if (destdir != null) pb.environment().put("DESTDIR", destdir);
     Path out = Files.createTempFile(dir, "out", ".txt");
     Process p = pb.redirectOutput(out.toFile()).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
       p.destroyForcibly(); // our own child
       throw new AssertionError(cmd + " did not finish");
     }
