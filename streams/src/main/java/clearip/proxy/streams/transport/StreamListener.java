@@ -67,7 +67,9 @@ final class StreamListener {
           binding = b;
           log.info("Listening for SIP over {} on {}", transport, b.localAddress());
           return b.localAddress();
-        });
+        })
+        .exceptionallyCompose(e -> java.util.concurrent.CompletableFuture.failedFuture(
+            new ListenerBindException(transport, address, e)));
   }
 
   CompletionStage<?> unbind() {

@@ -104,10 +104,8 @@ final class UdpListener {
       local = (InetSocketAddress) ch.getLocalAddress();
     } catch (IOException | RuntimeException e) {
       closeQuietly(ch);
-      BindException be = new BindException("cannot bind UDP " + address + ": " + e.getMessage());
-      be.initCause(e);
       unbound.complete(null);
-      bound.completeExceptionally(be);
+      bound.completeExceptionally(new ListenerBindException(Transport.UDP, address, e));
       return;
     }
     int rcvbuf = receiveBufferOf(channel);
