@@ -5,6 +5,7 @@ import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.jmx.ProxyControl;
+import clearip.proxy.streams.transport.Durations;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamSettings;
 import com.typesafe.config.Config;
@@ -116,13 +117,13 @@ public final class ProxyOperations implements ProxyControl, Readiness {
         if (clean) {
           log.info("All calls finished; stopping");
         } else {
-          log.warn("Drain deadline ({} ms) passed with {} call(s) in flight: each gets 503 and "
-              + "its ringing destination a CANCEL; stopping", timeout.toMillis(), left);
+          log.warn("Drain deadline ({}) passed with {} call(s) in flight: each gets 503 and "
+              + "its ringing destination a CANCEL; stopping", Durations.text(timeout), left);
           proxy.stopAllCalls("proxy stopping");
           // the 503s and CANCELs leave before the transports close
           if (!awaitNoCallsInFlight(STOP_GRACE)) {
-            log.warn("{} call(s) still in flight after {} ms", proxy.callsInFlight(),
-                STOP_GRACE.toMillis());
+            log.warn("{} call(s) still in flight after {}", proxy.callsInFlight(),
+                Durations.text(STOP_GRACE));
           }
         }
       } catch (InterruptedException e) {
@@ -290,7 +291,7 @@ public final class ProxyOperations implements ProxyControl, Readiness {
         : "; changed but applied only after a restart: " + String.join(", ", needRestart);
     log.info("Configuration reloaded from {}: allow-list {}, emergency numbers {}, "
         + "upstream.timeout {}{}{}", source, next.access(), calls.emergencyNumbers(),
-        calls.upstreamTimeout(), retarget, restart);
+        Durations.text(calls.upstreamTimeout()), retarget, restart);
     return "reloaded from " + source + retarget + restart;
   }
 

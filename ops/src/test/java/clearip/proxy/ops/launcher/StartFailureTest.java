@@ -49,14 +49,7 @@ class StartFailureTest {
           "  warmup.enabled = off",
           "}", ""));
       Path out = dir.resolve("out.txt");
-      Process p = new ProcessBuilder(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-          "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-          "-Dlogback.configurationFile=logback.xml",
-          "-cp", System.getProperty("surefire.test.class.path",
-              System.getProperty("java.class.path")),
-          Main.class.getName(), "run", "--config", conf.toString())
-          .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      Process p = launch(out, "run", "--config", conf.toString());
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly(); // our own child
         throw new AssertionError("still running:\n" + Files.readString(out));
@@ -71,5 +64,16 @@ class StartFailureTest {
       assertTrue(output.lines().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception")),
           output);
     }
+  }
+
+  /** The launcher in a JVM of its own (our child) with the shipped logback.xml; output in out. */
+  static Process launch(Path out, String... args) throws java.io.IOException {
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m",
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dlogback.configurationFile=logback.xml",
+        "-cp", System.getProperty("surefire.test.class.path",
+            System.getProperty("java.class.path")), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
   }
 }

@@ -65,7 +65,8 @@ final class StreamListener {
         .run(ctx.system())
         .thenApply(b -> {
           binding = b;
-          log.info("Listening for SIP over {} on {}", transport, b.localAddress());
+          // the proxy says where it listens in one line, when all its listeners are bound
+          log.debug("Listening for SIP over {} on {}", transport, b.localAddress());
           return b.localAddress();
         })
         .exceptionallyCompose(e -> java.util.concurrent.CompletableFuture.failedFuture(
