@@ -181,7 +181,8 @@ class DebPackageIT {
     assertEquals(0, dpkgDeb("-e", deb.toString(), control.toString()).exit());
     Path bin = Files.createDirectories(work.resolve("stubs"));
     Path calls = work.resolve("calls.txt");
-    for (String tool : List.of("adduser", "getent", "install", "chgrp", "chmod", "systemctl")) {
+    for (String tool : List.of("adduser", "getent", "install", "chgrp", "chmod", "systemctl",
+        "deb-systemd-helper", "deb-systemd-invoke")) {
       Path stub = bin.resolve(tool);
       Files.writeString(stub, "#!/bin/sh\necho \"" + tool + " $*\" >> " + calls + "\n"
           + (tool.equals("getent") ? "exit 2\n" : "exit 0\n"));
@@ -198,6 +199,8 @@ class DebPackageIT {
         + "/var/lib/clearip-proxy /var/lib/clearip-proxy/traces"), log);
     assertTrue(log.contains("chgrp clearip-proxy /etc/clearip-proxy "
         + "/etc/clearip-proxy/clearip-proxy.conf"), log);
+    assertTrue(log.contains("deb-systemd-helper enable clearip-proxy.service"), log);
+    assertTrue(!log.contains("deb-systemd-invoke"), "a first install starts nothing: " + log);
     for (String script : List.of("postinst", "prerm", "postrm")) {
       assertEquals(0, run(work, List.of("sh", "-n", control.resolve(script).toString()), null)
           .exit(), script + " is not valid sh");
