@@ -77,12 +77,15 @@ conf="$root$sysconfdir/clearip-proxy.conf"
 if [ -e "$conf" ]; then
   echo "kept $conf"
 else
-  install -m 0640 "$here/clearip-proxy.conf" "$conf"
+  sed -e "s|/var/lib/clearip-proxy/|$statedir/|g" "$here/clearip-proxy.conf" > "$conf.new"
+  chmod 0640 "$conf.new"
+  mv -f "$conf.new" "$conf"
   echo "installed $conf (edit access.allow and the TLS listener, then start the service)"
 fi
 
 sed -e "s|@PREFIX@|$prefix|g" -e "s|@SYSCONFDIR@|$sysconfdir|g" \
     -e "s|@STATEDIR@|$statedir|g" -e "s|@USER@|$user|g" -e "s|@JAVA@|$java|g" \
+    -e "s|@JAR@|$prefix/lib/clearip-proxy.jar|g" \
     "$here/clearip-proxy.service" > "$root$unitdir/clearip-proxy.service.new"
 chmod 0644 "$root$unitdir/clearip-proxy.service.new"
 mv -f "$root$unitdir/clearip-proxy.service.new" "$root$unitdir/clearip-proxy.service"

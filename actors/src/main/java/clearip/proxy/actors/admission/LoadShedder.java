@@ -1,5 +1,6 @@
 package clearip.proxy.actors.admission;
 
+import clearip.proxy.streams.transport.Durations;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -207,30 +208,30 @@ public final class LoadShedder {
       if (episodeStart == 0 && shedNow > shedSeen) {
         // refused while a UDP reader or the waiting probe was behind, caught up by now: no
         // late probe will report these, and refused calls go unscreened
-        log.warn("Overloaded briefly: {} INVITEs answered 503 while new calls waited over {} ms "
-            + "between two probes", shedNow - shedSeen, max / 1_000_000);
+        log.warn("Overloaded briefly: {} INVITEs answered 503 while new calls waited over {} "
+            + "between two probes", shedNow - shedSeen, millis(max));
       }
     }
     if (episodeStart != 0 && !episodeLogged && shedNow > shedAtEpisodeStart) {
       // logged once it refuses calls: a late probe alone (e.g. while the proxy starts) is no news
       episodeLogged = true;
-      log.warn("Overloaded: new calls wait {} ms (limit {} ms); part of the new "
-          + "INVITEs are answered 503 until the proxy catches up", worstDelay / 1_000_000,
-          max / 1_000_000);
+      log.warn("Overloaded: new calls wait {} (limit {}); part of the new "
+          + "INVITEs are answered 503 until the proxy catches up", millis(worstDelay),
+          millis(max));
     }
     shedSeen = shedNow;
     if (!tightened && episodeStart != 0 && now - episodeStart >= LASTING_NANOS && !jitBusy) {
       tightened = true;
-      log.warn("Overloaded for {} ms: new calls are now refused from a wait of {} ms, half "
-          + "the limit, until the overload is over", (now - episodeStart) / 1_000_000,
-          max / 2 / 1_000_000);
+      log.warn("Overloaded for {}: new calls are now refused from a wait of {}, half "
+          + "the limit, until the overload is over", millis(now - episodeStart),
+          millis(max / 2));
     }
     if (episodeStart != 0 && admitted >= 1.0 && now - lastLate > CALM_NANOS) {
       // from the first late probe to one interval past the last: a single late probe is 10 ms
       if (episodeLogged) {
-        log.warn("Overload over: it lasted {} ms, {} INVITEs answered 503, worst wait {} ms",
-            (lastLate - episodeStart + PROBE_INTERVAL.toNanos()) / 1_000_000,
-            shed.get() - shedAtEpisodeStart, worstDelay / 1_000_000);
+        log.warn("Overload over: it lasted {}, {} INVITEs answered 503, worst wait {}",
+            millis(lastLate - episodeStart + PROBE_INTERVAL.toNanos()),
+            shed.get() - shedAtEpisodeStart, millis(worstDelay));
       }
       episodeStart = 0;
       tightened = false;
@@ -332,5 +333,10 @@ public final class LoadShedder {
   /** The intake's wait now (how long a datagram waits for its UDP reader), in nanoseconds. */
   public long intakeWaitNanos() {
     return intakeBacklog.getAsLong();
+  }
+
+  /** A wait in the log: to the millisecond, as the configuration writes it ({@code 110ms}). */
+  private static String millis(long nanos) {
+    return Durations.nanos(nanos / 1_000_000 * 1_000_000);
   }
 }

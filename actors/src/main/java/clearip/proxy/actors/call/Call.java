@@ -378,8 +378,12 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
           txn.clearIpRttNanos().orElse(-1), answered ? answeredNanos - txn.startNanos() : -1);
     }
     if (context.callLog() && summary.isInfoEnabled()) {
-      summary.info("call {} from {} {}: {} clearip={} rtt={} tried={} final={} duration={}ms",
+      // the field set is documented in the README (Logs); "-" where there is no value
+      summary.info("call {} from {} {}: {} calling={} called={} clearip={} rtt={} tried={} "
+          + "final={} duration={}ms",
           invite.callId(), origin.transport(), origin.remote(), outcome,
+          orDash(RelayTransaction.callingNumber(invite)),
+          orDash(RelayTransaction.calledNumber(invite)),
           txn.clearIpStatus() == 0 ? "-" : txn.clearIpStatus(),
           txn.clearIpRttNanos().isEmpty() ? "-" // e.g. an emergency call: ClearIP never asked
               : String.format("%.1fms", txn.clearIpRttNanos().getAsLong() / 1e6),
@@ -387,5 +391,9 @@ public final class Call extends ExtensibleBehavior<Call.Command> {
           txn.finalStatus(), String.format("%.1f", duration / 1e6));
     }
     return this;
+  }
+
+  private static String orDash(String value) {
+    return value == null || value.isEmpty() ? "-" : value;
   }
 }

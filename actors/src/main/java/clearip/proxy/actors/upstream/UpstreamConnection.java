@@ -4,6 +4,7 @@ import clearip.proxy.sip.message.SipRequests;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.streams.transport.ClientEngineFactory;
 import clearip.proxy.streams.transport.ClientTransactions;
+import clearip.proxy.streams.transport.Durations;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLink;
@@ -149,7 +150,8 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
       timers.startTimerWithFixedDelay(KeepAliveTick.INSTANCE, settings.keepAliveInterval());
     }
     timers.startTimerWithFixedDelay(HealthTick.INSTANCE, Duration.ofMillis(500));
-    ctx.getLog().info("ClearIP upstream {} ({} connection(s))", settings.uri(),
+    // the proxy's start-up line names ClearIP's URI
+    ctx.getLog().debug("ClearIP upstream {} ({} connection(s))", settings.uri(),
         settings.connections());
   }
 
@@ -252,7 +254,7 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
     Slot s = current(m.slot(), m.attempt());
     if (s == null || s.up || s.link == null) return this;
     s.link.abort("no " + (settings.transport() == Transport.TLS ? "TLS handshake" : "connection")
-        + " within " + settings.link().handshakeTimeout().toMillis() + " ms");
+        + " within " + Durations.text(settings.link().handshakeTimeout()));
     return this;
   }
 
@@ -329,8 +331,8 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
       return;
     }
     Duration delay = backoff(s.failuresInRow / Math.max(1, s.addresses.size()));
-    getContext().getLog().warn("ClearIP {} unreachable ({}); retrying in {} ms", where, reason,
-        delay.toMillis());
+    getContext().getLog().warn("ClearIP {} unreachable ({}); retrying in {}", where, reason,
+        Durations.text(delay.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
     long attempt = s.attempt = ++attemptCounter;
     timers.startSingleTimer(new RetryTimerKey(s.index), new RetryTimer(s.index, attempt), delay);
   }

@@ -229,7 +229,7 @@ class LoadShedderTest {
     });
     assertEquals(3, s.shedCount());
     assertEquals(List.of("WARN Overloaded briefly: 3 INVITEs answered 503 while new calls "
-        + "waited over 50 ms between two probes"), logs, "each refusal reported once");
+        + "waited over 50ms between two probes"), logs, "each refusal reported once");
   }
 
   @Test
@@ -249,9 +249,9 @@ class LoadShedderTest {
       for (int i = 0; i < 150; i++) probeWaiting(s, MS);
     });
     assertEquals(List.of(
-        "WARN Overloaded: new calls wait 110 ms (limit 50 ms); part of the new INVITEs are "
+        "WARN Overloaded: new calls wait 110ms (limit 50ms); part of the new INVITEs are "
             + "answered 503 until the proxy catches up",
-        "WARN Overload over: it lasted 10 ms, 2 INVITEs answered 503, worst wait 110 ms"), busy);
+        "WARN Overload over: it lasted 10ms, 2 INVITEs answered 503, worst wait 110ms"), busy);
   }
 
   @Test

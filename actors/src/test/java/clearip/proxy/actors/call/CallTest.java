@@ -272,7 +272,8 @@ class CallTest {
       assertEquals(503, sw.next().statusCode());
       kit.createTestProbe().expectTerminated(call, Duration.ofSeconds(5));
       String line = lines.list.get(0).getFormattedMessage();
-      assertTrue(line.contains(" clearip=- rtt=- tried=- final=503 duration="), line);
+      assertTrue(line.contains(": FAIL_OPEN_UNAVAILABLE calling=+14045266060 called=+14016401234"
+          + " clearip=- rtt=- tried=- final=503 duration="), line);
     } finally {
       calls.detachAppender(lines);
       calls.setLevel(level);

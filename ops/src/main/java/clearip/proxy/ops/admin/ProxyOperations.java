@@ -7,6 +7,7 @@ import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.jmx.ProxyControl;
 import clearip.proxy.streams.tls.TlsMaterialException;
+import clearip.proxy.streams.transport.Durations;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamSettings;
 import java.nio.file.Path;
@@ -119,17 +120,17 @@ public final class ProxyOperations implements ProxyControl, Readiness {
             log.info("All calls finished; stopping");
           } else {
             log.info("All calls answered; stopping ({} call(s) without the switch's ACK after "
-                + "{} ms)", proxy.callsInFlight(), ackGrace.toMillis());
+                + "{})", proxy.callsInFlight(), Durations.text(ackGrace));
           }
         } else {
-          log.warn("Drain deadline ({} ms) passed with {} call(s) waiting for an answer: each "
-              + "gets 503 and its ringing destination a CANCEL; stopping", timeout.toMillis(),
+          log.warn("Drain deadline ({}) passed with {} call(s) waiting for an answer: each "
+              + "gets 503 and its ringing destination a CANCEL; stopping", Durations.text(timeout),
               proxy.callsAwaitingAnswer());
           proxy.stopAllCalls("proxy stopping");
           // the 503s and CANCELs leave before the transports close
           if (!await(proxy::callsInFlight, STOP_GRACE)) {
-            log.warn("{} call(s) still in flight after {} ms", proxy.callsInFlight(),
-                STOP_GRACE.toMillis());
+            log.warn("{} call(s) still in flight after {}", proxy.callsInFlight(),
+                Durations.text(STOP_GRACE));
           }
         }
       } catch (InterruptedException e) {

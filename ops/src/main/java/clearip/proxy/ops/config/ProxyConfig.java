@@ -361,7 +361,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       ServerTlsSettings s = ServerTlsSettings.of(Path.of(cert), Path.of(key));
       if (!ca.isEmpty()) s = s.requireClientCertificates(Path.of(ca));
       try {
-        TlsContexts.server(s);
+        TlsContexts.check(s);
       } catch (TlsMaterialException e) {
         problem("listen.tls-certificate", e.getMessage());
       }
@@ -423,7 +423,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
         s = s.withClientCertificate(Path.of(cert), Path.of(key));
       }
       try {
-        TlsContexts.client(s);
+        TlsContexts.check(s);
       } catch (TlsMaterialException e) {
         problem("upstream.tls", e.getMessage());
       }

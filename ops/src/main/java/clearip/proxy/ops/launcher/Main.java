@@ -205,14 +205,14 @@ public final class Main {
       server = ProxyServer.start(config, metrics.calls(), metrics.transports(), true)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      System.err.println("clearip-proxy failed to start: " + Cli.rootMessage(e));
+      System.err.println(StartFailure.describe(e, configFile));
       return Cli.FAILED;
     }
     try {
       operatorAccess = OperatorAccess.start(server, metrics, configFile,
           ManagementFactory.getPlatformMBeanServer(), server.traces(), true);
     } catch (Exception e) {
-      System.err.println("clearip-proxy failed to start: " + Cli.rootMessage(e));
+      System.err.println(StartFailure.describe(e, configFile));
       server.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
       return Cli.FAILED;
     }

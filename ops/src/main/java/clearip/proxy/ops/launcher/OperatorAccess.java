@@ -6,6 +6,7 @@ import clearip.proxy.ops.jmx.JmxExporter;
 import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.ops.trace.TraceControl;
+import clearip.proxy.streams.transport.ListenerBindException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -71,8 +72,7 @@ public final class OperatorAccess implements AutoCloseable {
             metrics, ops);
       } catch (IOException e) {
         jmx.close();
-        throw new IOException("cannot listen for admin HTTP on " + adminAddress + ": "
-            + e.getMessage(), e);
+        throw new ListenerBindException("admin", adminAddress, e);
       }
     }
     return supervision;

@@ -1,7 +1,7 @@
 package clearip.proxy.ops.server;
 
-import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.actors.call.Call;
+import clearip.proxy.actors.call.CallMetrics;
 import clearip.proxy.actors.call.SenderDestinations;
 import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.routing.CallRegistry;
@@ -17,6 +17,7 @@ import clearip.proxy.streams.tls.TlsMaterialException;
 import clearip.proxy.streams.transport.AccessList;
 import clearip.proxy.streams.transport.BoundAddresses;
 import clearip.proxy.streams.transport.ClientTransactions;
+import clearip.proxy.streams.transport.Durations;
 import clearip.proxy.streams.transport.MessageTap;
 import clearip.proxy.streams.transport.MessageTaps;
 import clearip.proxy.streams.transport.TransportEndpoints;
@@ -78,6 +79,9 @@ public final class ProxyServer implements ManagedProxy {
   /** What the guardian creates inside the actor system. */
   private record Parts(UpstreamChannel upstream, ActorRef<UpstreamConnection.Command> actor,
       CallRegistry registry, SenderDestinations destinations, Call.Context context) {}
+
+  /** The name of the warm-up's private copy's actor system (its log lines are told apart by it). */
+  public static final String WARM_UP_SYSTEM = "clearip-proxy-warmup";
 
   /** Where switches' and destinations' TCP/TLS connection streams run: not on the call threads. */
   static final String CONNECTION_DISPATCHER = "clearip.connection-dispatcher";
@@ -168,7 +172,7 @@ public final class ProxyServer implements ManagedProxy {
       ClientEngines engines, MessageTap tap) {
     // the copy is told apart from the real proxy by its name and tap (NONE: not watched)
     return launch(config, metrics.calls(), metrics.transports(), engines, null,
-        "clearip-proxy-warmup", tap, null);
+        WARM_UP_SYSTEM, tap, null);
   }
 
   private static CompletionStage<ProxyServer> launch(ProxyConfig config, CallMetrics metrics,
@@ -242,9 +246,9 @@ public final class ProxyServer implements ManagedProxy {
   /** Runs the warm-up on a thread of its own, then takes calls, whatever became of it. */
   private void startWarmUp() {
     WarmUpSettings w = config.warmUp();
-    log.info("Warming up before taking calls (at least {} ms, at most {} ms): until then new "
-        + "INVITEs and OPTIONS are answered 503 \"warming up\"", w.minTime().toMillis(),
-        w.maxTime().toMillis());
+    log.info("Warming up before taking calls (at least {}, at most {}): until then new "
+        + "INVITEs and OPTIONS are answered 503 \"warming up\"", Durations.text(w.minTime()),
+        Durations.text(w.maxTime()));
     Thread t = new Thread(() -> {
       try {
         WarmUp.Result r = warmUp.run();
@@ -252,7 +256,7 @@ public final class ProxyServer implements ManagedProxy {
           log.error("Warm-up stopped: {} messages went to or came from an address that is not "
               + "loopback", r.nonLoopback());
         }
-        log.info("Warmed up in {} ms ({} calls{}); taking calls", r.took().toMillis(),
+        log.info("Warmed up in {} ({} calls{}); taking calls", Durations.text(r.took()),
             r.calls(), r.quiet() ? ", the JIT is quiet" : ", at warmup.max-time");
         registry.serve();
         warmedUp.complete(r);

@@ -28,11 +28,16 @@ class InstallScriptTest {
   record Run(int exit, String output) {}
 
   static Run run(Path dir, List<String> cmd, String destdir) throws Exception {
+    return run(dir, cmd, destdir, 60);
+  }
+
+  static Run run(Path dir, List<String> cmd, String destdir, int timeoutSeconds)
+      throws Exception {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
     if (destdir != null) pb.environment().put("DESTDIR", destdir);
     Path out = Files.createTempFile(dir, "out", ".txt");
     Process p = pb.redirectOutput(out.toFile()).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
       p.destroyForcibly(); // our own child
       throw new AssertionError(cmd + " did not finish");
     }
@@ -65,9 +70,26 @@ class InstallScriptTest {
     assertTrue(u.contains("AmbientCapabilities=CAP_NET_BIND_SERVICE"), u);
     assertTrue(u.contains("ExecReload=/bin/kill -HUP $MAINPID"), u);
     assertTrue(u.contains("WantedBy=multi-user.target"), u);
-    // the starter configuration is valid as shipped
+    assertTrue(u.contains("\nWorkingDirectory=/var/lib/clearip-proxy\n"), u);
+    // the starter configuration is valid as shipped, and traces where the unit lets it write
     ProxyConfig c = ProxyConfig.load(conf);
     assertEquals(ProxyConfig.Mode.TLS_PROXY, c.mode());
+    assertEquals(Path.of("/var/lib/clearip-proxy/traces/clearip-proxy.pcap"), c.trace().file());
+    assertTrue(u.contains("\nReadWritePaths=-/var/lib/clearip-proxy/traces\n"), u);
+  }
+
+  @Test
+  void statedirMovesTheWorkingDirectoryAndTheTraces() throws Exception {
+    Path other = work.resolve("root-statedir");
+    Run r = run(work, List.of("sh", DIST.resolve("install.sh").toString(), "--jar",
+        work.resolve("clearip-proxy.jar").toString(), "--statedir", "/srv/cip-state"),
+        other.toString());
+    assertEquals(0, r.exit(), r.output());
+    String u = Files.readString(other.resolve("etc/systemd/system/clearip-proxy.service"));
+    assertTrue(u.contains("\nWorkingDirectory=/srv/cip-state\n"), u);
+    assertTrue(u.contains("\nReadWritePaths=-/srv/cip-state/traces\n"), u);
+    ProxyConfig c = ProxyConfig.load(other.resolve("etc/clearip-proxy/clearip-proxy.conf"));
+    assertEquals(Path.of("/srv/cip-state/traces/clearip-proxy.pcap"), c.trace().file());
   }
 
   @Test

@@ -45,10 +45,31 @@ public final class TlsContexts {
 
   private TlsContexts() {}
 
-  /** Loads and checks the listener's identity (and client CA bundle) and builds its context. */
+  /**
+   * Loads and checks the listener's identity (and client CA bundle) and builds its context;
+   * logs the certificate it will present.
+   */
   public static ServerEngines server(ServerTlsSettings settings) throws TlsMaterialException {
+    return server(settings, true);
+  }
+
+  /**
+   * Proves the listener's files usable, as {@link #server(ServerTlsSettings)} would, without a
+   * word in the log: the proxy that then starts on them says what it presents, once.
+   */
+  public static void check(ServerTlsSettings settings) throws TlsMaterialException {
+    server(settings, false);
+  }
+
+  /** As {@link #check(ServerTlsSettings)}, for the client side (upstream.tls). */
+  public static void check(ClientTlsSettings settings) throws TlsMaterialException {
+    client(settings, false);
+  }
+
+  private static ServerEngines server(ServerTlsSettings settings, boolean describe)
+      throws TlsMaterialException {
     TlsIdentity identity = settings.identity().load();
-    logIdentity("TLS listener", settings.identity(), identity);
+    if (describe) logIdentity("TLS listener", settings.identity(), identity);
     TrustManager[] trust = null;
     if (settings.clientCaBundle().isPresent()) {
       trust = trustManagers(PemFiles.readTrustStore(settings.clientCaBundle().get()));
@@ -62,16 +83,21 @@ public final class TlsContexts {
    * Loads the trust (and optional client identity) for outgoing connections and builds the context.
    */
   public static ClientEngines client(ClientTlsSettings settings) throws TlsMaterialException {
+    return client(settings, true);
+  }
+
+  private static ClientEngines client(ClientTlsSettings settings, boolean describe)
+      throws TlsMaterialException {
     KeyManager[] keys = null;
     if (settings.identity().isPresent()) {
       PemIdentity files = settings.identity().get();
       TlsIdentity identity = files.load();
-      logIdentity("TLS client", files, identity);
+      if (describe) logIdentity("TLS client", files, identity);
       keys = keyManagers(files, identity);
     }
     KeyStore trustStore =
         settings.caBundle().isPresent() ? PemFiles.readTrustStore(settings.caBundle().get()) : null;
-    if (!settings.verifyHostname()) {
+    if (!settings.verifyHostname() && describe) {
       log.warn(
           "TLS hostname verification is off: any certificate from a trusted CA is accepted for"
               + " any upstream host");

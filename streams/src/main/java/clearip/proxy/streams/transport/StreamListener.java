@@ -65,9 +65,12 @@ final class StreamListener {
         .run(ctx.system())
         .thenApply(b -> {
           binding = b;
-          log.info("Listening for SIP over {} on {}", transport, b.localAddress());
+          // the proxy says where it listens in one line, when all its listeners are bound
+          log.debug("Listening for SIP over {} on {}", transport, b.localAddress());
           return b.localAddress();
-        });
+        })
+        .exceptionallyCompose(e -> java.util.concurrent.CompletableFuture.failedFuture(
+            new ListenerBindException(transport, address, e)));
   }
 
   CompletionStage<?> unbind() {

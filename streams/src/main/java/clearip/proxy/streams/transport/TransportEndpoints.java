@@ -107,7 +107,8 @@ public final class TransportEndpoints {
         .thenApply(v -> new BoundAddresses(join(udp), join(tcp), join(tls)));
     return result.whenComplete((bound, failure) -> {
       if (failure != null) {
-        log.error("Could not bind the SIP listeners: {}", failure.toString());
+        // the caller reports it (the launcher: one line naming the address and the key)
+        log.debug("Could not bind the SIP listeners: {}", failure.toString());
         stop();
       }
     });

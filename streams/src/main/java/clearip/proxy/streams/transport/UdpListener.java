@@ -104,14 +104,13 @@ final class UdpListener {
       local = (InetSocketAddress) ch.getLocalAddress();
     } catch (IOException | RuntimeException e) {
       closeQuietly(ch);
-      BindException be = new BindException("cannot bind UDP " + address + ": " + e.getMessage());
-      be.initCause(e);
       unbound.complete(null);
-      bound.completeExceptionally(be);
+      bound.completeExceptionally(new ListenerBindException(Transport.UDP, address, e));
       return;
     }
     int rcvbuf = receiveBufferOf(channel);
-    log.info("Listening for SIP over UDP on {} (receive buffer {} bytes)", local, rcvbuf);
+    // the proxy says where it listens in one line, when all its listeners are bound
+    log.debug("Listening for SIP over UDP on {} (receive buffer {} bytes)", local, rcvbuf);
     if (receiveBufferSize > 0 && rcvbuf < receiveBufferSize) {
       // Linux caps SO_RCVBUF at net.core.rmem_max without saying so
       log.warn("UDP receive buffer on {} is {} bytes, {} were asked for: raise "
@@ -287,7 +286,7 @@ final class UdpListener {
       closeQuietly(sel);
       closeQuietly(ch);
       closeQuietly(probeChannel);
-      log.info("Stopped listening for SIP over UDP on {}", local);
+      log.debug("Stopped listening for SIP over UDP on {}", local);
       unbound.complete(null);
       bound.completeExceptionally(new BindException("UDP listener stopped"));
     }

@@ -2,6 +2,8 @@ package clearip.proxy.actors.call.txn;
 
 import clearip.proxy.actors.call.txn.TxnTimer.AttemptTimer;
 import clearip.proxy.actors.call.txn.TxnTimer.CallTimer;
+import clearip.proxy.sip.header.HeaderName;
+import clearip.proxy.sip.header.NameAddr;
 import clearip.proxy.sip.header.Via;
 import clearip.proxy.sip.message.MessageEditor;
 import clearip.proxy.sip.message.RequestChecks;
@@ -409,6 +411,37 @@ public final class RelayTransaction {
     String n = number(invite.requestUri());
     if (n == null && invite.to() != null) n = number(invite.to().uri());
     return n;
+  }
+
+  /**
+   * The calling number: the user of the first P-Asserted-Identity (the caller as the switch's
+   * network asserts it), or of From without one; as {@link #calledNumber}. Null when there is
+   * none.
+   */
+  public static String callingNumber(SipRequest invite) {
+    String pai = invite.header(HeaderName.P_ASSERTED_IDENTITY);
+    if (pai != null) {
+      NameAddr first = firstNameAddr(pai);
+      String n = first == null ? null : number(first.uri());
+      if (n != null) return n;
+    }
+    return invite.from() == null ? null : number(invite.from().uri());
+  }
+
+  /** The first of a header value's comma-separated name-addrs; null when unreadable. */
+  private static NameAddr firstNameAddr(String value) {
+    try {
+      return NameAddr.parse(value);
+    } catch (IllegalArgumentException several) {
+      int close = value.indexOf('>');
+      int comma = value.indexOf(',', Math.max(close, 0));
+      if (comma < 0) return null;
+      try {
+        return NameAddr.parse(value.substring(0, comma).trim());
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
   }
 
   private static String number(String uriText) {

@@ -1,5 +1,6 @@
 package clearip.proxy.actors.call.txn;
 
+import clearip.proxy.streams.transport.Durations;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,7 +58,7 @@ public final class TransportMemory {
     }
     if (udpOnlyUntil.put(key, until) == null) {
       log.info("Destination {} does not take TCP ({}); large INVITEs go to it over UDP for {}",
-          key, why, text(howLong));
+          key, why, Durations.text(howLong));
     }
   }
 
@@ -79,12 +80,6 @@ public final class TransportMemory {
   private void evictExpired() {
     long now = clock.getAsLong();
     udpOnlyUntil.entrySet().removeIf(e -> now - e.getValue() >= 0);
-  }
-
-  private static String text(Duration d) {
-    long s = d.getSeconds();
-    if (d.getNano() == 0 && s >= 60 && s % 60 == 0) return (s / 60) + " min";
-    return d.toMillis() % 1000 == 0 ? s + " s" : d.toMillis() + " ms";
   }
 
   private static String key(Destination d) {

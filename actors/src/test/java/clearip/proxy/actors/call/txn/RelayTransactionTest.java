@@ -285,4 +285,21 @@ class RelayTransactionTest {
     assertInstanceOf(CallState.class, t.state());
     assertEquals(CallState.WAITING_UPSTREAM, t.state());
   }
+
+  @Test
+  void callingNumberIsTheAssertedIdentityElseFrom() {
+    assertEquals("+14045266060", RelayTransaction.callingNumber(SipFixtures.request(inviteText)));
+    String asserted = inviteText.replace("P-Asserted-Identity: <sip:+14045266060@192.0.2.20>",
+        "P-Asserted-Identity: \"Alice\" <sip:+1-202-555-0100@192.0.2.20;user=phone>, "
+            + "<tel:+12025550100>");
+    assertEquals("+12025550100", RelayTransaction.callingNumber(SipFixtures.request(asserted)));
+    String noPai = inviteText.replace("P-Asserted-Identity: <sip:+14045266060@192.0.2.20>\r\n",
+        "").replace("<sip:+14045266060@192.0.2.20>;tag=", "<sip:anonymous@anonymous.invalid>;tag=");
+    assertEquals("anonymous", RelayTransaction.callingNumber(SipFixtures.request(noPai)));
+  }
+
+  @Test
+  void calledNumberIsTheRequestUriUser() {
+    assertEquals("+14016401234", RelayTransaction.calledNumber(SipFixtures.request(inviteText)));
+  }
 }
