@@ -12,7 +12,7 @@
 # Writes DIR/oci (an OCI image layout, tag TAG) and DIR/clearip-proxy-TAG.tar (the same image as
 # a docker-archive: `docker load -i` or `podman load -i` it). Defaults: the jar and DIR
 # target/image of the ops module, TAG the jar's version.
-# Needs: jlink and the jmods of a JDK 17 (Debian: openjdk-17-jdk-headless, openjdk-17-jmods),
+# Needs: jlink and the jmods of a JDK 17 (Debian 12: openjdk-17-jdk-headless has both),
 # umoci, skopeo, ldd, dpkg. Run it as root (the files' owners go into the image as they are);
 # as another user the traces directory is made world-writable instead.
 set -euo pipefail
@@ -38,7 +38,7 @@ for tool in jlink umoci skopeo ldd; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 jdk=$(dirname "$(dirname "$(readlink -f "$(command -v jlink)")")")
-[ -d "$jdk/jmods" ] || die "no jmods in $jdk (Debian: apt-get install openjdk-17-jmods)"
+[ -d "$jdk/jmods" ] || die "no jmods in $jdk (Debian 12: apt-get install openjdk-17-jdk-headless)"
 if [ -z "$tag" ]; then
   tag=$("$jdk/bin/java" -Xmx64m -jar "$jar" version | sed -n 's/^clearip-proxy //p')
   [ -n "$tag" ] || die "cannot read the version of $jar"

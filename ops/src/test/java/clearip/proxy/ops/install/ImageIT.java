@@ -54,7 +54,7 @@ class ImageIT {
     }
     Path jlink = Path.of(which("jlink")).toRealPath();
     assumeTrue(Files.isDirectory(jlink.getParent().getParent().resolve("jmods")),
-        "the JDK of " + jlink + " has no jmods (Debian: openjdk-17-jmods); skipping the image");
+        "the JDK of " + jlink + " has no jmods (Debian 12: openjdk-17-jdk-headless); skipping the image");
     Path target = Path.of("target").toAbsolutePath();
     out = target.resolve("image");
     long started = System.nanoTime();
