@@ -223,7 +223,7 @@ class ClusterEndToEndTest {
           identity.reuse-across-numbers = on
           rules = [
             { name = r1, called-prefix = "1", action = redirect, identity = on, attest = A,
-              destinations = ["sip:${user}@127.0.0.1:5080"] }
+              destinations = ["sip:${user}@127.0.0.1:5080", "sip:${user}@127.0.0.1:5082"] }
           ]
         }
         """)
