@@ -300,6 +300,13 @@ class ClusterEndToEndTest {
     }
     assertTrue(List.of(a().address(), b().address(), c().address())
         .contains((String) a().cluster("Leader")));
+    // the operator's view: ctl cluster
+    CtlEndToEndTest.Ctl ctl = CtlEndToEndTest.ctl("cluster", "--jmx", "127.0.0.1:" + b().jmx);
+    assertEquals(0, ctl.code(), ctl.err());
+    assertEquals(b().address(), ctl.value("self"));
+    assertEquals(3, ctl.out().lines().filter(l -> l.startsWith("member=") && l.endsWith(" Up"))
+        .count(), ctl.out());
+    assertEquals("", ctl.value("problem"));
   }
 
   @Test
@@ -321,7 +328,9 @@ class ClusterEndToEndTest {
     assertTrue(millis < 5000, "in force on B and C after " + millis + " ms");
 
     t0 = System.nanoTime();
-    a().invoke("setAccessAllow", "127.0.0.0/8,10.0.0.0/8");
+    CtlEndToEndTest.Ctl set = CtlEndToEndTest.ctl("set-access-allow", "127.0.0.0/8,10.0.0.0/8",
+        "--jmx", "127.0.0.1:" + a().jmx);
+    assertEquals(0, set.code(), set.err());
     OperationsEndToEndTest.await("the allow-list in force on B and C", WAIT, () -> {
       try {
         return "127.0.0.0/8,10.0.0.0/8".equals(b().proxy("AccessAllow"))
