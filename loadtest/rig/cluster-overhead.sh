@@ -34,7 +34,9 @@ if [ ! -f "$CERTS/ca.crt" ]; then
       -CAcreateserial -days 2 -extfile "$CERTS/$n.ext" -out "$CERTS/$n.crt" 2>/dev/null
   done
 fi
-SEEDS='["127.0.0.1:25521", "127.0.0.1:25522", "127.0.0.1:25523"]'
+# B first: B and C form the fleet before the first measured run; A joins it at each start, as a
+# restarted node does (the first seed is the one that forms a fleet)
+SEEDS='["127.0.0.1:25522", "127.0.0.1:25523", "127.0.0.1:25521"]'
 cluster_conf() { # node-letter port
   cat <<CONF
 clearip-proxy.cluster {
@@ -83,6 +85,11 @@ for r in $(seq 1 "$ROUNDS"); do
     tail -n 1 "$OUT/results.tsv"
   done
 done
+# per round (runs side by side in time) and over all rounds: the machine's noise shows as the
+# spread of the per-round ratios
+awk -F'\t' 'NR > 1 { if ($2 == "off") off[$1] = $3; else on[$1] = $3 }
+  END { for (r in on) if (off[r] > 0) printf "round %s: CPU per call ratio %.3f\n", r, on[r]/off[r] }' \
+  "$OUT/results.tsv" | sort | tee "$OUT/rounds.txt"
 awk -F'\t' 'NR > 1 { n[$2]++; cpu[$2] += $3; p99[$2] += $4 }
   END { if (n["off"] && n["on"] && cpu["off"] > 0) {
     printf "CPU per call: alone %.1f us, fleet node %.1f us, ratio %.3f\n", cpu["off"]/n["off"], cpu["on"]/n["on"], (cpu["on"]/n["on"])/(cpu["off"]/n["off"]);

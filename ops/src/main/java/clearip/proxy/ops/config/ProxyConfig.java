@@ -302,6 +302,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       }
       Path cert = pemFile("cluster.tls-certificate", enabled);
       Path key = pemFile("cluster.tls-private-key", enabled);
+      if (enabled && key != null && Files.isReadable(key)) rsaKey("cluster.tls-private-key", key);
       Path ca = pemFile("cluster.tls-ca-file", enabled);
       if (enabled && seeds.isEmpty()) {
         problem("cluster.seed-nodes", "list at least one node (the same list on every node)");
@@ -320,6 +321,36 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       Path p = Path.of(f);
       if (required && !Files.isReadable(p)) problem(key, "cannot read " + f);
       return p;
+    }
+
+    /**
+     * The cluster's TLS reads RSA keys only, PKCS#1 or unencrypted PKCS#8: anything else would
+     * fail only at the first handshake, with a message naming no key.
+     */
+    void rsaKey(String key, Path file) {
+      String pem;
+      try {
+        pem = Files.readString(file, StandardCharsets.US_ASCII);
+      } catch (java.io.IOException e) {
+        problem(key, "cannot read " + file);
+        return;
+      }
+      if (pem.contains("-----BEGIN RSA PRIVATE KEY-----")) return;
+      int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
+      int end = pem.indexOf("-----END PRIVATE KEY-----");
+      if (begin >= 0 && end > begin) {
+        try {
+          byte[] der = java.util.Base64.getMimeDecoder().decode(
+              pem.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
+          java.security.KeyFactory.getInstance("RSA")
+              .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+          return;
+        } catch (IllegalArgumentException | java.security.GeneralSecurityException e) {
+          // not RSA: reported below
+        }
+      }
+      problem(key, file + " is not an RSA private key in PEM (PKCS#1 \"RSA PRIVATE KEY\" or "
+          + "unencrypted PKCS#8 \"PRIVATE KEY\"); the cluster's TLS takes no other");
     }
 
     /** Checks the admin endpoint and shutdown keys (read later through the accessors). */

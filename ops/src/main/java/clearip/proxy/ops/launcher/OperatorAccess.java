@@ -81,6 +81,7 @@ public final class OperatorAccess implements AutoCloseable {
             metrics, ops);
       } catch (IOException e) {
         jmx.close();
+        if (fleet != null) fleet.close();
         throw new IOException("cannot listen for admin HTTP on " + adminAddress + ": "
             + e.getMessage(), e);
       }

@@ -33,7 +33,7 @@ class ClusterSettingsTest {
 
   @Test
   void aNodeOfAFleetIsReadWhole() throws Exception {
-    Path pem = Files.writeString(dir.resolve("node.pem"), "x");
+    Path pem = rsaKey();
     ClusterSettings c = ProxyConfig.load(write("""
         clearip-proxy {
           inline.shared-penalty = 30s
@@ -48,6 +48,32 @@ class ClusterSettingsTest {
     assertEquals(Duration.ofSeconds(7), c.stableAfter());
     assertEquals(Duration.ofSeconds(30), c.sharedPenalty());
     assertEquals(pem, c.tlsCaFile());
+  }
+
+  /** A PEM file holding an RSA key (PKCS#8); as certificate and CA it is only read later. */
+  private Path rsaKey() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+    g.initialize(1024);
+    byte[] der = g.generateKeyPair().getPrivate().getEncoded();
+    return Files.writeString(dir.resolve("node.pem"), "-----BEGIN PRIVATE KEY-----\n"
+        + java.util.Base64.getMimeEncoder().encodeToString(der) + "\n-----END PRIVATE KEY-----\n");
+  }
+
+  @Test
+  void aKeyThatIsNotRsaIsAProblem() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(256);
+    byte[] der = g.generateKeyPair().getPrivate().getEncoded();
+    Path ec = Files.writeString(dir.resolve("ec.pem"), "-----BEGIN PRIVATE KEY-----\n"
+        + java.util.Base64.getMimeEncoder().encodeToString(der) + "\n-----END PRIVATE KEY-----\n");
+    List<String> p = assertThrows(ConfigProblemException.class, () -> ProxyConfig.load(write("""
+        clearip-proxy.cluster { enabled = on, bind = "10.0.0.11:25520"
+          seed-nodes = ["10.0.0.11:25520"]
+          tls-certificate = "%1$s", tls-private-key = "%1$s", tls-ca-file = "%1$s" }"""
+        .formatted(ec)))).problems();
+    assertEquals(1, p.size(), p.toString());
+    assertTrue(p.get(0).contains("cluster.tls-private-key: " + ec + " is not an RSA private key"),
+        p.get(0));
   }
 
   @Test
