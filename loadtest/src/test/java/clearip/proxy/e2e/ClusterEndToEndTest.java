@@ -110,6 +110,7 @@ class ClusterEndToEndTest {
           "  calls.max-dispatch-delay = 0",
           "  admin.listen = \"127.0.0.1:" + admin + "\"",
           "  warmup.enabled = off",
+          "  trace.file = \"" + work.resolve(name + ".pcap") + "\"",
           "  shutdown.drain-timeout = 2s",
           "  cluster {",
           "    enabled = on",
@@ -352,6 +353,13 @@ class ClusterEndToEndTest {
         return false;
       }
     });
+    // a trace started on A runs on every node
+    String trace = (String) a().mbeans().invoke(new ObjectName("clearip.proxy:type=Proxy"),
+        "startTrace", new Object[] {3}, new String[] {int.class.getName()});
+    assertTrue(trace.toLowerCase(Locale.ROOT).contains("trac"), trace);
+    OperationsEndToEndTest.await("the trace started on B and C", WAIT,
+        () -> OperationsEndToEndTest.read(b().log).contains("Fleet setting trace applied")
+            && OperationsEndToEndTest.read(c().log).contains("Fleet setting trace applied"));
     // every node logged the change with where it came from
     for (Node n : nodes) {
       String text = OperationsEndToEndTest.read(n.log);
@@ -444,7 +452,17 @@ class ClusterEndToEndTest {
     } finally {
       b().kill("CONT");
     }
-    // B, running again, finds itself removed: it keeps answering calls with its settings ...
+    // B, running again, finds itself alone or removed: /ready says so (a switch or balancer
+    // that watches it may prefer the others) ...
+    OperationsEndToEndTest.await("B reports that it is out of the fleet's majority", WAIT, () -> {
+      try {
+        HttpResponse<String> r = b().get("/ready");
+        return r.statusCode() == 503 && r.body().contains("fleet");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    // ... and keeps answering calls with its settings ...
     CompletableFuture<Sipp.Result> viaB = calls(b(), "cut-b", 100, 50);
     OperationsEndToEndTest.assertAllPassed(viaB.get(60, TimeUnit.SECONDS), 100);
     assertEquals("112,911,933", b().proxy("EmergencyNumbers"));

@@ -38,6 +38,15 @@ final class FleetConfig {
         // never takes the cores from the calls
         "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = 1",
         "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = 2",
+        // Pekko's own pools too (4 internal and 2 remoting threads by default): each idle
+        // fork-join worker spins before it parks, and on a small VM that was 3-4 % of a core
+        // taken from the calls
+        "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-min = 1",
+        "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-max = 2",
+        "pekko.remote.default-remote-dispatcher.fork-join-executor.parallelism-min = 1",
+        "pekko.remote.default-remote-dispatcher.fork-join-executor.parallelism-max = 1",
+        // its timers (heartbeats each second, gossip) need no 10 ms resolution: fewer wake-ups
+        "pekko.scheduler.tick-duration = 50ms",
         "pekko.remote.artery.transport = tls-tcp",
         "pekko.remote.artery.ssl.ssl-engine-provider = "
             + "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider",
@@ -50,7 +59,10 @@ final class FleetConfig {
         // operators' changes are written to every node at once; the load and failed
         // destinations ride on gossip, so this bounds their age
         "pekko.cluster.distributed-data.gossip-interval = 1s",
-        "pekko.cluster.distributed-data.notify-subscribers-interval = 100ms"))
+        "pekko.cluster.distributed-data.notify-subscribers-interval = 100ms",
+        // the load changes every second on every node: as deltas it would be sent five times a
+        // second besides the gossip; the gossip alone carries it
+        "pekko.cluster.distributed-data.delta-crdt.enabled = off"))
         .withValue("pekko.remote.artery.canonical.hostname",
             ConfigValueFactory.fromAnyRef(s.bind().getHostString()))
         .withValue("pekko.remote.artery.canonical.port",
