@@ -87,10 +87,11 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 # per round (runs side by side in time) and over all rounds: the machine's noise shows as the
 # spread of the per-round ratios
-awk -F'\t' 'NR > 1 { if ($2 == "off") off[$1] = $3; else on[$1] = $3 }
-  END { for (r in on) if (off[r] > 0) printf "round %s: CPU per call ratio %.3f\n", r, on[r]/off[r] }' \
+# a run that did not measure (a port busy, the proxy gone: see its log) has an empty row: skipped
+awk -F'\t' 'NR > 1 && $3 > 0 { if ($2 == "off") off[$1] = $3; else on[$1] = $3 }
+  END { for (r in on) if (r in off) printf "round %s: CPU per call ratio %.3f\n", r, on[r]/off[r] }' \
   "$OUT/results.tsv" | sort | tee "$OUT/rounds.txt"
-awk -F'\t' 'NR > 1 { n[$2]++; cpu[$2] += $3; p99[$2] += $4 }
+awk -F'\t' 'NR > 1 && $3 > 0 { n[$2]++; cpu[$2] += $3; p99[$2] += $4 }
   END { if (n["off"] && n["on"] && cpu["off"] > 0) {
     printf "CPU per call: alone %.1f us, fleet node %.1f us, ratio %.3f\n", cpu["off"]/n["off"], cpu["on"]/n["on"], (cpu["on"]/n["on"])/(cpu["off"]/n["off"]);
     printf "p99: alone %.2f ms, fleet node %.2f ms\n", p99["off"]/n["off"], p99["on"]/n["on"] } }' \
