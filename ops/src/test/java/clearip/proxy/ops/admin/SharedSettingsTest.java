@@ -18,7 +18,7 @@ import org.apache.pekko.Done;
 import org.junit.jupiter.api.Test;
 
 /** The operator's changes of the settings a fleet shares: applied here, then published. */
-class SharedSettingsTest {
+public class SharedSettingsTest {
   final FakeProxy proxy = new FakeProxy();
   final List<String> published = new ArrayList<>();
   final ProxyOperations ops;
@@ -86,13 +86,13 @@ class SharedSettingsTest {
   }
 
   /** A proxy that records what the operations do to it. */
-  static final class FakeProxy implements ManagedProxy {
+  public static final class FakeProxy implements ManagedProxy {
     final ProxyConfig config;
     volatile AccessList access = AccessList.LOOPBACK_ONLY;
-    volatile CallSettings settings;
+    public volatile CallSettings settings;
     volatile String retargeted;
 
-    FakeProxy() {
+    public FakeProxy() {
       try {
         config = ProxyConfig.defaults();
       } catch (Exception e) {
