@@ -7,13 +7,18 @@ import clearip.proxy.ops.config.ConfigProblemException;
 import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.jmx.ProxyControl;
 import clearip.proxy.streams.tls.TlsMaterialException;
+import clearip.proxy.streams.transport.AccessList;
 import clearip.proxy.streams.transport.Durations;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +45,9 @@ public final class ProxyOperations implements ProxyControl, Readiness {
   private volatile String upstreamUri;
   private volatile boolean stopping;
   private volatile CachedStatus status;
+  private volatile SharedSettings shared = SharedSettings.LOCAL;
+  /** The allow-list in force, as the operator wrote it (the file's, or the last change's). */
+  private volatile List<String> accessAllow;
   private final CompletableFuture<Done> stopped = new CompletableFuture<>();
 
   private record CachedStatus(UpstreamConnection.Status status, long atNanos) {}
@@ -54,6 +62,15 @@ public final class ProxyOperations implements ProxyControl, Readiness {
     this.started = proxy.config();
     this.running = started;
     this.upstreamUri = started.upstream().uri();
+    this.accessAllow = List.copyOf(started.raw().getStringList(ProxyConfig.ROOT + ".access.allow"));
+  }
+
+  /**
+   * From now on the changes an operator makes to the settings a fleet shares go to {@code
+   * fleet} once they are in force here, and readiness asks it too.
+   */
+  public void share(SharedSettings fleet) {
+    shared = Objects.requireNonNull(fleet);
   }
 
   /** The configuration in force (the last one loaded successfully). */
@@ -164,7 +181,7 @@ public final class ProxyOperations implements ProxyControl, Readiness {
     if (proxy.isDraining()) return "draining";
     if (proxy.isWarmingUp()) return "warming up";
     if (!proxy.isUpstreamConnected()) return "ClearIP not connected";
-    return null;
+    return shared.notReadyReason();
   }
 
   // ---- upstream ----
@@ -182,6 +199,12 @@ public final class ProxyOperations implements ProxyControl, Readiness {
   /** Switches to another ClearIP URI; the old connection finishes its calls. */
   @Override
   public synchronized String setUpstreamUri(String uri) {
+    String result = retarget(uri, "an operator");
+    shared.publish(SharedSettings.UPSTREAM_URI, upstreamUri);
+    return result;
+  }
+
+  private synchronized String retarget(String uri, String by) {
     String u = uri == null ? "" : uri.trim();
     UpstreamSettings.fromUri(u); // IllegalArgumentException names the problem
     if (u.equals(upstreamUri)) return "ClearIP upstream already " + u;
@@ -189,8 +212,91 @@ public final class ProxyOperations implements ProxyControl, Readiness {
     upstreamUri = u;
     status = null;
     proxy.retargetUpstream(u);
-    log.info("ClearIP upstream switched from {} to {} by an operator", old, u);
+    log.info("ClearIP upstream switched from {} to {} by {}", old, u, by);
     return "ClearIP upstream now " + u + " (was " + old + ")";
+  }
+
+  // ---- the allow-list and the emergency numbers ----
+
+  /** The allow-list in force, comma-separated CIDRs (empty: loopback only). */
+  @Override
+  public String accessAllow() {
+    return String.join(",", accessAllow);
+  }
+
+  /** The emergency numbers in force, comma-separated. */
+  @Override
+  public String emergencyNumbers() {
+    return String.join(",", new java.util.TreeSet<>(proxy.callSettings().emergencyNumbers()));
+  }
+
+  /** Replaces the allow-list with {@code cidrs} (comma-separated; every entry checked). */
+  @Override
+  public synchronized String setAccessAllow(String cidrs) {
+    String result = applyAccessAllow(splitList(cidrs), "an operator");
+    shared.publish(SharedSettings.ACCESS_ALLOW, accessAllow());
+    return result;
+  }
+
+  private synchronized String applyAccessAllow(List<String> cidrs, String by) {
+    List<String> bad = new ArrayList<>();
+    for (String c : cidrs) {
+      try {
+        AccessList.parseBlock(c);
+      } catch (IllegalArgumentException e) {
+        bad.add("\"" + c + "\": " + e.getMessage());
+      }
+    }
+    if (!bad.isEmpty()) throw new IllegalArgumentException(String.join("; ", bad));
+    proxy.setAccessList(AccessList.parse(cidrs));
+    accessAllow = List.copyOf(cidrs);
+    log.info("Allow-list now [{}] (set by {})", accessAllow(), by);
+    return "allow-list now " + (cidrs.isEmpty() ? "loopback only" : accessAllow());
+  }
+
+  /** Replaces the emergency numbers with {@code numbers} (comma-separated). */
+  @Override
+  public synchronized String setEmergencyNumbers(String numbers) {
+    String result = applyEmergencyNumbers(splitList(numbers), "an operator");
+    shared.publish(SharedSettings.EMERGENCY_NUMBERS, emergencyNumbers());
+    return result;
+  }
+
+  private synchronized String applyEmergencyNumbers(List<String> numbers, String by) {
+    Set<String> digits = new LinkedHashSet<>();
+    for (String n : numbers) {
+      String d = n.replaceAll("[-.() ]", "");
+      if (d.isEmpty() || !d.matches("\\+?[0-9*#]+")) {
+        throw new IllegalArgumentException("'" + n + "' is not a phone number");
+      }
+      digits.add(d);
+    }
+    proxy.updateCallSettings(proxy.callSettings().withEmergencyNumbers(Set.copyOf(digits)));
+    log.info("Emergency numbers now [{}] (set by {})", emergencyNumbers(), by);
+    return "emergency numbers now " + emergencyNumbers();
+  }
+
+  static List<String> splitList(String s) {
+    List<String> out = new ArrayList<>();
+    if (s == null) return out;
+    for (String p : s.split(",")) {
+      if (!p.isBlank()) out.add(p.trim());
+    }
+    return out;
+  }
+
+  /**
+   * Applies a setting changed on another node of the fleet ({@link SharedSettings} keys other
+   * than trace); not published again.
+   */
+  public String applyShared(String key, String value, String origin) {
+    String by = "the fleet (changed on " + origin + ")";
+    return switch (key) {
+      case SharedSettings.ACCESS_ALLOW -> applyAccessAllow(splitList(value), by);
+      case SharedSettings.EMERGENCY_NUMBERS -> applyEmergencyNumbers(splitList(value), by);
+      case SharedSettings.UPSTREAM_URI -> retarget(value, by);
+      default -> throw new IllegalArgumentException("not a shared setting: " + key);
+    };
   }
 
   /**
@@ -285,8 +391,21 @@ public final class ProxyOperations implements ProxyControl, Readiness {
     CallSettings calls = next.calls();
     CallSettings current = proxy.callSettings();
     if (next.mode() != started.mode()) calls = calls.withInline(current.inline());
-    proxy.setAccessList(next.access());
+    // The allow-list, emergency numbers and upstream URI are the file's only when the file
+    // changed them; otherwise the values in force stay (set over JMX, or by the fleet), so a
+    // reload of an unchanged file undoes no operator's change. A change is shared with the fleet.
+    String allowKey = ProxyConfig.ROOT + ".access.allow";
+    boolean allowChanged = changes.applied().contains(allowKey);
+    boolean emergencyChanged = !calls.emergencyNumbers()
+        .equals(previous.calls().emergencyNumbers());
+    if (!emergencyChanged) calls = calls.withEmergencyNumbers(current.emergencyNumbers());
+    if (allowChanged) {
+      proxy.setAccessList(next.access());
+      accessAllow = List.copyOf(next.raw().getStringList(allowKey));
+      shared.publish(SharedSettings.ACCESS_ALLOW, accessAllow());
+    }
     proxy.updateCallSettings(calls);
+    if (emergencyChanged) shared.publish(SharedSettings.EMERGENCY_NUMBERS, emergencyNumbers());
     if (!next.upstream().uri().equals(previous.upstream().uri())) {
       setUpstreamUri(next.upstream().uri());
     }

@@ -92,6 +92,11 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
         raw.getInt(ROOT + ".admin.max-connections"));
   }
 
+  /** This node's place in a fleet; {@code enabled} false when it runs alone. */
+  public ClusterSettings cluster() {
+    return new Reader(raw.getConfig(ROOT), new ArrayList<>()).cluster();
+  }
+
   /** How a fresh proxy warms up before it takes calls (validated when the file was read). */
   public WarmUpSettings warmUp() {
     return new Reader(raw.getConfig(ROOT), new ArrayList<>()).warmUp();
@@ -267,6 +272,7 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
       if (mode == Mode.INLINE) calls = calls.withInline(inline());
       operations();
       warmUp(); // for its problems; read again by warmUp()
+      cluster(); // for its problems; read again by cluster()
       trace(); // for its problems; read again by trace()
       return new ProxyConfig(mode, listeners, serverTls, access, upstream, upstreamTls, calls,
           full);
@@ -281,6 +287,83 @@ public record ProxyConfig(Mode mode, ListenerSettings listeners, ServerTlsSettin
         return new WarmUpSettings(enabled, min, min);
       }
       return new WarmUpSettings(enabled, min, max);
+    }
+
+    ClusterSettings cluster() {
+      boolean enabled = bool("cluster.enabled");
+      Duration stableAfter = duration("cluster.stable-after");
+      Duration penalty = durationOrZero("inline.shared-penalty");
+      InetSocketAddress bind = null;
+      try {
+        bind = parseHostPort(string("cluster.bind", ""));
+        if (bind.getPort() == 0 || bind.getAddress().isAnyLocalAddress()) {
+          problem("cluster.bind", "must name this node's own address and a port, e.g. "
+              + "10.0.0.11:25520 (it is the node's name in the fleet)");
+        }
+      } catch (IllegalArgumentException e) {
+        if (enabled) problem("cluster.bind", e.getMessage());
+      }
+      List<InetSocketAddress> seeds = new ArrayList<>();
+      for (String s : strings("cluster.seed-nodes")) {
+        try {
+          InetSocketAddress a = parseHostPort(s);
+          if (a.getPort() == 0) throw new IllegalArgumentException("'" + s + "' has no port");
+          seeds.add(a);
+        } catch (IllegalArgumentException e) {
+          problem("cluster.seed-nodes", e.getMessage());
+        }
+      }
+      Path cert = pemFile("cluster.tls-certificate", enabled);
+      Path key = pemFile("cluster.tls-private-key", enabled);
+      if (enabled && key != null && Files.isReadable(key)) rsaKey("cluster.tls-private-key", key);
+      Path ca = pemFile("cluster.tls-ca-file", enabled);
+      if (enabled && seeds.isEmpty()) {
+        problem("cluster.seed-nodes", "list at least one node (the same list on every node)");
+      }
+      return new ClusterSettings(enabled, bind, List.copyOf(seeds), cert, key, ca, stableAfter,
+          penalty);
+    }
+
+    /** A PEM file the cluster needs: required and readable when the cluster is on. */
+    Path pemFile(String key, boolean required) {
+      String f = string(key, "");
+      if (f.isEmpty()) {
+        if (required) problem(key, "required when cluster.enabled = on (a PEM file)");
+        return null;
+      }
+      Path p = Path.of(f);
+      if (required && !Files.isReadable(p)) problem(key, "cannot read " + f);
+      return p;
+    }
+
+    /**
+     * The cluster's TLS reads RSA keys only, PKCS#1 or unencrypted PKCS#8: anything else would
+     * fail only at the first handshake, with a message naming no key.
+     */
+    void rsaKey(String key, Path file) {
+      String pem;
+      try {
+        pem = Files.readString(file, StandardCharsets.US_ASCII);
+      } catch (java.io.IOException e) {
+        problem(key, "cannot read " + file);
+        return;
+      }
+      if (pem.contains("-----BEGIN RSA PRIVATE KEY-----")) return;
+      int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
+      int end = pem.indexOf("-----END PRIVATE KEY-----");
+      if (begin >= 0 && end > begin) {
+        try {
+          byte[] der = java.util.Base64.getMimeDecoder().decode(
+              pem.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
+          java.security.KeyFactory.getInstance("RSA")
+              .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+          return;
+        } catch (IllegalArgumentException | java.security.GeneralSecurityException e) {
+          // not RSA: reported below
+        }
+      }
+      problem(key, file + " is not an RSA private key in PEM (PKCS#1 \"RSA PRIVATE KEY\" or "
+          + "unencrypted PKCS#8 \"PRIVATE KEY\"); the cluster's TLS takes no other");
     }
 
     /** Checks the admin endpoint and shutdown keys (read later through the accessors). */

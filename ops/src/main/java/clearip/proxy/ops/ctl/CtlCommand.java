@@ -40,7 +40,8 @@ import picocli.CommandLine.TypeConversionException;
         "The options may come before or after the command."},
     subcommands = {CtlCommand.Status.class, CtlCommand.Drain.class, CtlCommand.Reload.class,
         CtlCommand.SetUpstreamTransport.class, CtlCommand.SetUpstreamUri.class,
-        CtlCommand.Trace.class},
+        CtlCommand.SetAccessAllow.class, CtlCommand.SetEmergencyNumbers.class,
+        CtlCommand.ClusterStatus.class, CtlCommand.Trace.class},
     footer = {"", "The password is read from the file given by --password-file, else from the "
         + "environment variable " + CtlCommand.PASSWORD_ENV + ", else asked on the terminal; "
         + "never from the command line. With --tls, name the trust store in JAVA_OPTS "
@@ -358,6 +359,80 @@ public final class CtlCommand implements Callable<Integer> {
     int run(ProxyConnection c, PrintWriter out) {
       String result = parent.ask(() -> c.proxy().setUpstreamUri(uri));
       out.println(result);
+      return Cli.OK;
+    }
+  }
+
+  @Command(name = "set-access-allow", mixinStandardHelpOptions = true,
+      description = "Replace the allow-list of sources (on every node of a fleet), e.g. "
+          + "\"192.0.2.0/24,2001:db8::/32\"; every entry is checked, a bad one changes nothing.")
+  static final class SetAccessAllow extends Operation {
+    @ParentCommand CtlCommand parent;
+
+    @Parameters(paramLabel = "CIDRS", description = "Comma-separated CIDRs.")
+    String cidrs;
+
+    @Override
+    CtlCommand ctl() {
+      return parent;
+    }
+
+    @Override
+    int run(ProxyConnection c, PrintWriter out) {
+      out.println(parent.ask(() -> c.proxy().setAccessAllow(cidrs)));
+      return Cli.OK;
+    }
+  }
+
+  @Command(name = "set-emergency-numbers", mixinStandardHelpOptions = true,
+      description = "Replace the emergency numbers, answered 503 at once and never screened (on "
+          + "every node of a fleet), e.g. \"911,933,112\".")
+  static final class SetEmergencyNumbers extends Operation {
+    @ParentCommand CtlCommand parent;
+
+    @Parameters(paramLabel = "NUMBERS", description = "Comma-separated numbers.")
+    String numbers;
+
+    @Override
+    CtlCommand ctl() {
+      return parent;
+    }
+
+    @Override
+    int run(ProxyConnection c, PrintWriter out) {
+      out.println(parent.ask(() -> c.proxy().setEmergencyNumbers(numbers)));
+      return Cli.OK;
+    }
+  }
+
+  @Command(name = "cluster", mixinStandardHelpOptions = true,
+      description = {"The fleet as this node sees it, key=value: self, leader, problem, "
+          + "settings-version, then one member=, unreachable=, load= and setting= line each.",
+          "Exit 1 when the proxy is not a node of a fleet (cluster.enabled = off)."})
+  static final class ClusterStatus extends Operation {
+    @ParentCommand CtlCommand parent;
+
+    @Override
+    CtlCommand ctl() {
+      return parent;
+    }
+
+    @Override
+    int run(ProxyConnection c, PrintWriter out) {
+      clearip.proxy.ops.jmx.ClusterMXBean f = c.cluster();
+      if (f == null) {
+        spec.commandLine().getErr().println("this proxy is not a node of a fleet "
+            + "(cluster.enabled = off)");
+        return 1;
+      }
+      out.println("self=" + parent.ask(() -> f.getSelfAddress()));
+      out.println("leader=" + parent.ask(() -> f.getLeader()));
+      out.println("problem=" + parent.ask(() -> f.getProblem()));
+      out.println("settings-version=" + parent.ask(() -> f.getSettingsVersion()));
+      for (String m : parent.ask(() -> f.getMembers())) out.println("member=" + m);
+      for (String m : parent.ask(() -> f.getUnreachable())) out.println("unreachable=" + m);
+      for (String m : parent.ask(() -> f.getMemberLoad())) out.println("load=" + m);
+      for (String m : parent.ask(() -> f.getSettings())) out.println("setting=" + m);
       return Cli.OK;
     }
   }

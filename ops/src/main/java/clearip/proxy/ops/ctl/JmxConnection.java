@@ -23,11 +23,16 @@ final class JmxConnection implements ProxyConnection {
   private final JMXConnector connector;
   private final ProxyMXBean proxy;
   private final UpstreamMXBean upstream;
+  private final clearip.proxy.ops.jmx.ClusterMXBean cluster;
 
   private JmxConnection(JMXConnector connector, MBeanServerConnection mbeans) {
     this.connector = connector;
     this.proxy = JMX.newMXBeanProxy(mbeans, JmxExporter.proxyName(), ProxyMXBean.class);
     this.upstream = JMX.newMXBeanProxy(mbeans, JmxExporter.upstreamName(), UpstreamMXBean.class);
+    this.cluster = registered(mbeans, JmxExporter.clusterName())
+        ? JMX.newMXBeanProxy(mbeans, JmxExporter.clusterName(),
+            clearip.proxy.ops.jmx.ClusterMXBean.class)
+        : null;
   }
 
   /** Connects within the target's timeout, or fails with one line (exit code 3). */
@@ -105,6 +110,19 @@ final class JmxConnection implements ProxyConnection {
   @Override
   public UpstreamMXBean upstream() {
     return upstream;
+  }
+
+  @Override
+  public clearip.proxy.ops.jmx.ClusterMXBean cluster() {
+    return cluster;
+  }
+
+  private static boolean registered(MBeanServerConnection mbeans, javax.management.ObjectName n) {
+    try {
+      return mbeans.isRegistered(n);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @Override

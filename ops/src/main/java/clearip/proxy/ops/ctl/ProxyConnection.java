@@ -9,6 +9,11 @@ public interface ProxyConnection extends AutoCloseable {
 
   UpstreamMXBean upstream();
 
+  /** The Cluster bean; null when the proxy is not a node of a fleet. */
+  default clearip.proxy.ops.jmx.ClusterMXBean cluster() {
+    return null;
+  }
+
   /** Closes quietly: the command's answer is already out. */
   @Override
   void close();

@@ -38,6 +38,10 @@ public final class JmxExporter implements AutoCloseable {
     return name("type=Proxy");
   }
 
+  public static ObjectName clusterName() {
+    return name("type=Cluster");
+  }
+
   public static ObjectName upstreamName() {
     return name("type=Upstream");
   }
@@ -80,6 +84,11 @@ public final class JmxExporter implements AutoCloseable {
     return x;
   }
 
+  /** Adds {@code clearip.proxy:type=Cluster} (a node of a fleet), unregistered by close. */
+  public void addCluster(ClusterView view) throws JMException {
+    add(new ClusterBean(view), clusterName());
+  }
+
   private void add(Object bean, ObjectName name) throws JMException {
     server.registerMBean(described(bean), name);
     names.add(name);
@@ -90,6 +99,7 @@ public final class JmxExporter implements AutoCloseable {
     if (bean instanceof ProxyMXBean p) return new DescribedMXBean<>(p, ProxyMXBean.class);
     if (bean instanceof UpstreamMXBean u) return new DescribedMXBean<>(u, UpstreamMXBean.class);
     if (bean instanceof ListenerMXBean l) return new DescribedMXBean<>(l, ListenerMXBean.class);
+    if (bean instanceof ClusterMXBean c) return new DescribedMXBean<>(c, ClusterMXBean.class);
     return bean;
   }
 
@@ -260,8 +270,28 @@ public final class JmxExporter implements AutoCloseable {
     }
 
     @Override
+    public String getAccessAllow() {
+      return control.accessAllow();
+    }
+
+    @Override
+    public String getEmergencyNumbers() {
+      return control.emergencyNumbers();
+    }
+
+    @Override
     public boolean isDraining() {
       return control.isDraining();
+    }
+
+    @Override
+    public String setAccessAllow(String cidrs) {
+      return control.setAccessAllow(cidrs);
+    }
+
+    @Override
+    public String setEmergencyNumbers(String numbers) {
+      return control.setEmergencyNumbers(numbers);
     }
 
     @Override
@@ -366,6 +396,56 @@ public final class JmxExporter implements AutoCloseable {
     @Override
     public long getLastPingRttMicros() {
       return s().lastPingRttMicros();
+    }
+  }
+
+  /** The Cluster MXBean: the view's snapshots. */
+  static final class ClusterBean implements ClusterMXBean {
+    private final ClusterView view;
+
+    ClusterBean(ClusterView view) {
+      this.view = view;
+    }
+
+    @Override
+    public String getSelfAddress() {
+      return view.selfAddress();
+    }
+
+    @Override
+    public String getLeader() {
+      return view.leader();
+    }
+
+    @Override
+    public String[] getMembers() {
+      return view.members().toArray(new String[0]);
+    }
+
+    @Override
+    public String[] getUnreachable() {
+      return view.unreachable().toArray(new String[0]);
+    }
+
+    @Override
+    public String[] getMemberLoad() {
+      return view.memberLoad().toArray(new String[0]);
+    }
+
+    @Override
+    public String[] getSettings() {
+      return view.settings().toArray(new String[0]);
+    }
+
+    @Override
+    public long getSettingsVersion() {
+      return view.settingsVersion();
+    }
+
+    @Override
+    public String getProblem() {
+      String r = view.notReadyReason();
+      return r == null ? "" : r;
     }
   }
 

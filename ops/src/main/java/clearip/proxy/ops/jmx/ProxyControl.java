@@ -33,4 +33,14 @@ public interface ProxyControl {
   String setUpstreamUri(String uri);
 
   String reloadConfiguration();
+
+  /** The allow-list in force, comma-separated CIDRs. */
+  String accessAllow();
+
+  /** The emergency numbers in force, comma-separated. */
+  String emergencyNumbers();
+
+  String setAccessAllow(String cidrs);
+
+  String setEmergencyNumbers(String numbers);
 }

@@ -92,6 +92,13 @@ public interface ProxyMXBean {
   @Description("The ClearIP URI calls are sent to now")
   String getUpstreamUri();
 
+  @Description("The sources allowed to send SIP now, comma-separated CIDRs (empty: loopback "
+      + "only)")
+  String getAccessAllow();
+
+  @Description("The called numbers answered 503 at once, never screened, comma-separated")
+  String getEmergencyNumbers();
+
   @Description("True once drain was asked: new INVITEs are answered 503")
   boolean isDraining();
 
@@ -110,6 +117,14 @@ public interface ProxyMXBean {
       + "old one")
   String setUpstreamUri(@Description(name = "uri",
       value = "e.g. sip:sip.clearip.com:5061;transport=tls") String uri);
+
+  @Description("Replace the allow-list of sources (a fleet: on every node)")
+  String setAccessAllow(@Description(name = "cidrs",
+      value = "comma-separated CIDRs, e.g. 192.0.2.0/24,2001:db8::/32") String cidrs);
+
+  @Description("Replace the emergency numbers, never screened (a fleet: on every node)")
+  String setEmergencyNumbers(@Description(name = "numbers",
+      value = "comma-separated numbers, e.g. 911,933,112") String numbers);
 
   @Description("Re-read the configuration file; a file with any problem is rejected whole")
   String reloadConfiguration();

@@ -2,6 +2,8 @@ package clearip.proxy.ops.launcher;
 
 import clearip.proxy.ops.admin.AdminHttpServer;
 import clearip.proxy.ops.admin.ProxyOperations;
+import clearip.proxy.ops.cluster.Fleet;
+import clearip.proxy.ops.config.ClusterSettings;
 import clearip.proxy.ops.jmx.JmxExporter;
 import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.server.ProxyServer;
@@ -26,13 +28,15 @@ public final class OperatorAccess implements AutoCloseable {
 
   private final ProxyOperations operations;
   private final JmxExporter jmx;
+  private final Fleet fleet;
   private volatile AdminHttpServer admin;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private OperatorAccess(ProxyOperations operations, JmxExporter jmx) {
+  private OperatorAccess(ProxyOperations operations, JmxExporter jmx, Fleet fleet) {
     this.operations = operations;
     this.jmx = jmx;
+    this.fleet = fleet;
   }
 
   /**
@@ -62,8 +66,17 @@ public final class OperatorAccess implements AutoCloseable {
     ProxyOperations ops = new ProxyOperations(server, configFile);
     metrics.upstream(ops::upstreamStatus);
     metrics.ready(() -> ops.notReadyReason() == null);
-    JmxExporter jmx = JmxExporter.register(mbeans, ops, server.bound(), metrics, trace);
-    OperatorAccess supervision = new OperatorAccess(ops, jmx);
+    Fleet fleet = joinFleet(server, metrics, ops, trace);
+    JmxExporter jmx;
+    try {
+      jmx = JmxExporter.register(mbeans, ops, server.bound(), metrics,
+          fleet == null ? trace : fleet.trace());
+      if (fleet != null) jmx.addCluster(fleet);
+    } catch (JMException | RuntimeException e) {
+      if (fleet != null) fleet.close();
+      throw e;
+    }
+    OperatorAccess supervision = new OperatorAccess(ops, jmx, fleet);
     if (signals) supervision.handleSignals(supervision::drainAndStop);
     InetSocketAddress adminAddress = server.config().adminListen();
     if (adminAddress != null) {
@@ -72,10 +85,27 @@ public final class OperatorAccess implements AutoCloseable {
             metrics, ops);
       } catch (IOException e) {
         jmx.close();
+        if (fleet != null) fleet.close();
         throw new ListenerBindException("admin", adminAddress, e);
       }
     }
     return supervision;
+  }
+
+  /**
+   * With {@code cluster.enabled}: this node's place in the fleet, sharing the operator's
+   * settings, its load and (inline.shared-penalty) failed destinations; null otherwise.
+   */
+  private static Fleet joinFleet(ProxyServer server, ProxyMetrics metrics, ProxyOperations ops,
+      TraceControl trace) {
+    ClusterSettings cluster = server.config().cluster();
+    if (!cluster.enabled()) return null;
+    Fleet fleet = Fleet.start(cluster, ops, trace, () -> String.format(java.util.Locale.ROOT,
+        "inFlight=%d cps=%.1f upstream=%s", server.registry().inFlight(),
+        metrics.calls().callsPerSecond(), server.upstream().isUp() ? "up" : "down"));
+    server.callContext().transports().shareHealth(fleet.destinationHealth());
+    metrics.cluster(fleet::membersWithStatus, fleet::settingsVersion);
+    return fleet;
   }
 
   public ProxyOperations operations() {
@@ -134,5 +164,6 @@ public final class OperatorAccess implements AutoCloseable {
     AdminHttpServer a = admin;
     if (a != null) a.close();
     jmx.close();
+    if (fleet != null) fleet.close();
   }
 }

@@ -184,6 +184,27 @@ public final class ProxyMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /** Member statuses counted in {@code clearip_cluster_members}. */
+  public static final java.util.List<String> MEMBER_STATUSES = java.util.List.of("joining",
+      "weakly_up", "up", "leaving", "exiting", "down", "unreachable");
+
+  /**
+   * A node of a fleet: its members by status ({@code unreachable} counts members some node
+   * cannot reach, whatever their status) and the version of the shared settings.
+   */
+  public void cluster(java.util.function.ToIntFunction<String> membersWithStatus,
+      LongSupplier settingsVersion) {
+    for (String status : MEMBER_STATUSES) {
+      Gauge.builder("clearip.cluster.members", () -> membersWithStatus.applyAsInt(status))
+          .description("Members of the fleet as this node sees them, by status")
+          .tag("status", status).strongReference(true).register(registry);
+    }
+    Gauge.builder("clearip.cluster.settings.version", settingsVersion, LongSupplier::getAsLong)
+        .description("When the latest shared operator setting was changed (ms since the epoch;"
+            + " 0: none); equal on every node once they agree")
+        .strongReference(true).register(registry);
+  }
+
   /** All meters in the Prometheus text format. */
   public String scrape() {
     return registry.scrape();

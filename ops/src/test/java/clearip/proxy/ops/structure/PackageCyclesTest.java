@@ -47,13 +47,13 @@ class PackageCyclesTest {
 
   /**
    * The operator's channels and what they read see the proxy through narrow interfaces
-   * (admin.ManagedProxy, jmx.ProxyControl, admin.Readiness), not through the server that
-   * assembles it nor the launcher that wires them together.
+   * (admin.ManagedProxy, jmx.ProxyControl, admin.Readiness, admin.SharedSettings), not through
+   * the server that assembles it nor the launcher that wires them together.
    */
   @Test
   void operationsPackagesDoNotReachTheServer() throws Exception {
     Map<String, Set<String>> edges = edges();
-    for (String p : List.of("admin", "jmx", "trace", "metrics", "config")) {
+    for (String p : List.of("admin", "jmx", "trace", "metrics", "config", "cluster")) {
       assertTrue(edges.containsKey("clearip.proxy.ops." + p), "jdeps saw ops." + p);
       Set<String> reached = reachable(edges, "clearip.proxy.ops." + p);
       for (String q : List.of("clearip.proxy.ops.server", "clearip.proxy.ops.launcher")) {

@@ -39,4 +39,20 @@ public final class ContactPlan {
     }
     return out;
   }
+
+  /**
+   * {@code plan} with the destinations {@code health} penalizes moved to the end, each group in
+   * its own order; the same list when none is.
+   */
+  public static List<Target> penalizedLast(List<Target> plan, DestinationHealth health) {
+    if (health == DestinationHealth.LOCAL) return plan;
+    List<Target> good = new ArrayList<>(plan.size());
+    List<Target> last = new ArrayList<>(2);
+    for (Target t : plan) {
+      (health.penalized(t.destination()) ? last : good).add(t);
+    }
+    if (last.isEmpty()) return plan;
+    good.addAll(last);
+    return good;
+  }
 }

@@ -116,7 +116,10 @@ final class InlineSearch {
     switch (timer.kind()) {
       case TIMER_A -> a.retransmit(out);
       case NO_ANSWER -> {
-        if (a.noAnswer(out) == Attempt.Verdict.FAILED) return attemptFailed(out, a, 408, null);
+        if (a.noAnswer(out) == Attempt.Verdict.FAILED) {
+          transports.health().failed(a.target.destination());
+          return attemptFailed(out, a, 408, null);
+        }
       }
       case RING -> {
         if (a.ringTimeout(out) == Attempt.Verdict.FAILED) return attemptFailed(out, a, 408, null);
@@ -145,7 +148,10 @@ final class InlineSearch {
     SendResult.Failed failed = result instanceof SendResult.Failed f ? f : null;
     return switch (a.sendFailed(out, failed != null && failed.notConnected())) {
       case NONE -> out;
-      case FAILED -> attemptFailed(out, a, 503, null);
+      case FAILED -> {
+        transports.health().failed(a.target.destination());
+        yield attemptFailed(out, a, 503, null);
+      }
       case USE_UDP -> fallBackToUdp(out, a, failed.reason());
       case SETTLED -> switchSide.endIfSettled(out, lingering());
     };

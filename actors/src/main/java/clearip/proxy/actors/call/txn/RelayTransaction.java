@@ -311,8 +311,8 @@ public final class RelayTransaction {
     if (code >= 300) out.add(new Action.ToUpstream(ack(r)));
     if (state() == CallState.WAITING_UPSTREAM && code >= 300 && code < 400
         && settings.inlineMode()) {
-      List<ContactPlan.Target> targets = ContactPlan.of(r.contacts(),
-          settings.inline().maxAttempts());
+      List<ContactPlan.Target> targets = ContactPlan.penalizedLast(
+          ContactPlan.of(r.contacts(), settings.inline().maxAttempts()), transports.health());
       if (!targets.isEmpty()) {
         out.add(new Action.CancelTimer(CallTimer.UPSTREAM_DEADLINE));
         search = new InlineSearch(invite, settings, switchSide, branch, localSentBy, transports,

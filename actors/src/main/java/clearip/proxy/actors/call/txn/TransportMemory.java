@@ -22,6 +22,7 @@ public final class TransportMemory {
   private final AtomicLong fallbacks = new AtomicLong();
   private final LongSupplier clock;
   private final int maxEntries;
+  private volatile DestinationHealth health = DestinationHealth.LOCAL;
 
   /** @param clock monotonic nanoseconds, e.g. {@code System::nanoTime} */
   public TransportMemory(LongSupplier clock, int maxEntries) {
@@ -67,6 +68,16 @@ public final class TransportMemory {
     if (!udpOnlyUntil.isEmpty()) udpOnlyUntil.remove(key(d));
   }
 
+  /** From now on failures are told to, and the order of Contacts asks, {@code shared}. */
+  public void shareHealth(DestinationHealth shared) {
+    health = shared == null ? DestinationHealth.LOCAL : shared;
+  }
+
+  /** The health every call shares (a fleet's, or {@link DestinationHealth#LOCAL}). */
+  public DestinationHealth health() {
+    return health;
+  }
+
   /** Large INVITEs sent over UDP after TCP did not connect, since start. */
   public long fallbacks() {
     return fallbacks.get();
@@ -82,7 +93,8 @@ public final class TransportMemory {
     udpOnlyUntil.entrySet().removeIf(e -> now - e.getValue() >= 0);
   }
 
-  private static String key(Destination d) {
+  /** {@code host:port} of a destination ({@code [v6]:port}), as remembered and shared. */
+  public static String key(Destination d) {
     return (d.host().indexOf(':') >= 0 ? "[" + d.host() + "]" : d.host()) + ":" + d.port();
   }
 }
