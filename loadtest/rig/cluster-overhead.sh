@@ -7,6 +7,8 @@
 # usage: cluster-overhead.sh [RATE [SECONDS [ROUNDS]]]     (default 1500 20 2)
 #   Each run is phases.sh tls503 RATE:10:warmup RATE:SECONDS:measured (the rig's emulator,
 #   scenarios and SIPp; see phases.sh for RIG_DIR, RIG_WORK, PROXY_CPUS, LOAD_CPUS ...).
+#   With PROXY_CPUS=1 LOAD_CPUS=0, nodes B and C run on the load's CPU: A's CPU per call is then
+#   not inflated by two more JVMs on its core, as on separate VMs.
 #   Needs openssl (the fleet's certificates are made here, in $RIG_WORK/fleet-certs) and the
 #   shaded jar (mvn -B -q package -DskipTests).
 # Everything binds to 127.0.0.1; B and C are stopped by their PIDs at the end.
@@ -65,7 +67,9 @@ clearip-proxy {
 }
 CONF
     cluster_conf "$n" "$cport"; } >"$OUT/$n.conf"
-  java -Xmx256m -jar "$jar" run --config "$OUT/$n.conf" >"$OUT/$n.log" 2>&1 &
+  # with LOAD_CPUS, B and C run beside the load, so that only A (PROXY_CPUS) is on its core
+  pin=(); [[ -n "${LOAD_CPUS:-}" ]] && pin=(taskset -c "$LOAD_CPUS")
+  "${pin[@]}" java -Xmx256m -jar "$jar" run --config "$OUT/$n.conf" >"$OUT/$n.log" 2>&1 &
   PIDS+=($!)
 done
 
