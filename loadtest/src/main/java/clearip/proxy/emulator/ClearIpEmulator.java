@@ -86,8 +86,11 @@ public final class ClearIpEmulator {
 
   private static ListenerSettings listeners(EmulatorSettings s) {
     ListenerSettings d = ListenerSettings.defaults();
+    // like ClearIP, it keeps a customer's connection that is silent after its handshake until
+    // the idle timeout: a proxy connects ahead of its first call (the switch-side default, 10 s,
+    // cut a fleet node's fresh connection to ClearIP, and the calls of the reconnect got 503)
     return new ListenerSettings(addresses(s.udp()), addresses(s.tcp()), addresses(s.tls()),
-        ParseLimits.DEFAULT, d.idleTimeout(), d.tlsHandshakeTimeout(), d.firstMessageTimeout(),
+        ParseLimits.DEFAULT, d.idleTimeout(), d.tlsHandshakeTimeout(), d.idleTimeout(),
         d.messageTimeout(), s.maxConnections(),
         s.maxConnections(), d.connectionQueueSize(), d.udpReceiveBufferSize(), d.backlog(),
         "clearip-emulator");
