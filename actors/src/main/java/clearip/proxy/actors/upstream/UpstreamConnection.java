@@ -274,8 +274,10 @@ public final class UpstreamConnection extends AbstractBehavior<UpstreamConnectio
         m.link().address(), settings.transport(), m.link().localAddress());
     publish();
     if (!settings.pingInterval().isZero()) {
-      timers.startSingleTimer(new PingTimerKey(s.index), new PingTimer(s.index, s.attempt),
-          settings.pingInterval());
+      // the first ping at once: it proves the new connection end to end (an RTT before the
+      // first call), and a ClearIP that closes connections silent after their handshake does
+      // not cut this one while it waits for its first call
+      getContext().getSelf().tell(new PingTimer(s.index, s.attempt));
     }
     return this;
   }

@@ -333,6 +333,20 @@ class UpstreamConnectionTest {
   }
 
   @Test
+  void theFirstPingLeavesAsSoonAsTheConnectionIsUp() throws Exception {
+    // a ping interval of an hour, and the manual clock moved on by seconds only: the RTT can
+    // only come from a ping sent at connect time (before the first call, which proves the
+    // connection end to end, and so that a ClearIP closing silent connections does not cut it)
+    try (FakeClearIp fake = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
+      Running r = start(settings("sip:127.0.0.1:" + fake.port() + ";transport=tcp")
+          .withTimers(Duration.ZERO, Duration.ofHours(1), Duration.ofSeconds(5)));
+      advancingUntil(() -> assertTrue(status(r).lastPingRttMicros() >= 0, "no ping answered"));
+      assertEquals(1, fake.connections.get());
+      kit.stop(r.actor());
+    }
+  }
+
+  @Test
   void retargetOpensTheNewConnectionFirstAndDrainsTheOld() throws Exception {
     try (FakeClearIp a = new FakeClearIp(FakeClearIp.Mode.SILENT, null);
         FakeClearIp b = new FakeClearIp(FakeClearIp.Mode.ANSWER, null)) {
