@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
  * call's timers run on Pekko's manual clock: a test moves time on once the actor has started
  * the timer (a retransmitted INVITE, answered in order after the batch that started it, tells).
  */
-class CallTest {
+public class CallTest {
   static final ActorTestKit kit = ActorTestKit.create(
       ManualTime.config().withFallback(ConfigFactory.load()));
   static final ManualTime time = ManualTime.get(kit.system());
@@ -65,8 +65,8 @@ class CallTest {
   }
 
   /** A switch's side of the call: what the proxy sends back, in order. */
-  record SwitchOrigin(Transport transport, BlockingQueue<byte[]> sent) implements Origin {
-    SwitchOrigin(Transport transport) {
+  public record SwitchOrigin(Transport transport, BlockingQueue<byte[]> sent) implements Origin {
+    public SwitchOrigin(Transport transport) {
       this(transport, new LinkedBlockingQueue<>());
     }
 
@@ -91,7 +91,7 @@ class CallTest {
       return true;
     }
 
-    SipResponse next() throws InterruptedException {
+    public SipResponse next() throws InterruptedException {
       byte[] b = sent.poll(5, TimeUnit.SECONDS);
       assertNotNull(b, "nothing sent to the switch");
       return SipFixtures.response(new String(b, java.nio.charset.StandardCharsets.UTF_8));

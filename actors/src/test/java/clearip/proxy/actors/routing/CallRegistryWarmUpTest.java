@@ -7,23 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import clearip.proxy.actors.call.Call;
 import clearip.proxy.actors.call.CallMetrics;
+import clearip.proxy.actors.call.CallTest.SwitchOrigin;
 import clearip.proxy.actors.call.txn.CallSettings;
 import clearip.proxy.actors.upstream.FakeClearIp;
 import clearip.proxy.actors.upstream.UpstreamConnection;
 import clearip.proxy.sip.message.SipRequest;
 import clearip.proxy.sip.message.SipResponse;
 import clearip.proxy.sip.testing.SipFixtures;
-import clearip.proxy.streams.transport.Origin;
 import clearip.proxy.streams.transport.Transport;
 import clearip.proxy.streams.upstream.UpstreamChannel;
 import clearip.proxy.streams.upstream.UpstreamLinkSettings;
 import clearip.proxy.streams.upstream.UpstreamSettings;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -98,44 +94,6 @@ class CallRegistryWarmUpTest {
     clearIp.close();
   }
 
-  /** A switch over UDP: what the registry sends back. */
-  record Switch(BlockingQueue<byte[]> sent) implements Origin {
-    Switch() {
-      this(new LinkedBlockingQueue<>());
-    }
-
-    @Override
-    public Transport transport() {
-      return Transport.UDP;
-    }
-
-    @Override
-    public InetSocketAddress remote() {
-      return new InetSocketAddress(InetAddress.getLoopbackAddress(), 5090);
-    }
-
-    @Override
-    public InetSocketAddress local() {
-      return new InetSocketAddress(InetAddress.getLoopbackAddress(), 5060);
-    }
-
-    @Override
-    public boolean reply(byte[] message) {
-      return sent.add(message);
-    }
-
-    @Override
-    public boolean isOpen() {
-      return true;
-    }
-
-    SipResponse next() throws InterruptedException {
-      byte[] b = sent.poll(5, TimeUnit.SECONDS);
-      assertNotNull(b, "no answer");
-      return SipFixtures.response(new String(b, java.nio.charset.StandardCharsets.UTF_8));
-    }
-  }
-
   static SipRequest options() {
     return SipFixtures.request("OPTIONS sip:127.0.0.1:5060 SIP/2.0\r\n"
         + "Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKping1\r\n"
@@ -151,7 +109,7 @@ class CallRegistryWarmUpTest {
   void answersOptions503WhileWarmingUpAnd200After() throws Exception {
     registry.holdForWarmUp();
     assertTrue(registry.isWarmingUp());
-    Switch sw = new Switch();
+    SwitchOrigin sw = new SwitchOrigin(Transport.UDP);
     registry.onRequest(options(), sw);
     SipResponse r = sw.next();
     assertEquals(503, r.statusCode());
@@ -165,7 +123,7 @@ class CallRegistryWarmUpTest {
 
   @Test
   void answersOptions503DrainingWhileItDrains() throws Exception {
-    Switch sw = new Switch();
+    SwitchOrigin sw = new SwitchOrigin(Transport.UDP);
     registry.drain();
     registry.onRequest(options(), sw);
     SipResponse r = sw.next();
@@ -176,7 +134,7 @@ class CallRegistryWarmUpTest {
   @Test
   void answersNewInvites503WithRetryAfterWhileWarmingUpAndNeverAsksClearIp() throws Exception {
     registry.holdForWarmUp();
-    Switch sw = new Switch();
+    SwitchOrigin sw = new SwitchOrigin(Transport.UDP);
     registry.onRequest(SipFixtures.request(SipFixtures.invite("warm-1", "z9hG4bKw1")), sw);
     SipResponse r = sw.next();
     assertEquals(503, r.statusCode());
@@ -192,7 +150,7 @@ class CallRegistryWarmUpTest {
   void takesCallsOnceServing() throws Exception {
     registry.holdForWarmUp();
     registry.serve();
-    Switch sw = new Switch();
+    SwitchOrigin sw = new SwitchOrigin(Transport.UDP);
     registry.onRequest(SipFixtures.request(SipFixtures.invite("warm-2", "z9hG4bKw2")), sw);
     assertEquals(100, sw.next().statusCode());
     assertNotNull(clearIp.received.poll(5, TimeUnit.SECONDS), "the INVITE reached ClearIP");
