@@ -338,7 +338,7 @@ public final class Fleet implements SharedSettings, ClusterView, AutoCloseable {
 
     @Override
     public String localLoad() {
-      return System.currentTimeMillis() + "|" + localLoad.get();
+      return localLoad.get();
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * The Pekko settings of a node's cluster system (never of the system that runs the calls): Artery
  * over mutual TLS from PEM files, static seed nodes, the split-brain resolver in keep-majority,
- * Distributed Data gossiping every second.
+ * Distributed Data gossiping every two seconds.
  */
 final class FleetConfig {
   private FleetConfig() {}
@@ -34,19 +34,31 @@ final class FleetConfig {
         // the fleet is stopped by the proxy, after its calls; never by Pekko's own JVM hook
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
         "pekko.coordinated-shutdown.exit-jvm = off",
-        // little work: membership, gossip, a few small maps. Two threads at most, so that it
-        // never takes the cores from the calls
+        // little work: membership, gossip, a few small maps, a few messages a second. One
+        // thread per pool, so that it never takes the cores from the calls, and a message
+        // wakes one thread, not a second one to steal from the first (Pekko's defaults: up to
+        // 4 internal and 2 remoting threads; each idle fork-join worker spins before it parks)
         "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = 1",
-        "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = 2",
-        // Pekko's own pools too (4 internal and 2 remoting threads by default): each idle
-        // fork-join worker spins before it parks, and on a small VM that was 3-4 % of a core
-        // taken from the calls
+        "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = 1",
         "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-min = 1",
-        "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-max = 2",
+        "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-max = 1",
         "pekko.remote.default-remote-dispatcher.fork-join-executor.parallelism-min = 1",
         "pekko.remote.default-remote-dispatcher.fork-join-executor.parallelism-max = 1",
-        // its timers (heartbeats each second, gossip) need no 10 ms resolution: fewer wake-ups
-        "pekko.scheduler.tick-duration = 50ms",
+        // its timers (heartbeats each second, gossip) need no 10 ms resolution: fewer wake-ups.
+        // The cluster's own ticks too: at its default 33 ms, finer than the system's, the
+        // cluster would start a scheduler thread of its own
+        "pekko.scheduler.tick-duration = 100ms",
+        "pekko.cluster.scheduler.tick-duration = 100ms",
+        // a few small messages a second: one inbound lane, not four streams waking for them
+        "pekko.remote.artery.advanced.inbound-lanes = 1",
+        // a TCP association's handshake is renewed on every new connection; the periodic one
+        // only helps to find a restarted peer sooner
+        "pekko.remote.artery.advanced.inject-handshake-interval = 3s",
+        // heartbeats every 2 s, not every second: half the fleet's messages when nothing
+        // happens. A silent node is unreachable after about 6-7 s instead of 4-5 s; calls never
+        // wait for it either way
+        "pekko.cluster.failure-detector.heartbeat-interval = 2s",
+        "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 4s",
         "pekko.remote.artery.transport = tls-tcp",
         "pekko.remote.artery.ssl.ssl-engine-provider = "
             + "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider",
@@ -56,10 +68,12 @@ final class FleetConfig {
         // our own bean (clearip.proxy:type=Cluster) says what an operator needs
         "pekko.cluster.jmx.enabled = off",
         "pekko.cluster.log-info-verbose = off",
-        // operators' changes are written to every node at once; the load and failed
-        // destinations ride on gossip, so this bounds their age
-        "pekko.cluster.distributed-data.gossip-interval = 1s",
-        "pekko.cluster.distributed-data.notify-subscribers-interval = 100ms",
+        // operators' changes are written to every node at once and seen there within the
+        // notification interval; the load and failed destinations ride on gossip, so its
+        // interval bounds their age (Pekko's defaults: both timers wake every node for nothing
+        // most of the time)
+        "pekko.cluster.distributed-data.gossip-interval = 2s",
+        "pekko.cluster.distributed-data.notify-subscribers-interval = 500ms",
         // the load changes every second on every node: as deltas it would be sent five times a
         // second besides the gossip; the gossip alone carries it
         "pekko.cluster.distributed-data.delta-crdt.enabled = off"))

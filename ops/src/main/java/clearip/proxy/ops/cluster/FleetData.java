@@ -29,8 +29,13 @@ final class FleetData extends AbstractBehavior<FleetData.Command> {
   static final Key<LWWMap<String, String>> FAILED = LWWMapKey.create("failed-destinations");
   /** An operator's change goes to every node at once; unreachable ones get it by gossip. */
   private static final Duration WRITE_ALL = Duration.ofSeconds(3);
-  /** The load is written this often; with 1 s gossip it is at most a few seconds old. */
-  static final Duration TICK = Duration.ofSeconds(1);
+  /**
+   * The load is looked at this often and written when it changed; with 2 s gossip a change is
+   * seen by the others 2-4 s later.
+   */
+  static final Duration TICK = Duration.ofSeconds(2);
+  /** An unchanged load is written again this often, so that its age tells a node is alive. */
+  static final long LOAD_REFRESH_MS = 10_000;
   /** Failed destinations kept in the map at most; past it new ones stay local. */
   static final int MAX_FAILED = 1024;
 
@@ -55,7 +60,7 @@ final class FleetData extends AbstractBehavior<FleetData.Command> {
 
     void failed(Map<String, String> entries);
 
-    /** This node's load, one line: written under the node's address each tick. */
+    /** This node's load, one line: written under the node's address when it changes. */
     String localLoad();
 
     /** Destinations that failed here since the last tick, with when their penalty ends. */
@@ -72,6 +77,10 @@ final class FleetData extends AbstractBehavior<FleetData.Command> {
   private final SelfUniqueAddress node;
   private final Listener listener;
   private final String self;
+  private String loadWritten = "";
+  private long loadWrittenAt;
+  /** The failed-destinations map as last seen: an entry in it may end its penalty. */
+  private Map<String, String> failedSeen = Map.of();
 
   private FleetData(ActorContext<Command> ctx,
       ReplicatorMessageAdapter<Command, LWWMap<String, String>> replicator,
@@ -113,20 +122,40 @@ final class FleetData extends AbstractBehavior<FleetData.Command> {
     } else if (c.key().equals(LOAD)) {
       listener.load(entries);
     } else if (c.key().equals(FAILED)) {
+      failedSeen = entries;
       listener.failed(entries);
     }
     return this;
   }
 
+  /**
+   * Writes this node's load when it changed (or is old), and the failures since the last tick
+   * when there are any or a penalty ended: an idle node writes nothing, so the replicas have
+   * nothing new to gossip.
+   */
   private Behavior<Command> onTick() {
-    String load = listener.localLoad();
-    replicator.askUpdate(replyTo -> new Replicator.Update<>(LOAD, LWWMap.create(),
-        Replicator.writeLocal(), replyTo, m -> m.put(node, self, load)), Written::new);
-    Map<String, Long> failures = listener.drainLocalFailures();
     long now = System.currentTimeMillis();
-    replicator.askUpdate(replyTo -> new Replicator.Update<>(FAILED, LWWMap.create(),
-        Replicator.writeLocal(), replyTo, m -> withFailures(m, failures, now)), Written::new);
+    String load = listener.localLoad();
+    if (!load.equals(loadWritten) || now - loadWrittenAt >= LOAD_REFRESH_MS) {
+      loadWritten = load;
+      loadWrittenAt = now;
+      String entry = now + "|" + load;
+      replicator.askUpdate(replyTo -> new Replicator.Update<>(LOAD, LWWMap.create(),
+          Replicator.writeLocal(), replyTo, m -> m.put(node, self, entry)), Written::new);
+    }
+    Map<String, Long> failures = listener.drainLocalFailures();
+    if (!failures.isEmpty() || anyEnded(failedSeen, now)) {
+      replicator.askUpdate(replyTo -> new Replicator.Update<>(FAILED, LWWMap.create(),
+          Replicator.writeLocal(), replyTo, m -> withFailures(m, failures, now)), Written::new);
+    }
     return this;
+  }
+
+  private static boolean anyEnded(Map<String, String> failed, long now) {
+    for (String v : failed.values()) {
+      if (SharedDestinationHealth.until(v) <= now) return true;
+    }
+    return false;
   }
 
   /** The map with this tick's failures added and the penalties that ended removed. */
