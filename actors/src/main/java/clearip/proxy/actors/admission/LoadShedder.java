@@ -19,11 +19,12 @@ import org.slf4j.LoggerFactory;
  * time a new call would wait before its first step. While probes wait longer than the configured
  * limit, a shrinking share of new INVITEs is admitted (each probe over the limit cuts it by a
  * quarter, each probe under half the limit gives back 5 points); the rest get an immediate 503
- * and the switch route-advances. One late probe alone, over the limit but within twice it, is a
- * hiccup (a thread descheduled on a shared VM, a collection) and refuses nothing; the second late
- * probe in a row, or one over twice the limit, is an overload. The calls that are admitted keep
- * their latency instead of all of them slowing down together, and the admitted share settles
- * where the proxy keeps up.
+ * and the switch route-advances. Waits over the limit are an overload only once they have lasted
+ * {@link #SUSTAIN_NANOS} without a probe on time in between: a thread descheduled on a shared VM,
+ * a collection, a burst from a switch that paused are over sooner and refuse nothing (the calls
+ * queued meanwhile are a little late, none is lost). Within an overload every late probe cuts
+ * the share at once. The calls that are admitted keep their latency instead of all of them
+ * slowing down together, and the admitted share settles where the proxy keeps up.
  *
  * <p>A UDP reader can be the bottleneck while the dispatcher looks idle, so the intake's own wait
  * counts too ({@link #watchIntake}: how long a datagram waits in the kernel before its reader
@@ -57,6 +58,12 @@ public final class LoadShedder {
   static final double MIN_ADMITTED = 0.02;
   /** An overload episode is over after this long without a late probe. */
   private static final long CALM_NANOS = Duration.ofSeconds(1).toNanos();
+  /**
+   * Waits over the limit are an overload once they have lasted this long. Pauses measured on
+   * shared 2-core VMs (a collection, a descheduled thread, a switch's burst after its own pause)
+   * were 20-150 ms; at twice the capacity this much backlog builds up once, at the start.
+   */
+  static final long SUSTAIN_NANOS = Duration.ofMillis(250).toNanos();
   /** An overload episode this long is a lasting one: the limit is halved until it is over. */
   static final long LASTING_NANOS = Duration.ofSeconds(3).toNanos();
   /**
@@ -81,8 +88,13 @@ public final class LoadShedder {
   private long worstDelay;
   /** Refusals the probe task has accounted for (logged in an episode or on their own). */
   private long shedSeen;
-  /** Whether the previous probe was late: one late probe alone is a hiccup, not an overload. */
-  private boolean lateBefore;
+  /**
+   * Since when the waits have been over the limit (when the first late probe's wait passed it),
+   * 0 while probes are on time: lateness shorter than {@link #SUSTAIN_NANOS} is a pause.
+   */
+  private long lateSince;
+  /** True from the first overloaded probe until the episode is over (read by the intake). */
+  private volatile boolean overloadedEpisode;
   /** Whether this episode has been logged: only once it has refused a call. */
   private boolean episodeLogged;
   private volatile LongSupplier intakeBacklog = () -> 0;
@@ -180,7 +192,8 @@ public final class LoadShedder {
     if (paused) {
       // back to the state of a fresh start, so that resuming starts from it
       admitted = 1.0;
-      lateBefore = false;
+      lateSince = 0;
+      overloadedEpisode = false;
       episodeStart = 0;
       tightened = false;
       shedSeen = shed.get();
@@ -190,12 +203,18 @@ public final class LoadShedder {
     long max = limitNanos();
     long shedNow = shed.get();
     boolean late = max > 0 && delay > max;
-    // a thread descheduled for a slice of a shared VM, a collection: one probe a little late,
-    // the next on time. Refusing calls for it would send them unscreened for nothing.
-    boolean overloaded = late && (lateBefore || delay > 2 * max);
-    admitted = nextShare(admitted, max, delay, lateBefore);
-    lateBefore = late;
+    if (!late) {
+      lateSince = 0;
+    } else if (lateSince == 0) {
+      lateSince = now - delay + max; // when this wait passed the limit (the intake's may be older)
+    }
+    // a thread descheduled for a slice of a shared VM, a collection, a burst: waits over the
+    // limit for a moment, then probes on time. Refusing calls for it would send them unscreened
+    // for nothing. Once the waits last, every late probe counts until the episode is over.
+    boolean overloaded = late && (episodeStart != 0 || now - lateSince >= SUSTAIN_NANOS);
+    admitted = nextShare(admitted, max, delay, overloaded);
     if (overloaded) {
+      overloadedEpisode = true;
       if (episodeStart == 0) {
         episodeStart = now;
         worstDelay = 0;
@@ -234,19 +253,19 @@ public final class LoadShedder {
             shed.get() - shedAtEpisodeStart, millis(worstDelay));
       }
       episodeStart = 0;
+      overloadedEpisode = false;
       tightened = false;
     }
     pendingSince = 0; // last: the next probe is queued only once this one is done
   }
 
   /**
-   * The share after one probe that waited {@code delay}: a quarter less when late (the second
-   * late probe in a row, or one over twice the limit), 5 points more when well on time.
+   * The share after one probe that waited {@code delay}: a quarter less when overloaded, 5
+   * points more when well on time.
    */
-  private static double nextShare(double share, long max, long delay, boolean lateBefore) {
-    boolean late = max > 0 && delay > max;
-    if (late && (lateBefore || delay > 2 * max)) return Math.max(MIN_ADMITTED, share * 0.75);
-    if (!late && (max <= 0 || delay <= max / 2)) return Math.min(1.0, share + 0.05);
+  private static double nextShare(double share, long max, long delay, boolean overloaded) {
+    if (overloaded) return Math.max(MIN_ADMITTED, share * 0.75);
+    if (max <= 0 || delay <= max / 2) return Math.min(1.0, share + 0.05);
     return share;
   }
 
@@ -275,7 +294,8 @@ public final class LoadShedder {
   public double admittedNow() {
     long max = limitNanos();
     if (max <= 0) return 1.0;
-    return cutByWait(admitted, Math.max(probeWaiting(), intakeBacklog.getAsLong()), max);
+    return cutByWait(admitted, Math.max(probeWaiting(), intakeBacklog.getAsLong()), max,
+        overloadedEpisode);
   }
 
   /**
@@ -293,15 +313,16 @@ public final class LoadShedder {
   }
 
   /**
-   * A probe already waiting longer than twice the limit, or a reader that has not caught up for
-   * that long, tells the answer before the next probe has run: a sudden surge fills the socket
-   * within tens of milliseconds (twice: a hiccup of a little over the limit is not one). The
-   * longer the wait, the fewer are let in (half at twice the limit, a tenth at ten times): the
-   * next probe runs only once the queue ahead of it is done, and a flood admitted at a fixed
-   * share meanwhile made that queue seconds long.
+   * A probe already waiting too long, or a datagram waiting that long for its reader, tells the
+   * answer before the next probe has run: a sudden surge fills the socket within tens of
+   * milliseconds. Too long: past the limit plus {@link #SUSTAIN_NANOS} (that much lateness is an
+   * overload, not a pause), or past twice the limit within an overload. The longer the wait,
+   * the fewer are let in (half at twice the limit, a tenth at ten times): the next probe runs
+   * only once the queue ahead of it is done, and a flood admitted at a fixed share meanwhile
+   * made that queue seconds long.
    */
-  private static double cutByWait(double share, long waited, long max) {
-    if (waited <= 2 * max) return share;
+  private static double cutByWait(double share, long waited, long max, boolean overloaded) {
+    if (waited <= 2 * max || (!overloaded && waited <= max + SUSTAIN_NANOS)) return share;
     return Math.max(MIN_ADMITTED, share * Math.min(0.5, (double) max / waited));
   }
 

@@ -81,16 +81,19 @@ class LoadShedderTest {
     probeWaiting(s, LIMIT); // exactly the limit: not late
     assertEquals(1.0, s.admittedNow());
     probeWaiting(s, 80 * MS);
-    assertEquals(1.0, s.admittedNow(), "one late probe within twice the limit is a hiccup");
     probeWaiting(s, 80 * MS);
-    assertEquals(0.75, s.admittedNow(), 1e-9, "the second in a row is an overload");
+    probeWaiting(s, 80 * MS);
+    assertEquals(1.0, s.admittedNow(), "over the limit for 210 ms: may still be a pause");
+    probeWaiting(s, 80 * MS);
+    assertEquals(0.75, s.admittedNow(), 1e-9, "300 ms: an overload");
     assertTrue(s.shouldShed(0.8), "a draw above the admitted share is refused");
     assertFalse(s.shouldShed(0.7));
     probeWaiting(s, 80 * MS);
     assertEquals(0.5625, s.admittedNow(), 1e-9);
     probeWaiting(s, 2 * MS);
-    probeWaiting(s, 120 * MS);
-    assertEquals(0.75 * 0.6125, s.admittedNow(), 1e-9, "one over twice the limit is one too");
+    probeWaiting(s, 60 * MS);
+    assertEquals(0.75 * 0.6125, s.admittedNow(), 1e-9,
+        "within an overload every late probe cuts at once");
     for (int i = 0; i < 40; i++) probeWaiting(s, 500 * MS);
     assertEquals(LoadShedder.MIN_ADMITTED, s.admittedNow(), 1e-9,
         "some calls always get through, so the probes keep measuring calls");
@@ -104,22 +107,50 @@ class LoadShedderTest {
   }
 
   @Test
-  void aProbeStillWaitingPastTheLimitHalvesTheShareBeforeItHasRun() {
+  void pausesOfAnyKindShorterThanTheSustainedWaitRefuseNothing() {
+    LoadShedder s = shedder(LIMIT);
+    long[] backlog = {0};
+    s.watchIntake(() -> backlog[0], () -> {});
+    // a shared VM's day: collections, descheduled threads, a switch's bursts, between calm
+    // probes; the longest wait over the limit 240 ms, the reader 290 ms behind its socket once
+    long[] pauses = {60, 99, 35, 150, 240, 120, 80, 200, 290};
+    for (long pause : pauses) {
+      for (int i = 0; i < 5; i++) probeWaiting(s, 2 * MS);
+      probeWaiting(s, pause * MS);
+      s.probe(); // the next probe waits a little too, still under the sustained wait
+      now += 2 * MS;
+      assertEquals(1.0, s.admittedNow(), "a probe waiting after a " + pause + " ms pause");
+      dispatcher.runAll();
+      now += 10 * MS;
+      backlog[0] = pause * MS;
+      assertFalse(s.shouldShed(0.999_999), "a reader " + pause + " ms behind");
+      backlog[0] = 0;
+    }
+    assertEquals(1.0, s.probedShare());
+    assertEquals(0, s.shedCount());
+  }
+
+  @Test
+  void aProbeStillWaitingPastTheSustainedWaitCutsTheShareBeforeItHasRun() {
     LoadShedder s = shedder(LIMIT);
     s.probe();
-    now += 2 * LIMIT;
-    assertEquals(1.0, s.admittedNow(), "not yet twice the limit: may be a hiccup");
+    now += LIMIT + LoadShedder.SUSTAIN_NANOS;
+    assertEquals(1.0, s.admittedNow(), "not yet past the sustained wait: may be a pause");
     now += 1;
-    assertEquals(0.5, s.admittedNow(), 1e-6);
+    assertEquals((double) LIMIT / (now - 1_000_000_000L), s.admittedNow(), 1e-6,
+        "past it: cut by the limit's share of the wait");
     assertEquals(1.0, s.probedShare(), "no probe has run late yet");
-    now += 8 * LIMIT - 1;
-    assertEquals(0.1, s.admittedNow(), 1e-9, "ten times the limit: a tenth");
-    now += 90 * LIMIT;
+    now = 1_000_000_000L + 100 * LIMIT;
     assertEquals(LoadShedder.MIN_ADMITTED, s.admittedNow(), 1e-9);
     s.probe(); // one probe at a time: the late one keeps counting
     assertEquals(1, dispatcher.queue.size());
     dispatcher.runAll();
-    assertEquals(0.75, s.admittedNow(), 1e-9, "once it ran, its delay counts as a late probe");
+    assertEquals(0.75, s.admittedNow(), 1e-9, "once it ran, its delay counts as an overload");
+    now += 10 * MS;
+    s.probe();
+    now += 2 * LIMIT + 1;
+    assertEquals(0.375, s.admittedNow(), 1e-6,
+        "within an overload, a probe waiting twice the limit halves it at once");
   }
 
   @Test
@@ -129,16 +160,16 @@ class LoadShedderTest {
     s.watchIntake(() -> backlog[0], () -> {});
     probeWaiting(s, MS);
     assertEquals(1.0, s.admittedNow());
-    backlog[0] = 80 * MS; // the reader has not found its socket empty for 80 ms
-    assertEquals(1.0, s.admittedNow(), "within twice the limit: may be a hiccup");
-    backlog[0] = 120 * MS;
-    assertEquals(50.0 / 120, s.admittedNow(), 1e-9, "cut at once, before the next probe");
+    backlog[0] = 200 * MS; // a datagram has waited 200 ms for its reader
+    assertEquals(1.0, s.admittedNow(), "within the sustained wait: may be a pause");
+    backlog[0] = 400 * MS;
+    assertEquals(50.0 / 400, s.admittedNow(), 1e-9, "cut at once, before the next probe");
     probeWaiting(s, MS);
-    assertEquals(0.75 * 50 / 120, s.admittedNow(), 1e-9,
+    assertEquals(0.75 * 50 / 400, s.admittedNow(), 1e-9,
         "the probe cut it by a quarter, still behind");
     backlog[0] = 0;
     assertEquals(0.75, s.admittedNow(), 1e-9);
-    assertEquals(120 * MS, s.lastDelayNanos());
+    assertEquals(400 * MS, s.lastDelayNanos());
   }
 
   /** Late probes (80 ms, the limit being 50) for {@code nanos}, then calls admitted again. */
@@ -219,7 +250,7 @@ class LoadShedderTest {
     s.watchIntake(() -> backlog[0], () -> {});
     List<String> logs = logsOf(() -> {
       probeWaiting(s, MS);
-      backlog[0] = 120 * MS; // a reader behind its socket between two probes
+      backlog[0] = 400 * MS; // a reader behind its socket between two probes
       for (int i = 0; i < 3; i++) {
         if (s.shouldShed(0.9)) s.shedOne();
       }
@@ -236,22 +267,22 @@ class LoadShedderTest {
   void anOverloadIsLoggedOnceItRefusesCalls() {
     LoadShedder s = shedder(LIMIT);
     List<String> idle = logsOf(() -> {
-      probeWaiting(s, 110 * MS); // late, but no call came (a proxy starting up)
+      probeWaiting(s, 310 * MS); // late, but no call came (a proxy starting up)
       for (int i = 0; i < 150; i++) probeWaiting(s, MS);
     });
     assertEquals(List.of(), idle, "a late probe alone is no news");
 
     List<String> busy = logsOf(() -> {
-      probeWaiting(s, 110 * MS);
+      probeWaiting(s, 310 * MS);
       if (s.shouldShed(0.9)) s.shedOne();
       if (s.shouldShed(0.9)) s.shedOne();
       probeWaiting(s, MS);
       for (int i = 0; i < 150; i++) probeWaiting(s, MS);
     });
     assertEquals(List.of(
-        "WARN Overloaded: new calls wait 110ms (limit 50ms); part of the new INVITEs are "
+        "WARN Overloaded: new calls wait 310ms (limit 50ms); part of the new INVITEs are "
             + "answered 503 until the proxy catches up",
-        "WARN Overload over: it lasted 10ms, 2 INVITEs answered 503, worst wait 110ms"), busy);
+        "WARN Overload over: it lasted 10ms, 2 INVITEs answered 503, worst wait 310ms"), busy);
   }
 
   @Test
@@ -285,8 +316,7 @@ class LoadShedderTest {
   @Test
   void whilePausedForTheWarmUpLateProbesCutNothingAndResumingStartsAfresh() {
     LoadShedder s = shedder(LIMIT);
-    probeWaiting(s, 80 * MS);
-    probeWaiting(s, 80 * MS);
+    probeWaiting(s, 310 * MS);
     assertEquals(0.75, s.admittedNow(), 1e-9, "an overload before the pause");
     s.pause();
     for (int i = 0; i < 400; i++) probeWaiting(s, 500 * MS); // 4 s: the warm-up's own load
@@ -294,8 +324,8 @@ class LoadShedderTest {
     assertEquals(1.0, s.admittedNow(), "every call admitted once the warm-up is over");
     assertEquals(LIMIT, s.limitNanos(), "the warm-up never tightens the limit");
     probeWaiting(s, 80 * MS);
-    assertEquals(1.0, s.admittedNow(), "the first late probe after the pause is a hiccup");
-    probeWaiting(s, 80 * MS);
+    assertEquals(1.0, s.admittedNow(), "the first late probe after the pause is a pause");
+    probeWaiting(s, 310 * MS);
     assertEquals(0.75, s.admittedNow(), 1e-9, "then it measures calls as before");
   }
 }
