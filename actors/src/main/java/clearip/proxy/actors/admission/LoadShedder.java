@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * {@link #SUSTAIN_NANOS} without a probe on time in between: a thread descheduled on a shared VM,
  * a collection, a burst from a switch that paused are over sooner and refuse nothing (the calls
  * queued meanwhile are a little late, none is lost). Within an overload every late probe cuts
- * the share at once. The calls that are admitted keep their latency instead of all of them
+ * the share at once. While the JIT still compiles much (a fresh JVM), lateness must last
+ * {@link #SUSTAIN_WHILE_COMPILING_NANOS}. The calls that are admitted keep their latency instead of all of them
  * slowing down together, and the admitted share settles where the proxy keeps up.
  *
  * <p>A UDP reader can be the bottleneck while the dispatcher looks idle, so the intake's own wait
@@ -64,6 +65,12 @@ public final class LoadShedder {
    * were 20-150 ms; at twice the capacity this much backlog builds up once, at the start.
    */
   static final long SUSTAIN_NANOS = Duration.ofMillis(250).toNanos();
+  /**
+   * The same while the JIT still compiles much: a fresh JVM falls behind for a few hundred
+   * milliseconds now and then in its first minute (waits of ~100 ms for 0.6 s were measured just
+   * after the warm-up), and catches up by itself.
+   */
+  static final long SUSTAIN_WHILE_COMPILING_NANOS = Duration.ofSeconds(1).toNanos();
   /** An overload episode this long is a lasting one: the limit is halved until it is over. */
   static final long LASTING_NANOS = Duration.ofSeconds(3).toNanos();
   /**
@@ -105,6 +112,8 @@ public final class LoadShedder {
   private long jitSampledAt;
   private long jitMillisThen;
   private boolean jitBusy;
+  /** How long lateness must last to be an overload now (longer while the JIT is busy). */
+  private volatile long sustainNanos = SUSTAIN_NANOS;
   /** While set, probes measure nothing and the state stays as at start (proxy warming up). */
   private volatile boolean paused;
 
@@ -211,7 +220,7 @@ public final class LoadShedder {
     // a thread descheduled for a slice of a shared VM, a collection, a burst: waits over the
     // limit for a moment, then probes on time. Refusing calls for it would send them unscreened
     // for nothing. Once the waits last, every late probe counts until the episode is over.
-    boolean overloaded = late && (episodeStart != 0 || now - lateSince >= SUSTAIN_NANOS);
+    boolean overloaded = late && (episodeStart != 0 || now - lateSince >= sustainNanos);
     admitted = nextShare(admitted, max, delay, overloaded);
     if (overloaded) {
       overloadedEpisode = true;
@@ -278,6 +287,7 @@ public final class LoadShedder {
         && (compiled - jitMillisThen) * 1_000_000_000L > JIT_BUSY_MILLIS * elapsed;
     jitSampledAt = now;
     jitMillisThen = compiled;
+    sustainNanos = jitBusy ? SUSTAIN_WHILE_COMPILING_NANOS : SUSTAIN_NANOS;
   }
 
   /** True when this new call should get an immediate 503. */
@@ -295,7 +305,7 @@ public final class LoadShedder {
     long max = limitNanos();
     if (max <= 0) return 1.0;
     return cutByWait(admitted, Math.max(probeWaiting(), intakeBacklog.getAsLong()), max,
-        overloadedEpisode);
+        overloadedEpisode, sustainNanos);
   }
 
   /**
@@ -315,14 +325,15 @@ public final class LoadShedder {
   /**
    * A probe already waiting too long, or a datagram waiting that long for its reader, tells the
    * answer before the next probe has run: a sudden surge fills the socket within tens of
-   * milliseconds. Too long: past the limit plus {@link #SUSTAIN_NANOS} (that much lateness is an
+   * milliseconds. Too long: past the limit plus {@code sustain} (that much lateness is an
    * overload, not a pause), or past twice the limit within an overload. The longer the wait,
    * the fewer are let in (half at twice the limit, a tenth at ten times): the next probe runs
    * only once the queue ahead of it is done, and a flood admitted at a fixed share meanwhile
    * made that queue seconds long.
    */
-  private static double cutByWait(double share, long waited, long max, boolean overloaded) {
-    if (waited <= 2 * max || (!overloaded && waited <= max + SUSTAIN_NANOS)) return share;
+  private static double cutByWait(double share, long waited, long max, boolean overloaded,
+      long sustain) {
+    if (waited <= 2 * max || (!overloaded && waited <= max + sustain)) return share;
     return Math.max(MIN_ADMITTED, share * Math.min(0.5, (double) max / waited));
   }
 

@@ -228,6 +228,28 @@ class LoadShedderTest {
     assertEquals(0.75, s.admittedNow(), 1e-9);
   }
 
+  @Test
+  void aJvmStillCompilingGetsASecondOfLatenessBeforeAnyCallIsRefused() {
+    LoadShedder s = shedder(LIMIT);
+    long start = now;
+    while (now - start < TimeUnit.MILLISECONDS.toNanos(1100)) { // 100 ms of compiling a second
+      probeWaiting(s, 2 * MS);
+      jitMillis += 1;
+    }
+    long late = now;
+    while (now - late < 700 * MS) {
+      probeWaiting(s, 80 * MS);
+      jitMillis += 9;
+    }
+    assertEquals(1.0, s.admittedNow(), "700 ms behind while compiling: it catches up by itself");
+    s.probe();
+    now += 600 * MS;
+    assertEquals(1.0, s.admittedNow(), "a probe waiting 600 ms: not past the second yet");
+    dispatcher.runAll();
+    now += 10 * MS;
+    assertTrue(s.admittedNow() < 1.0, "over a second behind: an overload, compiling or not");
+  }
+
   /** Runs {@code body} and returns what the shedder logged meanwhile, "LEVEL message" each. */
   private static List<String> logsOf(Runnable body) {
     ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
