@@ -5,7 +5,9 @@
 # call and p99, and the ratio of the means (fleet / alone). Goal: within 5 %.
 #
 # usage: cluster-overhead.sh [RATE [SECONDS [ROUNDS]]]     (default 1500 20 2)
-#   Each run is phases.sh tls503 RATE:10:warmup RATE:SECONDS:measured (the rig's emulator,
+#   Each run is phases.sh tls503 RATE:WARMUP_S:warmup RATE:SECONDS:measured (WARMUP_S default
+#   10; A is a fresh JVM in every run, and the JIT compiles the fleet's code for minutes, a
+#   little at a time: a longer warm-up measures a node that has run for a while; the rig's emulator,
 #   scenarios and SIPp; see phases.sh for RIG_DIR, RIG_WORK, PROXY_CPUS, LOAD_CPUS ...).
 #   With PROXY_CPUS=1 LOAD_CPUS=0, nodes B and C run on the load's CPU: A's CPU per call is then
 #   not inflated by two more JVMs on its core, as on separate VMs.
@@ -16,56 +18,19 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 jar="$here/../../ops/target/clearip-proxy.jar"
 [ -f "$jar" ] || { echo "$jar not found; build first: mvn -B -q package -DskipTests" >&2; exit 2; }
-command -v openssl >/dev/null || { echo "openssl is needed for the fleet's certificates" >&2; exit 2; }
-RATE="${1:-1500}"; SECS="${2:-20}"; ROUNDS="${3:-2}"
-export RIG_WORK="${RIG_WORK:-${TMPDIR:-/tmp}/clearip-rig}"
-CERTS="$RIG_WORK/fleet-certs"; mkdir -p "$CERTS"
+RATE="${1:-1500}"; SECS="${2:-20}"; ROUNDS="${3:-2}"; WARMUP_S="${WARMUP_S:-10}"
+# shellcheck source=fleet-lib.sh
+. "$here/fleet-lib.sh"
 OUT="$RIG_WORK/cluster-overhead-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$OUT"
-
-# a root CA and three RSA node certificates sharing the name clearip-fleet (Pekko's TLS
-# provider reads RSA keys only, and checks that peers share a name)
-if [ ! -f "$CERTS/ca.crt" ]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Fleet CA" \
-    -keyout "$CERTS/ca.key" -out "$CERTS/ca.crt" 2>/dev/null
-  for n in a b c; do
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=node-$n" -keyout "$CERTS/$n.key" \
-      -out "$CERTS/$n.csr" 2>/dev/null
-    printf 'subjectAltName=DNS:clearip-fleet,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' \
-      >"$CERTS/$n.ext"
-    openssl x509 -req -in "$CERTS/$n.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
-      -CAcreateserial -days 2 -extfile "$CERTS/$n.ext" -out "$CERTS/$n.crt" 2>/dev/null
-  done
-fi
+fleet_certs || exit 2
 # B first: B and C form the fleet before the first measured run; A joins it at each start, as a
 # restarted node does (the first seed is the one that forms a fleet)
 SEEDS='["127.0.0.1:25522", "127.0.0.1:25523", "127.0.0.1:25521"]'
-cluster_conf() { # node-letter port
-  cat <<CONF
-clearip-proxy.cluster {
-  enabled = on
-  bind = "127.0.0.1:$2"
-  seed-nodes = $SEEDS
-  tls-certificate = "$CERTS/$1.crt"
-  tls-private-key = "$CERTS/$1.key"
-  tls-ca-file = "$CERTS/ca.crt"
-}
-CONF
-}
 
 # B and C: idle fleet members, no admin endpoint, SIP on ports of their own
-PIDS=()
-stop_fleet() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done; }
-trap stop_fleet EXIT
 for spec in b:25522:5160 c:25523:5260; do
   IFS=: read -r n cport sport <<<"$spec"
-  { cat <<CONF
-clearip-proxy {
-  listen { udp = ["127.0.0.1:$sport"], tcp = [], tls = [] }
-  admin.listen = ""
-  warmup.enabled = off
-  upstream.uri = "sip:127.0.0.1:5061;transport=tls"
-}
-CONF
+  { idle_proxy_conf "$sport" "sip:127.0.0.1:5061;transport=tls"
     cluster_conf "$n" "$cport"; } >"$OUT/$n.conf"
   # with LOAD_CPUS, B and C run beside the load, so that only A (PROXY_CPUS) is on its core
   pin=(); [[ -n "${LOAD_CPUS:-}" ]] && pin=(taskset -c "$LOAD_CPUS")
@@ -79,7 +44,7 @@ for r in $(seq 1 "$ROUNDS"); do
     extra=''
     [ "$mode" = on ] && extra="$(cluster_conf a 25521)"
     log="$OUT/round$r-$mode.log"
-    PROXY_EXTRA_CONF="$extra" "$here/phases.sh" tls503 "$RATE:10:warmup" "$RATE:$SECS:measured" \
+    PROXY_EXTRA_CONF="$extra" "$here/phases.sh" tls503 "$RATE:$WARMUP_S:warmup" "$RATE:$SECS:measured" \
       >"$log" 2>&1
     run="$(sed -n 's/^run folder: \([^ ]*\).*/\1/p' "$log")"
     line="$(tail -n 1 "$run/phases.tsv" 2>/dev/null)"
