@@ -63,12 +63,19 @@ public final class HeaderName {
   private final String name;
   private final char compact;
   private final byte[] lower;
+  // 0x20 where lower[i] is a letter, else 0: (c | caseBit) == lower[i] is then exactly
+  // "c equals lower[i] ignoring ASCII case", with no branch per byte
+  private final byte[] caseBits;
 
   private HeaderName(int id, String name, char compact) {
     this.id = id;
     this.name = name;
     this.compact = compact;
     this.lower = name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+    this.caseBits = new byte[lower.length];
+    for (int i = 0; i < lower.length; i++) {
+      caseBits[i] = (byte) (lower[i] >= 'a' && lower[i] <= 'z' ? 0x20 : 0);
+    }
   }
 
   private static HeaderName known(String name, char compact) {
@@ -108,6 +115,7 @@ public final class HeaderName {
       HeaderName h = c < 128 ? BY_COMPACT[c] : null;
       return h == null ? UNKNOWN : h.id;
     }
+    if (len < 2) return UNKNOWN;
     int slot = hash(b, off, len) & (TABLE_SIZE - 1);
     for (HeaderName h; (h = TABLE[slot]) != null; slot = (slot + 1) & (TABLE_SIZE - 1)) {
       if (h.lower.length == len && h.matchesLong(b, off, len)) return h.id;
@@ -117,7 +125,7 @@ public final class HeaderName {
 
   private boolean matchesLong(byte[] b, int off, int len) {
     for (int i = 0; i < len; i++) {
-      if (lowerAscii(b[off + i]) != lower[i]) return false;
+      if ((b[off + i] | caseBits[i]) != lower[i]) return false;
     }
     return true;
   }
@@ -128,9 +136,15 @@ public final class HeaderName {
     return len == lower.length && matchesLong(b, off, len);
   }
 
+  /**
+   * Length and the first two and last bytes, case-folded: enough to spread the known names, and
+   * no pass over the name (the decoder looks up every header line). Needs len >= 2.
+   */
   private static int hash(byte[] b, int off, int len) {
     int h = len;
-    for (int i = 0; i < len; i++) h = 31 * h + lowerAscii(b[off + i]);
+    h = 31 * h + (b[off] | 0x20);
+    h = 31 * h + (b[off + 1] | 0x20);
+    h = 31 * h + (b[off + len - 1] | 0x20);
     return h ^ (h >>> 7);
   }
 
