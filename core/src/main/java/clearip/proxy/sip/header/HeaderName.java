@@ -1,5 +1,8 @@
 package clearip.proxy.sip.header;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,6 +13,9 @@ import java.util.List;
  * looked up case-insensitively straight from the wire bytes without allocating.
  */
 public final class HeaderName {
+  // first: the constructor of every constant below uses it
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final List<HeaderName> KNOWN_LIST = new ArrayList<>();
   private static final HeaderName[] BY_COMPACT = new HeaderName[128];
   private static final int TABLE_SIZE = 256; // power of two, well above the number of known names
@@ -66,6 +72,10 @@ public final class HeaderName {
   // 0x20 where lower[i] is a letter, else 0: (c | caseBit) == lower[i] is then exactly
   // "c equals lower[i] ignoring ASCII case", with no branch per byte
   private final byte[] caseBits;
+  // for names of 8 bytes or more, lower and caseBits as little-endian words at 0, 8, 16, ...,
+  // the last one at length - 8 (overlapping the one before): long names compare in a few steps
+  private final long[] lowerWords;
+  private final long[] caseWords;
 
   private HeaderName(int id, String name, char compact) {
     this.id = id;
@@ -75,6 +85,14 @@ public final class HeaderName {
     this.caseBits = new byte[lower.length];
     for (int i = 0; i < lower.length; i++) {
       caseBits[i] = (byte) (lower[i] >= 'a' && lower[i] <= 'z' ? 0x20 : 0);
+    }
+    int words = lower.length < 8 ? 0 : (lower.length + 7) / 8;
+    this.lowerWords = new long[words];
+    this.caseWords = new long[words];
+    for (int k = 0; k < words; k++) {
+      int at = Math.min(k * 8, lower.length - 8);
+      lowerWords[k] = (long) LONGS.get(lower, at);
+      caseWords[k] = (long) LONGS.get(caseBits, at);
     }
   }
 
@@ -123,7 +141,15 @@ public final class HeaderName {
     return UNKNOWN;
   }
 
+  /** Whether b[off, off+len) is this long name in any case; len must be the name's length. */
   private boolean matchesLong(byte[] b, int off, int len) {
+    if (lowerWords.length > 0) {
+      for (int k = 0; k < lowerWords.length; k++) {
+        int at = Math.min(k * 8, len - 8);
+        if (((long) LONGS.get(b, off + at) | caseWords[k]) != lowerWords[k]) return false;
+      }
+      return true;
+    }
     for (int i = 0; i < len; i++) {
       if ((b[off + i] | caseBits[i]) != lower[i]) return false;
     }

@@ -74,4 +74,26 @@ class HeaderNameTest {
     assertEquals(HeaderName.UNKNOWN, HeaderName.lookupId(new byte[0], 0, 0));
     assertEquals(HeaderName.UNKNOWN, HeaderName.lookupId(new byte[] {(byte) 0xff}, 0, 1));
   }
+
+  @Test
+  void anyOtherByteAnywhereInANameIsAnotherName() {
+    for (HeaderName h : HeaderName.known()) {
+      byte[] name = h.name().getBytes(StandardCharsets.US_ASCII);
+      for (int at = 0; at < name.length; at++) {
+        for (int v = 0; v < 256; v++) {
+          byte[] b = new byte[name.length + 3];
+          System.arraycopy(name, 0, b, 1, name.length);
+          b[1 + at] = (byte) v;
+          boolean sameLetter = Character.toLowerCase((char) v)
+              == Character.toLowerCase((char) name[at]) && v < 128;
+          int id = HeaderName.lookupId(b, 1, name.length);
+          if (sameLetter) {
+            assertEquals(h.id(), id, h.name() + " " + at + " " + v);
+          } else if (id == h.id()) {
+            throw new AssertionError(h.name() + " matched with byte " + v + " at " + at);
+          }
+        }
+      }
+    }
+  }
 }
