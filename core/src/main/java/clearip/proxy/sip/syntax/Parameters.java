@@ -39,7 +39,7 @@ public final class Parameters {
       i = SipChars.skipLws(b, i + 1, to);
       int ns = i;
       i = SipChars.skipToken(b, i, to);
-      String name = SipChars.string(b, ns, i);
+      String name = name(b, ns, i);
       String value = null;
       int j = SipChars.skipLws(b, i, to);
       if (j < to && b[j] == '=') {
@@ -58,6 +58,17 @@ public final class Parameters {
       out.add(new Param(name, value));
     }
     return out == null ? EMPTY : new Parameters(Collections.unmodifiableList(out));
+  }
+
+  private static final String[] COMMON_NAMES = {"q", "tag", "transport", "lr", "expires",
+      "branch", "received", "rport", "user", "maddr", "ttl", "method", "cause", "text"};
+
+  /** A parameter name as a string: a shared constant for the common ones, spelled exactly so. */
+  private static String name(byte[] b, int from, int to) {
+    for (String n : COMMON_NAMES) {
+      if (SipChars.equalsBytes(b, from, to - from, n)) return n;
+    }
+    return SipChars.string(b, from, to);
   }
 
   public List<Param> asList() {
