@@ -31,6 +31,8 @@ public final class Parameters {
 
   /** Parses {@code ;a=b;c} from b[from,to) already validated by the header scanner. */
   public static Parameters parse(byte[] b, int from, int to) {
+    // most lists hold one parameter (a Contact's q, a From's tag): no ArrayList for those
+    Param first = null;
     List<Param> out = null;
     int i = from;
     while (true) {
@@ -54,10 +56,19 @@ public final class Parameters {
         value = SipChars.unfolded(b, vs, j);
         i = j;
       }
-      if (out == null) out = new ArrayList<>(4);
-      out.add(new Param(name, value));
+      Param p = new Param(name, value);
+      if (first == null) {
+        first = p;
+      } else {
+        if (out == null) {
+          out = new ArrayList<>(4);
+          out.add(first);
+        }
+        out.add(p);
+      }
     }
-    return out == null ? EMPTY : new Parameters(Collections.unmodifiableList(out));
+    if (first == null) return EMPTY;
+    return new Parameters(out == null ? List.of(first) : Collections.unmodifiableList(out));
   }
 
   private static final String[] COMMON_NAMES = {"q", "tag", "transport", "lr", "expires",

@@ -25,4 +25,14 @@ class ParametersTest {
     assertEquals(";q=0.5;Q=1;tag=a;TAG=b;transport=udp;lr;x-custom=\"v w\";qq=2;t=3",
         p.toString());
   }
+
+  @Test
+  void oneTwoOrNoParameters() {
+    assertEquals(List.of(new Parameters.Param("q", "0.9")), parse(";q=0.9").asList());
+    assertEquals(List.of(new Parameters.Param("q", "0.9"), new Parameters.Param("lr", null)),
+        parse(" ; q=0.9 ;lr").asList());
+    assertEquals(Parameters.EMPTY, parse(""));
+    assertEquals(parse(";a=1"), Parameters.of(List.of(new Parameters.Param("a", "1"))));
+    assertEquals(";a=1", parse(";a=1").toString());
+  }
 }
