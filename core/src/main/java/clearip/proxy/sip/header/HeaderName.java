@@ -76,6 +76,10 @@ public final class HeaderName {
   // the last one at length - 8 (overlapping the one before): long names compare in a few steps
   private final long[] lowerWords;
   private final long[] caseWords;
+  // for shorter names, the same as one word padded with zeros, and the mask of the name's bytes
+  private final long shortWord;
+  private final long shortCase;
+  private final long shortMask;
 
   private HeaderName(int id, String name, char compact) {
     this.id = id;
@@ -94,6 +98,15 @@ public final class HeaderName {
       lowerWords[k] = (long) LONGS.get(lower, at);
       caseWords[k] = (long) LONGS.get(caseBits, at);
     }
+    long w = 0;
+    long c = 0;
+    for (int i = Math.min(lower.length, 8) - 1; i >= 0; i--) {
+      w = (w << 8) | lower[i];
+      c = (c << 8) | caseBits[i];
+    }
+    this.shortWord = w;
+    this.shortCase = c;
+    this.shortMask = lower.length >= 8 ? -1L : (1L << (8 * lower.length)) - 1;
   }
 
   private static HeaderName known(String name, char compact) {
@@ -143,6 +156,10 @@ public final class HeaderName {
 
   /** Whether b[off, off+len) is this long name in any case; len must be the name's length. */
   private boolean matchesLong(byte[] b, int off, int len) {
+    if (len < 8 && off + 8 <= b.length) {
+      // one word read past the name (a header line always has more), masked to the name
+      return (((long) LONGS.get(b, off) | shortCase) & shortMask) == shortWord;
+    }
     if (lowerWords.length > 0) {
       for (int k = 0; k < lowerWords.length; k++) {
         int at = Math.min(k * 8, len - 8);
