@@ -50,7 +50,8 @@ public final class SipChars {
 
   /** Linear white space inside a header value span: SP, HTAB, and the CRLF of a folded line. */
   public static boolean isLws(byte b) {
-    return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    // one compare for the usual printable byte; the four LWS octets are all at or below SP
+    return (b & 0xff) <= ' ' && (b == ' ' || b == '\t' || b == '\r' || b == '\n');
   }
 
   public static int skipLws(byte[] b, int i, int end) {
