@@ -78,20 +78,20 @@ public final class SipDecoder {
     return true;
   }
 
-  /** One decoding pass; holds the positions found so far. */
-  private static final class Run {
+  /**
+   * One decoding pass; holds the positions found so far. It is the message's layout itself, so
+   * a decode allocates one object for both.
+   */
+  private static final class Run extends SipMessage.Layout {
     final byte[] b;
-    final int end;
+    // the end of the input; the message's own end (Layout.end) is known once the body is read
+    final int inputEnd;
     final Framing framing;
     final ParseLimits limits;
-    final SipMessage.Layout l = new SipMessage.Layout();
 
     int status;
     String reason;
     boolean request = true;
-    String method;
-    int[] index = EMPTY_INDEX;
-    int count;
     // one scratch array for every span scan of this run (Via needs the most)
     final int[] spans = new int[HeaderScanner.VIA_SPANS];
     // counts and first positions of the mandatory headers, noted while indexing
@@ -111,11 +111,12 @@ public final class SipDecoder {
 
     Run(byte[] b, int off, int end, Framing framing, ParseLimits limits) {
       this.b = b;
-      this.end = end;
+      this.inputEnd = end;
       this.framing = framing;
       this.limits = limits;
-      l.buf = b;
-      l.start = off;
+      this.buf = b;
+      this.start = off;
+      this.index = EMPTY_INDEX;
     }
 
     private boolean fail(int status, String reason) {
@@ -127,42 +128,40 @@ public final class SipDecoder {
     }
 
     Decoded decode() {
-      int i = l.start;
+      int i = start;
       // leading CRLFs are keep-alives or stream slack (RFC 3261 7.5, RFC 5626)
-      while (i + 1 < end && b[i] == '\r' && b[i + 1] == '\n') i += 2;
-      l.start = i;
-      if (i >= end) {
+      while (i + 1 < inputEnd && b[i] == '\r' && b[i + 1] == '\n') i += 2;
+      start = i;
+      if (i >= inputEnd) {
         request = false;
         fail(0, "empty message");
         return malformed();
       }
-      if (end - i > limits.maxMessageBytes()) {
+      if (inputEnd - i > limits.maxMessageBytes()) {
         fail(513, "message larger than " + limits.maxMessageBytes() + " bytes");
       }
       boolean startOk = startLine(i);
-      if (l.startLineEnd == 0) return malformed();
-      boolean headersOk = headers(l.startLineEnd + 2);
-      l.index = index;
-      l.headerCount = count;
+      if (startLineEnd == 0) return malformed();
+      boolean headersOk = headers(startLineEnd + 2);
       if (!startOk || !headersOk || reason != null) return malformed();
       if (!body() || !validate()) return malformed();
-      return new Decoded.Ok(request ? new SipRequest(l) : new SipResponse(l));
+      return new Decoded.Ok(request ? new SipRequest(this) : new SipResponse(this));
     }
 
     // ---- start line ----
 
     private boolean startLine(int i) {
-      int limit = Math.min(end, i + limits.maxStartLineBytes() + 1);
+      int limit = Math.min(inputEnd, i + limits.maxStartLineBytes() + 1);
       int cr = SipChars.indexOf(b, (byte) '\r', i, limit);
-      request = !(end - i >= 4 && equalsIgnoreCase(b, i, 4, "sip/"));
-      if (cr < 0 || cr + 1 >= end || b[cr + 1] != '\n') {
-        if (limit < end && cr < 0) {
+      request = !(inputEnd - i >= 4 && equalsIgnoreCase(b, i, 4, "sip/"));
+      if (cr < 0 || cr + 1 >= inputEnd || b[cr + 1] != '\n') {
+        if (limit < inputEnd && cr < 0) {
           return fail(request ? 414 : 0, "start line longer than " + limits.maxStartLineBytes()
               + " bytes");
         }
         return fail(request ? 400 : 0, "start line not terminated by CRLF");
       }
-      l.startLineEnd = cr;
+      startLineEnd = cr;
       return request ? requestLine(i, cr) : statusLine(i, cr);
     }
 
@@ -180,28 +179,30 @@ public final class SipDecoder {
       }
       if (b[c + 3] != ' ') return fail(0, "malformed status code");
       if (code < 100 || code > 699) return fail(0, "status code out of range");
-      for (int k = c + 4; k < cr; k++) {
-        if (b[k] == '\n') return fail(0, "bare LF in reason phrase");
+      if (SipChars.indexOf(b, (byte) '\n', c + 4, cr) >= 0) {
+        return fail(0, "bare LF in reason phrase");
       }
-      l.statusCode = code;
-      l.reasonStart = c + 4;
+      statusCode = code;
+      reasonStart = c + 4;
       return true;
     }
 
     private boolean requestLine(int i, int cr) {
       int m = SipChars.skipToken(b, i, cr);
       if (m == i || m >= cr || b[m] != ' ') return fail(400, "malformed request line");
-      l.methodEnd = m;
+      methodEnd = m;
       int us = m + 1;
-      int ue = us;
-      while (ue < cr && b[ue] != ' ') {
-        if ((b[ue] & 0xff) < 0x21 || b[ue] == 0x7f) return fail(400, "control octet in Request-URI");
-        ue++;
+      // the first SP ends the URI; any other control octet before it is refused
+      int ue = SipChars.indexOfSpaceOrControl(b, us, cr);
+      if (ue < 0) {
+        ue = cr;
+      } else if (b[ue] != ' ') {
+        return fail(400, "control octet in Request-URI");
       }
       if (ue == us) return fail(400, "malformed request line (empty Request-URI)");
       if (ue >= cr) return fail(400, "malformed request line (no SIP version)");
-      l.uriStart = us;
-      l.uriEnd = ue;
+      uriStart = us;
+      uriEnd = ue;
       int vs = ue + 1;
       if (cr - vs != 7 || !equalsIgnoreCase(b, vs, 7, "sip/2.0")) {
         if (looksLikeVersion(vs, cr)) return fail(505, "SIP version not supported");
@@ -249,40 +250,41 @@ public final class SipDecoder {
     // ---- header section ----
 
     private boolean headers(int p) {
-      int[] idx = new int[24 * 5];
+      // room for 16 header fields, which most messages fit in; grown by doubling
+      int[] idx = new int[16 * STRIDE];
       int n = 0;
       try {
         while (true) {
-          if (p + 1 < end && b[p] == '\r' && b[p + 1] == '\n') {
-            l.headersEnd = p;
-            l.bodyStart = p + 2;
+          if (p + 1 < inputEnd && b[p] == '\r' && b[p + 1] == '\n') {
+            headersEnd = p;
+            bodyStart = p + 2;
             return true;
           }
-          if (p >= end) return fail(400, "header section not terminated by an empty line");
+          if (p >= inputEnd) return fail(400, "header section not terminated by an empty line");
           if (b[p] == ' ' || b[p] == '\t') return fail(400, "continuation line without a header");
           int ns = p;
-          p = SipChars.skipToken(b, p, end);
+          p = SipChars.skipToken(b, p, inputEnd);
           int ne = p;
           if (ne == ns) return fail(400, "malformed header line");
-          while (p < end && (b[p] == ' ' || b[p] == '\t')) p++;
-          if (p >= end || b[p] != ':') return fail(400, "malformed header line (no colon)");
+          while (p < inputEnd && (b[p] == ' ' || b[p] == '\t')) p++;
+          if (p >= inputEnd || b[p] != ':') return fail(400, "malformed header line (no colon)");
           p++;
           int vs = p;
-          int maxEnd = Math.min(end, ns + limits.maxHeaderLineBytes() + 2);
+          int maxEnd = Math.min(inputEnd, ns + limits.maxHeaderLineBytes() + 2);
           int cr;
           while (true) {
             // one pass finds the CR and refuses a bare LF on the way
             cr = SipChars.indexOfCrOrLf(b, p, maxEnd);
             if (cr >= 0 && b[cr] == '\n') return fail(400, "bare LF in header");
             if (cr < 0) {
-              if (maxEnd < end) {
+              if (maxEnd < inputEnd) {
                 return fail(400, "header field longer than " + limits.maxHeaderLineBytes()
                     + " bytes");
               }
               return fail(400, "header line not terminated by CRLF");
             }
-            if (cr + 1 >= end || b[cr + 1] != '\n') return fail(400, "bare CR in header");
-            if (cr + 2 < end && (b[cr + 2] == ' ' || b[cr + 2] == '\t')) {
+            if (cr + 1 >= inputEnd || b[cr + 1] != '\n') return fail(400, "bare CR in header");
+            if (cr + 2 < inputEnd && (b[cr + 2] == ' ' || b[cr + 2] == '\t')) {
               p = cr + 2; // folded continuation (RFC 3261 7.3.1)
               continue;
             }
@@ -293,21 +295,20 @@ public final class SipDecoder {
           }
           vs = SipChars.skipLws(b, vs, cr);
           int ve = SipChars.trimLwsEnd(b, vs, cr);
-          if ((n + 1) * 5 > idx.length) idx = java.util.Arrays.copyOf(idx, idx.length * 2);
-          int o = n * 5;
+          if ((n + 1) * STRIDE > idx.length) idx = java.util.Arrays.copyOf(idx, idx.length * 2);
+          int o = n * STRIDE;
           int id = HeaderName.lookupId(b, ns, ne - ns);
-          idx[o] = id;
+          idx[o + ID] = id;
           note(id, n);
-          idx[o + 1] = ns;
-          idx[o + 2] = ne;
-          idx[o + 3] = vs;
-          idx[o + 4] = ve;
+          idx[o + LINE] = ns;
+          idx[o + VALUE] = vs;
+          idx[o + VALUE_END] = ve;
           n++;
           p = cr + 2;
         }
       } finally {
         index = idx;
-        count = n;
+        headerCount = n;
       }
     }
 
@@ -336,22 +337,23 @@ public final class SipDecoder {
       int i = firstContentLength;
       if (i >= 0) {
         if (contentLengths > 1) return fail(400, "multiple Content-Length");
-        long v = SipChars.parseUnsigned(b, index[i * 5 + 3], index[i * 5 + 4], Integer.MAX_VALUE);
+        long v = SipChars.parseUnsigned(b, index[i * STRIDE + VALUE],
+            index[i * STRIDE + VALUE_END], Integer.MAX_VALUE);
         if (v < 0) return fail(400, "Content-Length is not a valid number");
         cl = (int) v;
       }
-      l.contentLength = cl;
-      int available = end - l.bodyStart;
+      contentLength = cl;
+      int available = inputEnd - bodyStart;
       if (framing == Framing.STREAM) {
         if (cl < 0) return fail(400, "Content-Length missing on a stream transport");
         if (cl != available) return fail(400, "Content-Length does not match the framed body");
-        l.end = end;
+        end = inputEnd;
       } else if (cl < 0) {
-        l.end = end; // RFC 3261 18.3: over UDP the body runs to the end of the datagram
+        end = inputEnd; // RFC 3261 18.3: over UDP the body runs to the end of the datagram
       } else if (cl > available) {
         return fail(400, "Content-Length larger than the datagram");
       } else {
-        l.end = l.bodyStart + cl; // trailing octets of the datagram are ignored
+        end = bodyStart + cl; // trailing octets of the datagram are ignored
       }
       return true;
     }
@@ -361,12 +363,12 @@ public final class SipDecoder {
     private boolean validate() {
       int[] s = spans;
       int viaValues = 0;
-      for (int i = 0; i < count; i++) {
-        int o = i * 5;
-        int id = index[o];
+      for (int i = 0; i < headerCount; i++) {
+        int o = i * STRIDE;
+        int id = index[o + ID];
         if (id == VIA) {
-          int p = index[o + 3];
-          int ve = index[o + 4];
+          int p = index[o + VALUE];
+          int ve = index[o + VALUE_END];
           if (p == ve) return fail(400, "empty Via");
           while (true) {
             int e = HeaderScanner.scanVia(b, p, ve, s);
@@ -375,20 +377,20 @@ public final class SipDecoder {
               long br = HeaderScanner.findParam(b, s[HeaderScanner.VIA_PARAMS],
                   s[HeaderScanner.VIA_PARAMS + 1], "branch");
               if (br >= 0) {
-                l.branchStart = (int) (br >>> 32);
-                l.branchEnd = (int) br;
+                branchStart = (int) (br >>> 32);
+                branchEnd = (int) br;
               }
             }
             if (e >= ve) break;
             p = e + 1;
           }
         } else if (id == CONTACT) {
-          if (!validNameAddrList(index[o + 3], index[o + 4], true)) {
+          if (!validNameAddrList(index[o + VALUE], index[o + VALUE_END], true)) {
             return fail(400, "malformed Contact");
           }
         } else if (id == DATE) {
-          int ve = index[o + 4];
-          if (ve - index[o + 3] < 4 || !SipChars.equalsBytes(b, ve - 4, 4, " GMT")) {
+          int ve = index[o + VALUE_END];
+          if (ve - index[o + VALUE] < 4 || !SipChars.equalsBytes(b, ve - 4, 4, " GMT")) {
             return fail(400, "malformed Date (RFC 1123 date in GMT required)");
           }
         }
@@ -417,8 +419,8 @@ public final class SipDecoder {
 
     private boolean callId() {
       int i = firstCallId;
-      int vs = index[i * 5 + 3];
-      int ve = index[i * 5 + 4];
+      int vs = index[i * STRIDE + VALUE];
+      int ve = index[i * STRIDE + VALUE_END];
       if (vs == ve) return fail(request ? 400 : 0, "empty Call-ID");
       for (int k = vs; k < ve; k++) {
         if (!SipChars.isWordChar(b[k]) && b[k] != '@') {
@@ -429,8 +431,8 @@ public final class SipDecoder {
     }
 
     private boolean nameAddr(HeaderName h, int i, boolean from) {
-      int vs = index[i * 5 + 3];
-      int ve = index[i * 5 + 4];
+      int vs = index[i * STRIDE + VALUE];
+      int ve = index[i * STRIDE + VALUE_END];
       int[] s = spans;
       int e = HeaderScanner.scanNameAddr(b, vs, ve, s);
       if (e < 0 || e != ve) return fail(request ? 400 : 0, "malformed " + h.name());
@@ -440,11 +442,11 @@ public final class SipDecoder {
       int ts = tag < 0 ? 0 : (int) (tag >>> 32);
       int te = tag < 0 ? 0 : (int) tag;
       if (from) {
-        l.fromTagStart = ts;
-        l.fromTagEnd = te;
+        fromTagStart = ts;
+        fromTagEnd = te;
       } else {
-        l.toTagStart = ts;
-        l.toTagEnd = te;
+        toTagStart = ts;
+        toTagEnd = te;
       }
       return true;
     }
@@ -463,8 +465,8 @@ public final class SipDecoder {
 
     private boolean cseq() {
       int i = firstCseq;
-      int vs = index[i * 5 + 3];
-      int ve = index[i * 5 + 4];
+      int vs = index[i * STRIDE + VALUE];
+      int ve = index[i * STRIDE + VALUE_END];
       int d = vs;
       while (d < ve && b[d] >= '0' && b[d] <= '9') d++;
       long n = SipChars.parseUnsigned(b, vs, d, CSeq.MAX);
@@ -474,41 +476,42 @@ public final class SipDecoder {
       int me = SipChars.skipToken(b, ms, ve);
       if (me != ve) return fail(request ? 400 : 0, "malformed CSeq method");
       if (request) {
-        int mlen = l.methodEnd - l.start;
-        if (me - ms != mlen || !java.util.Arrays.equals(b, ms, me, b, l.start, l.methodEnd)) {
+        int mlen = methodEnd - start;
+        if (me - ms != mlen || !java.util.Arrays.equals(b, ms, me, b, start, methodEnd)) {
           return fail(400, "CSeq method does not match the request method");
         }
       }
-      l.cseqNumber = n;
-      l.cseqMethodStart = ms;
-      l.cseqMethodEnd = me;
+      cseqNumber = n;
+      cseqMethodStart = ms;
+      cseqMethodEnd = me;
       return true;
     }
 
     private boolean maxForwards() {
       int i = firstMaxForwards;
       if (i < 0) return true;
-      long v = SipChars.parseUnsigned(b, index[i * 5 + 3], index[i * 5 + 4], Integer.MAX_VALUE);
+      long v = SipChars.parseUnsigned(b, index[i * STRIDE + VALUE],
+          index[i * STRIDE + VALUE_END], Integer.MAX_VALUE);
       if (v < 0) return fail(request ? 400 : 0, "malformed Max-Forwards");
-      l.maxForwards = (int) v;
+      maxForwards = (int) v;
       return true;
     }
 
     // ---- error result ----
 
     private Decoded malformed() {
-      if (request && l.methodEnd > l.start) method = SipChars.string(b, l.start, l.methodEnd);
+      String method = request && methodEnd > start ? SipChars.string(b, start, methodEnd) : null;
       List<String> vias = new ArrayList<>(2);
       String from = null;
       String to = null;
       String callId = null;
       String cseq = null;
       // a request is answered with these; a response's Vias tell whose answer was unusable
-      if (request || count > 0) {
-        for (int i = 0; i < count; i++) {
-          int o = i * 5;
-          int id = index[o];
-          String v = SipChars.unfolded(b, index[o + 3], index[o + 4]);
+      if (request || headerCount > 0) {
+        for (int i = 0; i < headerCount; i++) {
+          int o = i * STRIDE;
+          int id = index[o + ID];
+          String v = SipChars.unfolded(b, index[o + VALUE], index[o + VALUE_END]);
           if (id == HeaderName.VIA.id()) {
             vias.add(v);
           } else if (id == HeaderName.FROM.id() && from == null) {

@@ -1,5 +1,8 @@
 package clearip.proxy.sip.header;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,10 +13,19 @@ import java.util.List;
  * looked up case-insensitively straight from the wire bytes without allocating.
  */
 public final class HeaderName {
+  // first: the constructor of every constant below uses it
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final List<HeaderName> KNOWN_LIST = new ArrayList<>();
   private static final HeaderName[] BY_COMPACT = new HeaderName[128];
+  // open-addressing table of the long forms, one slot per name, probed linearly. Kept as
+  // parallel arrays of primitives so that a lookup reads them all from the slot at once instead
+  // of following references: the decoder looks up every header line.
   private static final int TABLE_SIZE = 256; // power of two, well above the number of known names
-  private static final HeaderName[] TABLE = new HeaderName[TABLE_SIZE];
+  private static final int[] SLOT_LENGTH = new int[TABLE_SIZE]; // 0: empty slot
+  private static final int[] SLOT_ID = new int[TABLE_SIZE];
+  private static final long[] SLOT_WORD = new long[TABLE_SIZE]; // see firstWord
+  private static final long[] SLOT_CASE = new long[TABLE_SIZE]; // see caseBits
 
   public static final HeaderName VIA = known("Via", 'v');
   public static final HeaderName FROM = known("From", 'f');
@@ -63,12 +75,45 @@ public final class HeaderName {
   private final String name;
   private final char compact;
   private final byte[] lower;
+  // 0x20 where lower[i] is a letter, else 0: (c | caseBit) == lower[i] is then exactly
+  // "c equals lower[i] ignoring ASCII case", with no branch per byte
+  private final byte[] caseBits;
+  // for names of 8 bytes or more, lower and caseBits as little-endian words at 0, 8, 16, ...,
+  // the last one at length - 8 (overlapping the one before): long names compare in a few steps
+  private final long[] lowerWords;
+  private final long[] caseWords;
+  // the first (up to) eight bytes of lower and caseBits as one word padded with zeros, and the
+  // mask of the name's bytes in it
+  private final long shortWord;
+  private final long shortCase;
+  private final long shortMask;
 
   private HeaderName(int id, String name, char compact) {
     this.id = id;
     this.name = name;
     this.compact = compact;
     this.lower = name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+    this.caseBits = new byte[lower.length];
+    for (int i = 0; i < lower.length; i++) {
+      caseBits[i] = (byte) (lower[i] >= 'a' && lower[i] <= 'z' ? 0x20 : 0);
+    }
+    int words = lower.length < 8 ? 0 : (lower.length + 7) / 8;
+    this.lowerWords = new long[words];
+    this.caseWords = new long[words];
+    for (int k = 0; k < words; k++) {
+      int at = Math.min(k * 8, lower.length - 8);
+      lowerWords[k] = (long) LONGS.get(lower, at);
+      caseWords[k] = (long) LONGS.get(caseBits, at);
+    }
+    long w = 0;
+    long c = 0;
+    for (int i = Math.min(lower.length, 8) - 1; i >= 0; i--) {
+      w = (w << 8) | lower[i];
+      c = (c << 8) | caseBits[i];
+    }
+    this.shortWord = w;
+    this.shortCase = c;
+    this.shortMask = lower.length >= 8 ? -1L : (1L << (8 * lower.length)) - 1;
   }
 
   private static HeaderName known(String name, char compact) {
@@ -78,9 +123,13 @@ public final class HeaderName {
       BY_COMPACT[compact] = h;
       BY_COMPACT[Character.toUpperCase(compact)] = h;
     }
-    int slot = hash(h.lower, 0, h.lower.length) & (TABLE_SIZE - 1);
-    while (TABLE[slot] != null) slot = (slot + 1) & (TABLE_SIZE - 1);
-    TABLE[slot] = h;
+    int len = h.lower.length;
+    int slot = slot(h.shortWord, len);
+    while (SLOT_LENGTH[slot] != 0) slot = (slot + 1) & (TABLE_SIZE - 1);
+    SLOT_LENGTH[slot] = len;
+    SLOT_ID[slot] = h.id;
+    SLOT_WORD[slot] = h.shortWord;
+    SLOT_CASE[slot] = h.shortCase;
     return h;
   }
 
@@ -108,16 +157,56 @@ public final class HeaderName {
       HeaderName h = c < 128 ? BY_COMPACT[c] : null;
       return h == null ? UNKNOWN : h.id;
     }
-    int slot = hash(b, off, len) & (TABLE_SIZE - 1);
-    for (HeaderName h; (h = TABLE[slot]) != null; slot = (slot + 1) & (TABLE_SIZE - 1)) {
-      if (h.lower.length == len && h.matchesLong(b, off, len)) return h.id;
+    if (len < 2) return UNKNOWN;
+    long w = firstWord(b, off, len);
+    int slot = slot(w, len);
+    for (int k = 0; k < TABLE_SIZE && SLOT_LENGTH[slot] != 0; k++) {
+      // the first eight bytes decide; a longer name then compares the rest
+      if (SLOT_LENGTH[slot] == len && (w | SLOT_CASE[slot]) == SLOT_WORD[slot]
+          && (len <= 8 || KNOWN_LIST.get(SLOT_ID[slot]).matchesLong(b, off, len))) {
+        return SLOT_ID[slot];
+      }
+      slot = (slot + 1) & (TABLE_SIZE - 1);
     }
     return UNKNOWN;
   }
 
+  /** The first min(len, 8) bytes of b[off, off+len) as a little-endian word, zero-padded. */
+  private static long firstWord(byte[] b, int off, int len) {
+    if (off + 8 <= b.length) {
+      long w = (long) LONGS.get(b, off);
+      return len >= 8 ? w : w & ((1L << (8 * len)) - 1);
+    }
+    long w = 0;
+    for (int i = Math.min(len, 8) - 1; i >= 0; i--) w = (w << 8) | (b[off + i] & 0xff);
+    return w;
+  }
+
+  /**
+   * The home slot of a long name from its length and first word, case-folded (| 0x20 maps both
+   * cases of a letter to one value; other bytes that it merges only cost a probe).
+   */
+  private static int slot(long firstWord, int len) {
+    long mask = len >= 8 ? -1L : (1L << (8 * len)) - 1;
+    long folded = (firstWord | 0x2020202020202020L) & mask;
+    return (int) (((folded ^ len) * 0x9E3779B97F4A7C15L) >>> 56);
+  }
+
+  /** Whether b[off, off+len) is this long name in any case; len must be the name's length. */
   private boolean matchesLong(byte[] b, int off, int len) {
+    if (len < 8 && off + 8 <= b.length) {
+      // one word read past the name (a header line always has more), masked to the name
+      return (((long) LONGS.get(b, off) | shortCase) & shortMask) == shortWord;
+    }
+    if (lowerWords.length > 0) {
+      for (int k = 0; k < lowerWords.length; k++) {
+        int at = Math.min(k * 8, len - 8);
+        if (((long) LONGS.get(b, off + at) | caseWords[k]) != lowerWords[k]) return false;
+      }
+      return true;
+    }
     for (int i = 0; i < len; i++) {
-      if (lowerAscii(b[off + i]) != lower[i]) return false;
+      if ((b[off + i] | caseBits[i]) != lower[i]) return false;
     }
     return true;
   }
@@ -126,12 +215,6 @@ public final class HeaderName {
   public boolean matches(byte[] b, int off, int len) {
     if (len == 1) return compact != 0 && lowerAscii(b[off]) == compact;
     return len == lower.length && matchesLong(b, off, len);
-  }
-
-  private static int hash(byte[] b, int off, int len) {
-    int h = len;
-    for (int i = 0; i < len; i++) h = 31 * h + lowerAscii(b[off + i]);
-    return h ^ (h >>> 7);
   }
 
   static byte lowerAscii(byte c) {

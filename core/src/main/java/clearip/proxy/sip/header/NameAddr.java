@@ -46,12 +46,35 @@ public record NameAddr(String displayName, String uri, Parameters params) {
   public double q() {
     String q = params.get("q");
     if (q == null) return 1.0;
+    double fast = qvalue(q);
+    if (fast >= 0) return fast;
     try {
       double v = Double.parseDouble(q);
       return v >= 0 && v <= 1 ? v : 1.0;
     } catch (NumberFormatException e) {
       return 1.0;
     }
+  }
+
+  /**
+   * A qvalue written as RFC 3261 25.1 has it, {@code 0[.ddd]} or {@code 1[.000]}, read without
+   * {@link Double#parseDouble}; -1 for any other spelling. digits / 10^n is exactly what
+   * parseDouble gives: both operands are exact doubles and IEEE division rounds correctly.
+   */
+  static double qvalue(String q) {
+    int n = q.length();
+    if (n == 0 || n == 2 || n > 5 || (q.charAt(0) != '0' && q.charAt(0) != '1')) return -1;
+    if (n > 1 && q.charAt(1) != '.') return -1;
+    int digits = 0;
+    int scale = 1;
+    for (int i = 2; i < n; i++) {
+      int d = q.charAt(i) - '0';
+      if (d < 0 || d > 9) return -1;
+      digits = digits * 10 + d;
+      scale *= 10;
+    }
+    double v = (q.charAt(0) - '0') + digits / (double) scale;
+    return v <= 1 ? v : -1;
   }
 
   /** The URI parsed into its parts. */

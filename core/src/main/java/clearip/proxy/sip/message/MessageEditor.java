@@ -48,9 +48,12 @@ public final class MessageEditor {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static boolean isAscii(String s) {
+  /** Copies s into dst at the given index if it is all ASCII; false (dst partly written) if not. */
+  private static boolean copyAscii(String s, byte[] dst, int at) {
     for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) >= 0x80) return false;
+      char c = s.charAt(i);
+      if (c >= 0x80) return false;
+      dst[at + i] = (byte) c;
     }
     return true;
   }
@@ -60,26 +63,19 @@ public final class MessageEditor {
   }
 
   private static byte[] line(String name, String value) {
-    if (isAscii(name) && isAscii(value)) {
-      // the common case: one array, filled directly
-      int nl = name.length();
-      int vl = value.length();
-      byte[] out = new byte[nl + 2 + vl + 2];
-      for (int i = 0; i < nl; i++) out[i] = (byte) name.charAt(i);
-      out[nl] = ':';
-      out[nl + 1] = ' ';
-      for (int i = 0; i < vl; i++) out[nl + 2 + i] = (byte) value.charAt(i);
-      out[out.length - 2] = '\r';
-      out[out.length - 1] = '\n';
-      return out;
+    int nl = name.length();
+    byte[] out = new byte[nl + 2 + value.length() + 2];
+    // the common case: ASCII, copied straight into the line in one pass
+    if (!copyAscii(name, out, 0) || !copyAscii(value, out, nl + 2)) {
+      byte[] nb = ascii(name);
+      byte[] vb = ascii(value);
+      out = new byte[nb.length + 2 + vb.length + 2];
+      System.arraycopy(nb, 0, out, 0, nb.length);
+      System.arraycopy(vb, 0, out, nb.length + 2, vb.length);
+      nl = nb.length;
     }
-    byte[] nb = ascii(name);
-    byte[] vb = ascii(value);
-    byte[] out = new byte[nb.length + 2 + vb.length + 2];
-    System.arraycopy(nb, 0, out, 0, nb.length);
-    out[nb.length] = ':';
-    out[nb.length + 1] = ' ';
-    System.arraycopy(vb, 0, out, nb.length + 2, vb.length);
+    out[nl] = ':';
+    out[nl + 1] = ' ';
     out[out.length - 2] = '\r';
     out[out.length - 1] = '\n';
     return out;

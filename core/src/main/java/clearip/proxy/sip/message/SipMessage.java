@@ -20,13 +20,11 @@ import java.util.List;
  * decoder must not change it afterwards.
  */
 public abstract sealed class SipMessage permits SipRequest, SipResponse {
-  // index layout, one entry per header field line (continuation lines belong to their field)
-  static final int ID = 0;
-  static final int LINE = 1; // first byte of the name
-  static final int NAME_END = 2;
-  static final int VALUE = 3; // first byte of the value (LWS skipped)
-  static final int VALUE_END = 4; // after the last non-LWS byte of the value
-  static final int STRIDE = 5;
+  static final int ID = Layout.ID;
+  static final int LINE = Layout.LINE;
+  static final int VALUE = Layout.VALUE;
+  static final int VALUE_END = Layout.VALUE_END;
+  static final int STRIDE = Layout.STRIDE;
 
   final byte[] buf;
   final int start;
@@ -74,9 +72,18 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
 
   /**
    * Where the parts of a message lie in its buffer; filled by the decoder, which is the only
-   * producer of messages.
+   * producer of messages. Not final: the decoder's working state extends it, so a decode
+   * allocates one object for both.
    */
-  public static final class Layout {
+  public static class Layout {
+    // index layout, one entry per header field line (continuation lines belong to their field);
+    // the name ends where its token ends, so its end is found again when needed, not stored
+    public static final int ID = 0;
+    public static final int LINE = 1; // first byte of the name
+    public static final int VALUE = 2; // first byte of the value (LWS skipped)
+    public static final int VALUE_END = 3; // after the last non-LWS byte of the value
+    public static final int STRIDE = 4;
+
     public byte[] buf;
     public int start;
     public int end;
@@ -159,7 +166,12 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
   /** The name of header field i as written (compact or long, any case). */
   public final String headerName(int i) {
     int o = i * STRIDE;
-    return SipChars.string(buf, index[o + LINE], index[o + NAME_END]);
+    return SipChars.string(buf, index[o + LINE], nameEnd(o));
+  }
+
+  /** End of the name of the header field at index offset o: where its token ends. */
+  private int nameEnd(int o) {
+    return SipChars.skipToken(buf, index[o + LINE], index[o + VALUE]);
   }
 
   /** The value of header field i with folded lines joined, as one string. */
@@ -218,7 +230,7 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
       int o = i * STRIDE;
       if (index[o + ID] != HeaderName.UNKNOWN) continue;
       int ns = index[o + LINE];
-      if (index[o + NAME_END] - ns != n.length) continue;
+      if (nameEnd(o) - ns != n.length) continue;
       boolean eq = true;
       for (int k = 0; k < n.length && eq; k++) {
         eq = lower(buf[ns + k]) == lower(n[k]);
@@ -279,7 +291,18 @@ public abstract sealed class SipMessage permits SipRequest, SipResponse {
   }
 
   public final String cseqMethod() {
-    return SipChars.string(buf, cseqMethodStart, cseqMethodEnd);
+    return methodName(buf, cseqMethodStart, cseqMethodEnd);
+  }
+
+  private static final String[] COMMON_METHODS = {"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS",
+      "PRACK", "UPDATE", "INFO", "REGISTER", "NOTIFY", "SUBSCRIBE", "REFER", "MESSAGE"};
+
+  /** A method name as a string: a shared constant for the common ones, read on every message. */
+  static String methodName(byte[] b, int from, int to) {
+    for (String m : COMMON_METHODS) {
+      if (SipChars.equalsBytes(b, from, to - from, m)) return m;
+    }
+    return SipChars.string(b, from, to);
   }
 
   /** True when the CSeq method is exactly {@code method} (methods are case-sensitive). */

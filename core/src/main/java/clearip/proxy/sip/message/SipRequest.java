@@ -17,7 +17,7 @@ public final class SipRequest extends SipMessage {
   }
 
   public String method() {
-    return SipChars.string(buf, start, methodEnd);
+    return methodName(buf, start, methodEnd);
   }
 
   /** True when the method is exactly {@code m} (methods are case-sensitive). */

@@ -31,6 +31,8 @@ public final class Parameters {
 
   /** Parses {@code ;a=b;c} from b[from,to) already validated by the header scanner. */
   public static Parameters parse(byte[] b, int from, int to) {
+    // most lists hold one parameter (a Contact's q, a From's tag): no ArrayList for those
+    Param first = null;
     List<Param> out = null;
     int i = from;
     while (true) {
@@ -39,7 +41,7 @@ public final class Parameters {
       i = SipChars.skipLws(b, i + 1, to);
       int ns = i;
       i = SipChars.skipToken(b, i, to);
-      String name = SipChars.string(b, ns, i);
+      String name = name(b, ns, i);
       String value = null;
       int j = SipChars.skipLws(b, i, to);
       if (j < to && b[j] == '=') {
@@ -54,10 +56,30 @@ public final class Parameters {
         value = SipChars.unfolded(b, vs, j);
         i = j;
       }
-      if (out == null) out = new ArrayList<>(4);
-      out.add(new Param(name, value));
+      Param p = new Param(name, value);
+      if (first == null) {
+        first = p;
+      } else {
+        if (out == null) {
+          out = new ArrayList<>(4);
+          out.add(first);
+        }
+        out.add(p);
+      }
     }
-    return out == null ? EMPTY : new Parameters(Collections.unmodifiableList(out));
+    if (first == null) return EMPTY;
+    return new Parameters(out == null ? List.of(first) : Collections.unmodifiableList(out));
+  }
+
+  private static final String[] COMMON_NAMES = {"q", "tag", "transport", "lr", "expires",
+      "branch", "received", "rport", "user", "maddr", "ttl", "method", "cause", "text"};
+
+  /** A parameter name as a string: a shared constant for the common ones, spelled exactly so. */
+  private static String name(byte[] b, int from, int to) {
+    for (String n : COMMON_NAMES) {
+      if (SipChars.equalsBytes(b, from, to - from, n)) return n;
+    }
+    return SipChars.string(b, from, to);
   }
 
   public List<Param> asList() {

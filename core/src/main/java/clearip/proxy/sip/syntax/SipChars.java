@@ -50,7 +50,8 @@ public final class SipChars {
 
   /** Linear white space inside a header value span: SP, HTAB, and the CRLF of a folded line. */
   public static boolean isLws(byte b) {
-    return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    // one compare for the usual printable byte; the four LWS octets are all at or below SP
+    return (b & 0xff) <= ' ' && (b == ' ' || b == '\t' || b == '\r' || b == '\n');
   }
 
   public static int skipLws(byte[] b, int i, int end) {
@@ -94,20 +95,47 @@ public final class SipChars {
   private static final long HIGHS = 0x8080808080808080L;
   private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
   private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
+  private static final long DELS = 0x7F7F7F7F7F7F7F7FL;
+
+  // Word-at-a-time scans. In (x - ONES) & ~x & HIGHS the lowest flagged byte is exactly the first
+  // zero byte of x (little-endian: the lowest address); flags above it may be false, so only the
+  // lowest is used. (w - n * ONES) & ~w & HIGHS is non-zero exactly when some byte of w is below
+  // n (n <= 0x80), its lowest flag again exact. The array view checks its bounds like b[i] does.
+
+  /** Flags (0x80 per byte) the bytes of w equal to the byte repeated in pattern. */
+  private static long equalBytes(long w, long pattern) {
+    long x = w ^ pattern;
+    return (x - ONES) & ~x & HIGHS;
+  }
+
+  /** Flags the bytes of w below 0x0E, the range that holds CR and LF (and TAB). */
+  private static long belowCr(long w) {
+    return (w - 0x0E * ONES) & ~w & HIGHS;
+  }
+
+  /** Index of the lowest flagged byte of a non-zero flag word, counted from i. */
+  private static int first(int i, long flags) {
+    return i + (Long.numberOfTrailingZeros(flags) >>> 3);
+  }
 
   /**
-   * Index of the first CR or LF in [from, to), or -1. Reads eight bytes at a time (header values
-   * such as Identity run to hundreds of bytes, and this scan is most of decoding).
+   * Index of the first CR or LF in [from, to), or -1. Reads sixteen or eight bytes at a time
+   * (header values such as Identity run to hundreds of bytes, and this scan is most of decoding).
    */
   public static int indexOfCrOrLf(byte[] b, int from, int to) {
     int i = from;
+    // sixteen bytes a step while no byte is below 0x0E (CR and LF are; text almost never is)
+    for (; i + 16 <= to; i += 16) {
+      long w0 = (long) LONGS.get(b, i);
+      long w1 = (long) LONGS.get(b, i + 8);
+      if ((belowCr(w0) | belowCr(w1)) != 0) break;
+    }
     for (; i + 8 <= to; i += 8) {
       long w = (long) LONGS.get(b, i);
-      long x = w ^ CRS;
-      long y = w ^ LFS;
-      // a byte of x or y is zero where w holds CR or LF; the lowest flag marks the first one
-      long m = ((x - ONES) & ~x & HIGHS) | ((y - ONES) & ~y & HIGHS);
-      if (m != 0) return i + (Long.numberOfTrailingZeros(m) >>> 3);
+      if (belowCr(w) != 0) {
+        long m = equalBytes(w, CRS) | equalBytes(w, LFS);
+        if (m != 0) return first(i, m);
+      }
     }
     for (; i < to; i++) {
       if (b[i] == '\r' || b[i] == '\n') return i;
@@ -115,9 +143,32 @@ public final class SipChars {
     return -1;
   }
 
-  /** Index of the first b[i] == c in [from, to), or -1. */
+  /**
+   * Index of the first byte in [from, to) that ends a Request-URI or may not be in one: SP, any
+   * other octet below 0x21, or DEL; -1 when there is none. Bytes of 0x80 and above are allowed.
+   */
+  public static int indexOfSpaceOrControl(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(b, i);
+      long m = ((w - 0x21 * ONES) & ~w & HIGHS) | equalBytes(w, DELS);
+      if (m != 0) return first(i, m);
+    }
+    for (; i < to; i++) {
+      if ((b[i] & 0xff) < 0x21 || b[i] == 0x7f) return i;
+    }
+    return -1;
+  }
+
+  /** Index of the first b[i] == c in [from, to), or -1. Eight bytes at a time. */
   public static int indexOf(byte[] b, byte c, int from, int to) {
-    for (int i = from; i < to; i++) {
+    long pattern = (c & 0xffL) * ONES;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long m = equalBytes((long) LONGS.get(b, i), pattern);
+      if (m != 0) return first(i, m);
+    }
+    for (; i < to; i++) {
       if (b[i] == c) return i;
     }
     return -1;

@@ -161,4 +161,104 @@ class SipDecoderTest {
     assertTrue(SipDecoder.isKeepAlive(bytes("\r\n\r\n"), 0, 4));
     assertTrue(!SipDecoder.isKeepAlive(bytes("\r\nX"), 0, 3));
   }
+
+  // ---- header lines are scanned eight bytes at a time: every alignment matters ----
+
+  private static final String HEAD = "OPTIONS sip:a@example.com SIP/2.0\r\n"
+      + "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+      + "From: <sip:b@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\n"
+      + "Call-ID: 12@h\r\nCSeq: 1 OPTIONS\r\n";
+
+  /** HEAD, then an X-Pad header of n bytes (ending in tail), then the rest of the message. */
+  private static byte[] withPad(int n, String tail, String rest) {
+    return bytes(HEAD + "X-Pad: " + "p".repeat(n) + tail + rest);
+  }
+
+  private Decoded.Malformed malformed(byte[] m) {
+    return assertInstanceOf(Decoded.Malformed.class, decoder.decode(m));
+  }
+
+  @Test
+  void headerLineEndsAtItsCrlfWhateverItsAlignment() {
+    for (int n = 1; n <= 24; n++) {
+      SipRequest r = (SipRequest) ((Decoded.Ok) decoder.decode(
+          withPad(n, "", "\r\nX-Next: y\r\nContent-Length: 0\r\n\r\n"))).message();
+      assertEquals("p".repeat(n), r.header("X-Pad"));
+      assertEquals("y", r.header("x-next"));
+      assertEquals("X-Pad", r.headerName(r.indexOf("X-PAD", 0)));
+    }
+  }
+
+  @Test
+  void bareLfOrCrAtAnyPositionIsRefused() {
+    for (int n = 1; n <= 24; n++) {
+      for (int at = 0; at < n; at++) {
+        String pad = "p".repeat(at);
+        String rest = "q".repeat(n - at) + "\r\nContent-Length: 0\r\n\r\n";
+        Decoded.Malformed lf = malformed(withPad(0, pad + "\n" + rest, ""));
+        assertEquals("bare LF in header", lf.reason(), n + "/" + at);
+        Decoded.Malformed cr = malformed(withPad(0, pad + "\rx" + rest, ""));
+        assertEquals("bare CR in header", cr.reason(), n + "/" + at);
+        // a high byte in the same place is text
+        Decoded ok = decoder.decode(withPad(0, pad + "\u00e9" + rest, ""));
+        assertInstanceOf(Decoded.Ok.class, ok, n + "/" + at);
+      }
+    }
+  }
+
+  @Test
+  void foldedLinesAtAnyAlignmentAreOneField() {
+    for (int n = 1; n <= 20; n++) {
+      SipRequest r = (SipRequest) ((Decoded.Ok) decoder.decode(
+          withPad(n, "\r\n\tmore\r\n  end", "\r\nContent-Length: 0\r\n\r\n"))).message();
+      assertEquals("p".repeat(n) + " more end", r.header("X-Pad"));
+      assertEquals(0, r.contentLength());
+    }
+  }
+
+  @Test
+  void headerAtTheEndOfTheBufferIsUnterminated() {
+    for (int n = 1; n <= 20; n++) {
+      assertEquals("header line not terminated by CRLF", malformed(withPad(n, "", "")).reason());
+      assertEquals("bare CR in header", malformed(withPad(n, "\r", "")).reason());
+      assertEquals("header section not terminated by an empty line",
+          malformed(withPad(n, "\r\n", "")).reason());
+      // the header is cut off inside a larger buffer: nothing past the end is read
+      byte[] whole = withPad(n, "\r\nContent-Length: 0\r\n\r\n", "");
+      int cut = new String(whole, java.nio.charset.StandardCharsets.ISO_8859_1)
+          .lastIndexOf("\r\nContent-Length");
+      Decoded d = decoder.decode(whole, 0, cut, SipDecoder.Framing.DATAGRAM);
+      assertEquals("header line not terminated by CRLF",
+          assertInstanceOf(Decoded.Malformed.class, d).reason());
+    }
+  }
+
+  @Test
+  void nonAsciiOctetsInValuesAreKeptAsTheyCame() {
+    // 0x8D and 0x8A are CR and LF with the high bit set: text, not line ends
+    byte[] m = withPad(3, "\u008d\u008a\u00ff", "\r\nContent-Length: 0\r\n\r\n");
+    m = new String(m, java.nio.charset.StandardCharsets.UTF_8)
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    SipRequest r = (SipRequest) ((Decoded.Ok) decoder.decode(m)).message();
+    int i = r.indexOf("X-Pad", 0);
+    assertEquals(6, r.headerValueEnd(i) - r.headerValueStart(i));
+    assertEquals((byte) 0x8d, m[r.headerValueStart(i) + 3]);
+  }
+
+  @Test
+  void requestUriControlOctetsAreRefusedAtAnyPosition() {
+    for (int at = 0; at < 20; at++) {
+      for (char c : new char[] {'\t', 0x01, 0x7f, 0x1f}) {
+        String uri = "sip:" + "a".repeat(at) + c + "@example.com";
+        byte[] m = bytes(HEAD.replace("sip:a@example.com SIP", uri + " SIP")
+            + "Content-Length: 0\r\n\r\n");
+        assertEquals("control octet in Request-URI", malformed(m).reason(), at + " " + (int) c);
+      }
+      String uri = "sip:" + "a".repeat(at) + "\u00e9@example.com";
+      byte[] m = (HEAD.replace("sip:a@example.com SIP", uri + " SIP")
+          + "Content-Length: 0\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+      SipRequest r = (SipRequest) ((Decoded.Ok) decoder.decode(m)).message();
+      assertEquals(uri.length(), r.requestUriEnd() - r.requestUriStart());
+    }
+  }
 }

@@ -39,6 +39,18 @@ class MessageEditorTest {
   }
 
   @Test
+  void addedLinesAreAsciiOrUtf8() {
+    SipRequest r = SipFixtures.request(invite);
+    String out = new String(r.edit()
+        .addHeader("Subject", "plain")
+        .addHeader("X-Note", "caf\u00e9 \u2603")
+        .addHeader("X-\u00c9", "v")
+        .toBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String tail = "Subject: plain\r\nX-Note: caf\u00e9 \u2603\r\nX-\u00c9: v\r\n\r\n";
+    assertTrue(out.contains(tail), out);
+  }
+
+  @Test
   void addsMaxForwards70WhenAbsent() {
     SipRequest r = SipFixtures.request(invite.replace("Max-Forwards: 69\r\n", ""));
     SipRequest fwd = SipFixtures.request(new String(r.edit().decrementMaxForwards().toBytes()));

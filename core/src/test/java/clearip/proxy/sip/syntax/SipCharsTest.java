@@ -6,26 +6,104 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SipCharsTest {
+  /** Bytes the word-at-a-time scans must tell apart: targets, near misses, borrow makers. */
+  private static final byte[] TRICKY = {'\r', '\n', 0, 1, 0x09, 0x0b, 0x0c, 0x0e, ' ', '!', 0x7f,
+      (byte) 0x80, (byte) 0x8a, (byte) 0x8d, (byte) 0xa0, (byte) 0xff, '>', '<', ':', 'a'};
+
+  private static byte[] random(Random r, int len) {
+    byte[] b = new byte[len];
+    for (int i = 0; i < len; i++) {
+      b[i] = r.nextInt(3) == 0 ? (byte) r.nextInt(256) : TRICKY[r.nextInt(TRICKY.length)];
+    }
+    return b;
+  }
+
+  private static int plainCrOrLf(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] == '\r' || b[i] == '\n') return i;
+    }
+    return -1;
+  }
+
+  private static int plainSpaceOrControl(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if ((b[i] & 0xff) < 0x21 || b[i] == 0x7f) return i;
+    }
+    return -1;
+  }
+
+  private static int plainIndexOf(byte[] b, byte c, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] == c) return i;
+    }
+    return -1;
+  }
+
   @Test
-  void wordAtATimeScanFindsTheFirstCrOrLfLikeAPlainLoop() {
+  void wordAtATimeScansAgreeWithPlainLoopsOnRandomInput() {
     Random r = new Random(42);
-    for (int n = 0; n < 20_000; n++) {
-      byte[] b = new byte[r.nextInt(40)];
-      for (int i = 0; i < b.length; i++) {
-        int k = r.nextInt(10);
-        b[i] = (byte) (k == 0 ? '\r' : k == 1 ? '\n' : k == 2 ? 0 : k == 3 ? 0x0b
-            : r.nextInt(256));
-      }
+    for (int n = 0; n < 50_000; n++) {
+      byte[] b = random(r, r.nextInt(40));
       int from = b.length == 0 ? 0 : r.nextInt(b.length);
       int to = from + (b.length - from == 0 ? 0 : r.nextInt(b.length - from + 1));
-      int expected = -1;
-      for (int i = from; i < to; i++) {
-        if (b[i] == '\r' || b[i] == '\n') {
-          expected = i;
-          break;
+      assertEquals(plainCrOrLf(b, from, to), SipChars.indexOfCrOrLf(b, from, to));
+      assertEquals(plainSpaceOrControl(b, from, to), SipChars.indexOfSpaceOrControl(b, from, to));
+      byte c = TRICKY[r.nextInt(TRICKY.length)];
+      assertEquals(plainIndexOf(b, c, from, to), SipChars.indexOf(b, c, from, to));
+    }
+  }
+
+  @Test
+  void findsTheTargetAtEveryPositionOfAWordAndAtTheEnd() {
+    // filler just above and below the targets, so a word-level pre-test fires without a match
+    byte[][] fillers = {{'a'}, {0x0b, 0x0e}, {(byte) 0x8d, (byte) 0x8a}, {0x09, '!'}};
+    byte[] targets = {'\r', '\n', ' ', 0x00, 0x1f, 0x7f, '>'};
+    for (byte[] filler : fillers) {
+      for (int len = 0; len <= 40; len++) {
+        for (int from = 0; from <= Math.min(len, 8); from++) {
+          for (int at = from; at < len; at++) {
+            for (byte t : targets) {
+              byte[] b = new byte[len];
+              for (int i = 0; i < len; i++) b[i] = filler[i % filler.length];
+              b[at] = t;
+              assertEquals(plainCrOrLf(b, from, len), SipChars.indexOfCrOrLf(b, from, len));
+              assertEquals(plainSpaceOrControl(b, from, len),
+                  SipChars.indexOfSpaceOrControl(b, from, len));
+              assertEquals(at, SipChars.indexOf(b, t, from, len));
+              // the same byte just past the range is not found
+              assertEquals(plainIndexOf(b, t, from, at), SipChars.indexOf(b, t, from, at));
+            }
+          }
         }
       }
-      assertEquals(expected, SipChars.indexOfCrOrLf(b, from, to));
     }
+  }
+
+  @Test
+  void twoTargetsInOneWordGiveTheFirst() {
+    for (int a = 0; a < 8; a++) {
+      for (int c = a + 1; c < 8; c++) {
+        byte[] b = "xxxxxxxxxxxxxxxx".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        b[a] = '\n';
+        b[c] = '\r';
+        assertEquals(a, SipChars.indexOfCrOrLf(b, 0, b.length));
+        b[a] = 0x7f;
+        b[c] = ' ';
+        assertEquals(a, SipChars.indexOfSpaceOrControl(b, 0, b.length));
+        b[a] = '>';
+        b[c] = '>';
+        assertEquals(a, SipChars.indexOf(b, (byte) '>', 0, b.length));
+      }
+    }
+  }
+
+  @Test
+  void nonAsciiBytesAreNeitherCrLfNorControls() {
+    byte[] b = new byte[128];
+    for (int i = 0; i < b.length; i++) b[i] = (byte) (0x80 + i);
+    assertEquals(-1, SipChars.indexOfCrOrLf(b, 0, b.length));
+    assertEquals(-1, SipChars.indexOfSpaceOrControl(b, 0, b.length));
+    assertEquals(-1, SipChars.indexOf(b, (byte) '\r', 0, b.length));
+    assertEquals(5, SipChars.indexOf(b, (byte) 0x85, 0, b.length));
   }
 }
