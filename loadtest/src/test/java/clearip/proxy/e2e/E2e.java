@@ -37,8 +37,13 @@ final class E2e {
 
   /** Starts the proxy from configuration overrides (the rest from reference.conf). */
   static ProxyServer proxy(Config c) throws Exception {
-    return ProxyServer.start(ProxyConfig.from(callFlowsOnly(c)), CallMetrics.NONE,
-            TransportMetrics.NONE)
+    return proxy(c, CallMetrics.NONE, TransportMetrics.NONE);
+  }
+
+  /** As {@link #proxy(Config)}, counting into the given metrics. */
+  static ProxyServer proxy(Config c, CallMetrics calls, TransportMetrics transports)
+      throws Exception {
+    return ProxyServer.start(ProxyConfig.from(callFlowsOnly(c)), calls, transports)
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
@@ -72,6 +77,12 @@ final class E2e {
 
     static ProxyOnEmulator start(Path work, String emulatorHocon, String... proxyLines)
         throws Exception {
+      return start(work, emulatorHocon, CallMetrics.NONE, TransportMetrics.NONE, proxyLines);
+    }
+
+    /** As {@link #start(Path, String, String...)}, the proxy counting into these metrics. */
+    static ProxyOnEmulator start(Path work, String emulatorHocon, CallMetrics calls,
+        TransportMetrics transports, String... proxyLines) throws Exception {
       TestPki pki = TestPki.create(work.resolve("pki"));
       TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
       ActorSystem<Void> sys = ActorSystem.create(
@@ -85,7 +96,7 @@ final class E2e {
               + emulator.bound().tls().get(0).getPort() + ";transport=tls\""));
       lines.addAll(java.util.List.of(proxyLines));
       ProxyServer proxy = proxy(with(ConfigFactory.parseString(String.join("\n", lines)),
-          "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
+          "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()), calls, transports);
       if (!proxy.awaitUpstream(java.time.Duration.ofSeconds(10))) {
         throw new IllegalStateException("the proxy did not connect to the emulator");
       }

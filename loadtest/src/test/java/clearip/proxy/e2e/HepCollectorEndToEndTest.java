@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import clearip.proxy.emulator.ClearIpEmulator;
 import clearip.proxy.ops.server.ProxyServer;
-import clearip.proxy.streams.tls.TestPki;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -28,8 +23,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,8 +41,7 @@ class HepCollectorEndToEndTest {
   static final String PROBE_CALL_ID = "hep-probe@127.0.0.1";
 
   Path work;
-  ActorSystem<Void> emuSystem;
-  ClearIpEmulator emulator;
+  E2e.ProxyOnEmulator env;
   ProxyServer proxy;
   Process sngrep;
   Path capture;
@@ -73,10 +65,7 @@ class HepCollectorEndToEndTest {
     sngrep.getOutputStream().close(); // nothing on its standard input
     awaitCollectorListening();
 
-    TestPki pki = TestPki.create(work.resolve("pki"));
-    TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
-    emuSystem = ActorSystem.create(Behaviors.empty(), "hep-emulator");
-    emulator = E2e.emulator(emuSystem, """
+    env = E2e.ProxyOnEmulator.start(work, """
         clearip-emulator {
           listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
           identity.reuse-across-numbers = on
@@ -85,26 +74,18 @@ class HepCollectorEndToEndTest {
               destinations = ["sip:${user}@127.0.0.1:5080", "sip:${user}@127.0.0.1:5082"] }
           ]
         }
-        """, leaf);
-    emuPort = emulator.bound().tls().get(0).getPort();
-    Config c = ConfigFactory.parseString(String.join("\n",
-        "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
+        """,
         "clearip-proxy.listen.tcp = []",
-        "clearip-proxy.listen.tls = []",
-        "clearip-proxy.upstream.uri = \"sip:127.0.0.1:" + emuPort + ";transport=tls\"",
         "clearip-proxy.trace.hep.collector = \"127.0.0.1:" + collectorPort + "\"",
-        "clearip-proxy.trace.hep.capture-id = 77"))
-        .withValue("clearip-proxy.trace.file",
-            ConfigValueFactory.fromAnyRef(work.resolve("traces/calls.pcap").toString()));
-    proxy = E2e.proxy(E2e.with(c, "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()));
-    assertTrue(proxy.awaitUpstream(WAIT), "proxy connected to the emulator");
+        "clearip-proxy.trace.hep.capture-id = 77",
+        "clearip-proxy.trace.file = \"" + work.resolve("traces/calls.pcap") + "\"");
+    proxy = env.proxy;
+    emuPort = env.emulator.bound().tls().get(0).getPort();
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (proxy != null) proxy.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emulator != null) emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emuSystem != null) emuSystem.terminate();
+    if (env != null) env.close();
     stopCollector();
   }
 

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import clearip.proxy.emulator.ClearIpEmulator;
-import clearip.proxy.ops.config.ProxyConfig;
 import clearip.proxy.ops.launcher.OperatorAccess;
 import clearip.proxy.ops.metrics.ProxyMetrics;
 import clearip.proxy.ops.server.ProxyServer;
 import clearip.proxy.ops.trace.TraceControl;
-import clearip.proxy.streams.tls.TestPki;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -28,8 +25,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import javax.management.MBeanServerFactory;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -54,7 +49,7 @@ class PrometheusScrapeEndToEndTest {
       .toAbsolutePath().normalize();
 
   Path work;
-  ActorSystem<Void> emuSystem;
+  E2e.ProxyOnEmulator env;
   ClearIpEmulator emulator;
   ProxyMetrics metrics;
   ProxyServer proxy;
@@ -71,10 +66,8 @@ class PrometheusScrapeEndToEndTest {
         + "skipping the scrape end-to-end test");
     Sipp.assumeInstalled();
     work = Files.createTempDirectory("e2e-prometheus");
-    TestPki pki = TestPki.create(work.resolve("pki"));
-    TestPki.Leaf leaf = pki.issue("clearip", TestPki.KeyType.EC_P256, "127.0.0.1");
-    emuSystem = ActorSystem.create(Behaviors.empty(), "prometheus-emulator");
-    emulator = E2e.emulator(emuSystem, """
+    metrics = new ProxyMetrics();
+    env = E2e.ProxyOnEmulator.start(work, """
         clearip-emulator {
           listen { udp = [], tcp = [], tls = ["127.0.0.1:0"] }
           identity.reuse-across-numbers = on
@@ -83,18 +76,11 @@ class PrometheusScrapeEndToEndTest {
               destinations = ["sip:${user}@127.0.0.1:5080", "sip:${user}@127.0.0.1:5082"] }
           ]
         }
-        """, leaf);
-    metrics = new ProxyMetrics();
-    proxy = ProxyServer.start(ProxyConfig.from(E2e.callFlowsOnly(E2e.with(
-            ConfigFactory.parseString(String.join("\n",
-                "clearip-proxy.listen.udp = [\"127.0.0.1:0\"]",
-                "clearip-proxy.listen.tcp = []",
-                "clearip-proxy.listen.tls = []",
-                "clearip-proxy.upstream.uri = \"sip:127.0.0.1:"
-                    + emulator.bound().tls().get(0).getPort() + ";transport=tls\"",
-                "clearip-proxy.admin.listen = \"127.0.0.1:0\"")),
-            "clearip-proxy.upstream.tls.ca-file", pki.caCertificate()))),
-        metrics.calls(), metrics.transports()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        """, metrics.calls(), metrics.transports(),
+        "clearip-proxy.listen.tcp = []",
+        "clearip-proxy.admin.listen = \"127.0.0.1:0\"");
+    proxy = env.proxy;
+    emulator = env.emulator;
     access = OperatorAccess.start(proxy, metrics, null, MBeanServerFactory.newMBeanServer(),
         TraceControl.NONE);
     assertTrue(proxy.awaitUpstream(WAIT), "proxy connected to the emulator");
@@ -129,10 +115,8 @@ class PrometheusScrapeEndToEndTest {
       }
     }
     if (access != null) access.close();
-    if (proxy != null) proxy.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    if (env != null) env.close(); // the proxy, then the emulator (stopping it again is harmless)
     if (metrics != null) metrics.close();
-    if (emulator != null) emulator.stop().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    if (emuSystem != null) emuSystem.terminate();
   }
 
   HttpResponse<String> get(String path) throws IOException, InterruptedException {
