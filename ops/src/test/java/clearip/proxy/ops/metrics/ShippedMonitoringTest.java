@@ -129,9 +129,7 @@ class ShippedMonitoringTest {
 
   @Test
   void everyDashboardQueryParses(@TempDir Path tmp) throws Exception {
-    String promtool = which("promtool");
-    assumeTrue(promtool != null,
-        "promtool is not installed (apt-get install -y prometheus); skipping");
+    String promtool = promtool();
     StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
     int i = 0;
     for (String q : dashboardQueries()) {
@@ -197,9 +195,7 @@ class ShippedMonitoringTest {
 
   @Test
   void alertRulesPassPromtoolCheck() throws Exception {
-    String promtool = which("promtool");
-    assumeTrue(promtool != null,
-        "promtool is not installed (apt-get install -y prometheus); skipping");
+    String promtool = promtool();
     Result r = run(promtool, "check", "rules", RULES.toString());
     assertEquals(0, r.exit(), r.output());
     assertTrue(r.output().contains("SUCCESS: 7 rules found"), r.output());
@@ -207,9 +203,7 @@ class ShippedMonitoringTest {
 
   @Test
   void alertRulesPassTheirUnitTests() throws Exception {
-    String promtool = which("promtool");
-    assumeTrue(promtool != null,
-        "promtool is not installed (apt-get install -y prometheus); skipping");
+    String promtool = promtool();
     Result r = run(promtool, "test", "rules", RULES_TEST.toString());
     assertEquals(0, r.exit(), r.output());
     assertTrue(r.output().contains("SUCCESS"), r.output());
@@ -218,6 +212,14 @@ class ShippedMonitoringTest {
   // ---- running promtool ----
 
   record Result(int exit, String output) {}
+
+  /** promtool's path; the test is skipped where it is missing. */
+  static String promtool() {
+    String promtool = which("promtool");
+    assumeTrue(promtool != null,
+        "promtool is not installed (apt-get install -y prometheus); skipping");
+    return promtool;
+  }
 
   static Result run(String... command) throws Exception {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
