@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * a collection, a burst from a switch that paused are over sooner and refuse nothing (the calls
  * queued meanwhile are a little late, none is lost). Within an overload every late probe cuts
  * the share at once. While the JIT still compiles much (a fresh JVM), lateness must last
- * {@link #SUSTAIN_WHILE_COMPILING_NANOS}. The calls that are admitted keep their latency instead of all of them
- * slowing down together, and the admitted share settles where the proxy keeps up.
+ * {@link #SUSTAIN_WHILE_COMPILING_NANOS}. The calls that are admitted keep their latency instead
+ * of all of them slowing down together, and the admitted share settles where the proxy keeps up.
  *
  * <p>A UDP reader can be the bottleneck while the dispatcher looks idle, so the intake's own wait
  * counts too ({@link #watchIntake}: how long a datagram waits in the kernel before its reader
@@ -88,8 +88,12 @@ public final class LoadShedder {
   private volatile double admitted = 1.0;
   /** When the probe now waiting on the dispatcher was queued; 0 when none waits. */
   private volatile long pendingSince;
+  /**
+   * When the overload now going on began, 0 when none is: written by the probe task only, read
+   * by the intake too (within an overload a shorter wait cuts the share).
+   */
+  private volatile long episodeStart;
   // episode bookkeeping, touched only by the probe task (one runs at a time)
-  private long episodeStart;
   private long lastLate;
   private long shedAtEpisodeStart;
   private long worstDelay;
@@ -100,8 +104,6 @@ public final class LoadShedder {
    * 0 while probes are on time: lateness shorter than {@link #SUSTAIN_NANOS} is a pause.
    */
   private long lateSince;
-  /** True from the first overloaded probe until the episode is over (read by the intake). */
-  private volatile boolean overloadedEpisode;
   /** Whether this episode has been logged: only once it has refused a call. */
   private boolean episodeLogged;
   private volatile LongSupplier intakeBacklog = () -> 0;
@@ -202,7 +204,6 @@ public final class LoadShedder {
       // back to the state of a fresh start, so that resuming starts from it
       admitted = 1.0;
       lateSince = 0;
-      overloadedEpisode = false;
       episodeStart = 0;
       tightened = false;
       shedSeen = shed.get();
@@ -223,7 +224,6 @@ public final class LoadShedder {
     boolean overloaded = late && (episodeStart != 0 || now - lateSince >= sustainNanos);
     admitted = nextShare(admitted, max, delay, overloaded);
     if (overloaded) {
-      overloadedEpisode = true;
       if (episodeStart == 0) {
         episodeStart = now;
         worstDelay = 0;
@@ -262,7 +262,6 @@ public final class LoadShedder {
             shed.get() - shedAtEpisodeStart, millis(worstDelay));
       }
       episodeStart = 0;
-      overloadedEpisode = false;
       tightened = false;
     }
     pendingSince = 0; // last: the next probe is queued only once this one is done
@@ -305,7 +304,7 @@ public final class LoadShedder {
     long max = limitNanos();
     if (max <= 0) return 1.0;
     return cutByWait(admitted, Math.max(probeWaiting(), intakeBacklog.getAsLong()), max,
-        overloadedEpisode, sustainNanos);
+        episodeStart != 0, sustainNanos);
   }
 
   /**

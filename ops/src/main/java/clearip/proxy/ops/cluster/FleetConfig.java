@@ -44,7 +44,7 @@ final class FleetConfig {
         "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-max = 1",
         "pekko.remote.default-remote-dispatcher.fork-join-executor.parallelism-min = 1",
         "pekko.remote.default-remote-dispatcher.fork-join-executor.parallelism-max = 1",
-        // its timers (heartbeats each second, gossip) need no 10 ms resolution: fewer wake-ups.
+        // its timers (heartbeats, gossip) need no 10 ms resolution: fewer wake-ups.
         // The cluster's own ticks too: at its default 33 ms, finer than the system's, the
         // cluster would start a scheduler thread of its own
         "pekko.scheduler.tick-duration = 100ms",
