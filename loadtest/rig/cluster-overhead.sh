@@ -5,10 +5,12 @@
 # call and p99, and the ratio of the means (fleet / alone). Goal: within 5 %.
 #
 # usage: cluster-overhead.sh [RATE [SECONDS [ROUNDS]]]     (default 1500 20 2)
-#   Each run is phases.sh tls503 RATE:WARMUP_S:warmup RATE:SECONDS:measured (WARMUP_S default
-#   10; A is a fresh JVM in every run, and the JIT compiles the fleet's code for minutes, a
-#   little at a time: a longer warm-up measures a node that has run for a while; the rig's emulator,
-#   scenarios and SIPp; see phases.sh for RIG_DIR, RIG_WORK, PROXY_CPUS, LOAD_CPUS ...).
+#   Each run is phases.sh tls503 with WARMUP_PHASES phases RATE:WARMUP_S (default 1 of 10 s),
+#   then MEASURED_PHASES phases RATE:SECONDS (default 1), each measured phase one row of the
+#   results. A is a fresh JVM in every run, and the JIT compiles the fleet's code for minutes, a
+#   little at a time: to measure a node that has run for a while, e.g.
+#   WARMUP_S=300 WARMUP_PHASES=2 MEASURED_PHASES=3 cluster-overhead.sh 1500 30 1
+#   (the rig's emulator, scenarios and SIPp; see phases.sh for RIG_DIR, RIG_WORK, PROXY_CPUS ...).
 #   With PROXY_CPUS=1 LOAD_CPUS=0, nodes B and C run on the load's CPU: A's CPU per call is then
 #   not inflated by two more JVMs on its core, as on separate VMs.
 #   Needs openssl (the fleet's certificates are made here, in $RIG_WORK/fleet-certs) and the
@@ -19,6 +21,12 @@ here="$(cd "$(dirname "$0")" && pwd)"
 jar="$here/../../ops/target/clearip-proxy.jar"
 [ -f "$jar" ] || { echo "$jar not found; build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 RATE="${1:-1500}"; SECS="${2:-20}"; ROUNDS="${3:-2}"; WARMUP_S="${WARMUP_S:-10}"
+WARMUP_PHASES="${WARMUP_PHASES:-1}"; MEASURED_PHASES="${MEASURED_PHASES:-1}"
+[[ "$WARMUP_PHASES" =~ ^[1-9]$ && "$MEASURED_PHASES" =~ ^[1-9]$ ]] ||
+  { echo "WARMUP_PHASES and MEASURED_PHASES must be 1..9" >&2; exit 2; }
+PHASES=()
+for i in $(seq 1 "$WARMUP_PHASES"); do PHASES+=("$RATE:$WARMUP_S:warmup$i"); done
+for i in $(seq 1 "$MEASURED_PHASES"); do PHASES+=("$RATE:$SECS:measured$i"); done
 # shellcheck source=fleet-lib.sh
 . "$here/fleet-lib.sh"
 OUT="$RIG_WORK/cluster-overhead-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$OUT"
@@ -44,21 +52,19 @@ for r in $(seq 1 "$ROUNDS"); do
     extra=''
     [ "$mode" = on ] && extra="$(cluster_conf a 25521)"
     log="$OUT/round$r-$mode.log"
-    PROXY_EXTRA_CONF="$extra" "$here/phases.sh" tls503 "$RATE:$WARMUP_S:warmup" "$RATE:$SECS:measured" \
-      >"$log" 2>&1
+    PROXY_EXTRA_CONF="$extra" "$here/phases.sh" tls503 "${PHASES[@]}" >"$log" 2>&1
     run="$(sed -n 's/^run folder: \([^ ]*\).*/\1/p' "$log")"
-    line="$(tail -n 1 "$run/phases.tsv" 2>/dev/null)"
-    # phases.tsv: $9 achieved cps, $12 p99 ms, $15 us per call, $29 in-proxy answer p99 us
-    echo "$line" | awk -F'\t' -v r="$r" -v m="$mode" -v run="$run" \
-      '{printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r, m, $15, $12, $29, $9, run}' >>"$OUT/results.tsv"
-    tail -n 1 "$OUT/results.tsv"
+    # phases.tsv: $1 label, $9 achieved cps, $12 p99 ms, $15 us per call, $29 in-proxy answer p99 us
+    awk -F'\t' -v r="$r" -v m="$mode" -v run="$run" '$1 ~ /^measured/ \
+      {printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r, m, $15, $12, $29, $9, run}' "$run/phases.tsv" 2>/dev/null \
+      | tee -a "$OUT/results.tsv"
   done
 done
 # per round (runs side by side in time) and over all rounds: the machine's noise shows as the
 # spread of the per-round ratios
 # a run that did not measure (a port busy, the proxy gone: see its log) has an empty row: skipped
-awk -F'\t' 'NR > 1 && $3 > 0 { if ($2 == "off") off[$1] = $3; else on[$1] = $3 }
-  END { for (r in on) if (r in off) printf "round %s: CPU per call ratio %.3f\n", r, on[r]/off[r] }' \
+awk -F'\t' 'NR > 1 && $3 > 0 { if ($2 == "off") { off[$1] += $3; noff[$1]++ } else { on[$1] += $3; non[$1]++ } }
+  END { for (r in on) if (r in off) printf "round %s: CPU per call ratio %.3f\n", r, (on[r]/non[r])/(off[r]/noff[r]) }' \
   "$OUT/results.tsv" | sort | tee "$OUT/rounds.txt"
 awk -F'\t' 'NR > 1 && $3 > 0 { n[$2]++; cpu[$2] += $3; p99[$2] += $4 }
   END { if (n["off"] && n["on"] && cpu["off"] > 0) {
