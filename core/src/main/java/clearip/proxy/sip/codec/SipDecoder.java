@@ -370,13 +370,10 @@ public final class SipDecoder {
           while (true) {
             int e = HeaderScanner.scanVia(buf, p, ve, s);
             if (e < 0) return fail(400, "malformed Via");
-            if (viaValues++ == 0) {
-              long br = HeaderScanner.findParam(buf, s[HeaderScanner.VIA_PARAMS],
-                  s[HeaderScanner.VIA_PARAMS + 1], "branch");
-              if (br >= 0) {
-                branchStart = (int) (br >>> 32);
-                branchEnd = (int) br;
-              }
+            // the scan that validated the top Via value found its branch
+            if (viaValues++ == 0 && s[HeaderScanner.VIA_BRANCH] >= 0) {
+              branchStart = s[HeaderScanner.VIA_BRANCH];
+              branchEnd = s[HeaderScanner.VIA_BRANCH + 1];
             }
             if (e >= ve) break;
             p = e + 1;
@@ -433,11 +430,10 @@ public final class SipDecoder {
       int[] s = spans;
       int e = HeaderScanner.scanNameAddr(buf, vs, ve, s);
       if (e < 0 || e != ve) return fail(request ? 400 : 0, "malformed " + h.name());
-      long tag = HeaderScanner.findParam(buf, s[HeaderScanner.NA_PARAMS],
-          s[HeaderScanner.NA_PARAMS + 1], "tag");
-      // start == end records "no tag"
-      int ts = tag < 0 ? 0 : (int) (tag >>> 32);
-      int te = tag < 0 ? 0 : (int) tag;
+      // found by the scan above; start == end records "no tag"
+      boolean tagged = s[HeaderScanner.NA_TAG] >= 0;
+      int ts = tagged ? s[HeaderScanner.NA_TAG] : 0;
+      int te = tagged ? s[HeaderScanner.NA_TAG + 1] : 0;
       if (from) {
         fromTagStart = ts;
         fromTagEnd = te;

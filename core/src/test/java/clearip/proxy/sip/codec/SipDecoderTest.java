@@ -76,6 +76,30 @@ class SipDecoderTest {
   }
 
   @Test
+  void readsTheTopBranchAndTagsFoundWhileValidating() {
+    String[][] cases = {
+        // top Via value, branch read; From params, tag read; To params, tag read
+        {"SIP/2.0/UDP h;branch=z9hG4bK1", "z9hG4bK1", ";tag=1", "1", "", null},
+        {"SIP/2.0/UDP h;rport;BRANCH = z9hG4bK2;branch=x", "z9hG4bK2", ";x;TAG=a;tag=b", "a",
+            ";tag=\"q\"", "\"q\""},
+        {"SIP/2.0/UDP h;branch", "", ";tag", null, ";tag;x=1", null},
+        {"SIP/2.0/UDP h;branchx=1, SIP/2.0/UDP g;branch=second", null, ";tags=1", null,
+            ";tag=t;x", "t"},
+        {"SIP/2.0/UDP h, SIP/2.0/UDP g;branch=second", null, "", null, ";a=1;tag=9", "9"}};
+    for (String[] c : cases) {
+      String m = "OPTIONS sip:a@example.com SIP/2.0\r\nVia: " + c[0] + "\r\n"
+          + "Via: SIP/2.0/UDP k;branch=third\r\n"
+          + "From: <sip:b@h>" + c[2] + "\r\nTo: <sip:a@h>" + c[4] + "\r\n"
+          + "Call-ID: 1\r\nCSeq: 1 OPTIONS\r\n\r\n";
+      Decoded d = decoder.decode(bytes(m));
+      SipRequest r = (SipRequest) assertInstanceOf(Decoded.Ok.class, d, m).message();
+      assertEquals(c[1], r.topViaBranch(), m);
+      assertEquals(c[3], r.fromTag(), m);
+      assertEquals(c[5], r.toTag(), m);
+    }
+  }
+
+  @Test
   void ipv6ReceivedWithoutBracketsIsAccepted() {
     String m = SipFixtures.redirect("c1", "z9hG4bKp1", 1).replace(
         "Via: SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bKp1",
