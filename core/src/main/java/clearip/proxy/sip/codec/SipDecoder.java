@@ -262,8 +262,14 @@ public final class SipDecoder {
             return fail(400, "continuation line without a header");
           }
           int ns = p;
-          p = SipChars.skipToken(buf, p, inputEnd);
-          int ne = p;
+          // A known name is found from where the name must end (':' or white space), and a
+          // match proves its bytes are token characters, so that is where its token ends. Any
+          // other name is scanned as a token; when that token ends elsewhere, the line is
+          // malformed (no colon follows it) and its id is never used.
+          int c = SipChars.indexOfColonSpaceOrControl(buf, ns, inputEnd);
+          int id = c > ns ? HeaderName.lookupId(buf, ns, c - ns) : HeaderName.UNKNOWN;
+          int ne = id != HeaderName.UNKNOWN ? c : SipChars.skipToken(buf, ns, inputEnd);
+          p = ne;
           if (ne == ns) return fail(400, "malformed header line");
           while (p < inputEnd && (buf[p] == ' ' || buf[p] == '\t')) p++;
           if (p >= inputEnd || buf[p] != ':') return fail(400, "malformed header line (no colon)");
@@ -296,7 +302,6 @@ public final class SipDecoder {
           int ve = SipChars.trimLwsEnd(buf, vs, cr);
           if ((n + 1) * STRIDE > idx.length) idx = java.util.Arrays.copyOf(idx, idx.length * 2);
           int o = n * STRIDE;
-          int id = HeaderName.lookupId(buf, ns, ne - ns);
           idx[o + ID] = id;
           note(id, n);
           idx[o + LINE] = ns;

@@ -160,6 +160,25 @@ public final class SipChars {
     return -1;
   }
 
+  private static final long COLONS = 0x3A3A3A3A3A3A3A3AL;
+
+  /**
+   * Index of the first byte in [from, to) that is ':', SP or any other octet below 0x21, or -1:
+   * where a header name ends if it is well-formed. Eight bytes at a time.
+   */
+  public static int indexOfColonSpaceOrControl(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(b, i);
+      long m = ((w - 0x21 * ONES) & ~w & HIGHS) | equalBytes(w, COLONS);
+      if (m != 0) return first(i, m);
+    }
+    for (; i < to; i++) {
+      if ((b[i] & 0xff) < 0x21 || b[i] == ':') return i;
+    }
+    return -1;
+  }
+
   /** Index of the first b[i] == c in [from, to), or -1. Eight bytes at a time. */
   public static int indexOf(byte[] b, byte c, int from, int to) {
     long pattern = (c & 0xffL) * ONES;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import clearip.proxy.sip.header.HeaderName;
 import clearip.proxy.sip.header.NameAddr;
 import clearip.proxy.sip.header.Via;
 import clearip.proxy.sip.message.SipRequest;
@@ -96,6 +97,46 @@ class SipDecoderTest {
       assertEquals(c[1], r.topViaBranch(), m);
       assertEquals(c[3], r.fromTag(), m);
       assertEquals(c[5], r.toTag(), m);
+    }
+  }
+
+  @Test
+  void headerNamesEndWhereTheirTokenEnds() {
+    String base = "OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+        + "From: <sip:b@h>;tag=1\r\nTo: <sip:a@h>\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\n";
+    // a line added after the mandatory ones, and its verdict: the id it indexes, or the reason
+    Object[][] cases = {
+        {"Max-Forwards: 70", HeaderName.MAX_FORWARDS},
+        {"max-forwards  \t: 70", HeaderName.MAX_FORWARDS},
+        {"P-Asserted-Identity:<sip:a@h>", HeaderName.P_ASSERTED_IDENTITY},
+        {"l : 0", HeaderName.CONTENT_LENGTH},
+        {"Max-Forwardsx: 70", null},
+        {"X-Max-Forwards: 70", null},
+        {"Max.Forwards: 70", null},
+        {"Max-Forwards@: 70", "malformed header line (no colon)"},
+        {"Max-Forwards\u00e9: 70", "malformed header line (no colon)"},
+        {"Max-Forwards 70", "malformed header line (no colon)"},
+        {"Max-Forwards\r\n: 70", "malformed header line (no colon)"},
+        {": 70", "malformed header line"},
+        {"@Max-Forwards: 70", "malformed header line"}};
+    for (Object[] c : cases) {
+      String line = (String) c[0];
+      Decoded d = decoder.decode(bytes(base + line + "\r\n\r\n"));
+      if (c[1] instanceof String reason) {
+        assertEquals(reason, assertInstanceOf(Decoded.Malformed.class, d, line).reason(), line);
+        continue;
+      }
+      SipRequest r = (SipRequest) assertInstanceOf(Decoded.Ok.class, d, line).message();
+      int last = r.headerCount() - 1;
+      int id = c[1] == null ? HeaderName.UNKNOWN : ((HeaderName) c[1]).id();
+      assertEquals(id, r.headerId(last), line);
+      assertEquals(line.substring(0, line.indexOf(':')).strip(), r.headerName(last), line);
+    }
+    // a name running to the end of the input
+    for (String end : new String[] {"Max-Forwards", "Max-Forwards ", "X-Unknown"}) {
+      Decoded d = decoder.decode(bytes(base + end));
+      assertEquals("malformed header line (no colon)",
+          assertInstanceOf(Decoded.Malformed.class, d, end).reason(), end);
     }
   }
 
