@@ -181,13 +181,6 @@ public final class HeaderScanner {
     }
   }
 
-  /** Bytes that end the URI of a name-addr ('>') or may not be in it. */
-  private static final boolean[] ANGLE_STOP = new boolean[256];
-
-  static {
-    for (char c : " \t\r\n<\">".toCharArray()) ANGLE_STOP[c] = true;
-  }
-
   // name-addr spans
   public static final int NA_DISPLAY = 0; // display name start/end (quotes kept), equal if none
   public static final int NA_URI = 2; // URI start/end without the angle brackets
@@ -228,8 +221,7 @@ public final class HeaderScanner {
     if (i < to && b[i] == '<') {
       int us = i + 1;
       // one pass to the '>': no LWS (badaspec), '<' or '"' may come before it
-      int close = us;
-      while (close < to && !ANGLE_STOP[b[close] & 0xff]) close++;
+      int close = SipChars.skipAngleUri(b, us, to);
       if (close >= to || b[close] != '>' || close == us) return -1;
       if (!hasScheme(b, us, close)) return -1;
       out[NA_URI] = us;
