@@ -83,7 +83,6 @@ public final class SipDecoder {
    * a decode allocates one object for both.
    */
   private static final class Run extends SipMessage.Layout {
-    final byte[] b;
     // the end of the input; the message's own end (Layout.end) is known once the body is read
     final int inputEnd;
     final Framing framing;
@@ -95,7 +94,6 @@ public final class SipDecoder {
     // one scratch array for every span scan of this run (Via needs the most)
     final int[] spans = new int[HeaderScanner.VIA_SPANS];
     // counts and first positions of the mandatory headers, noted while indexing
-    int vias;
     int contentLengths;
     int callIds;
     int froms;
@@ -109,12 +107,11 @@ public final class SipDecoder {
     int firstMaxForwards = -1;
     int firstContentLength = -1;
 
-    Run(byte[] b, int off, int end, Framing framing, ParseLimits limits) {
-      this.b = b;
+    Run(byte[] buf, int off, int end, Framing framing, ParseLimits limits) {
       this.inputEnd = end;
       this.framing = framing;
       this.limits = limits;
-      this.buf = b;
+      this.buf = buf;
       this.start = off;
       this.index = EMPTY_INDEX;
     }
@@ -130,7 +127,7 @@ public final class SipDecoder {
     Decoded decode() {
       int i = start;
       // leading CRLFs are keep-alives or stream slack (RFC 3261 7.5, RFC 5626)
-      while (i + 1 < inputEnd && b[i] == '\r' && b[i + 1] == '\n') i += 2;
+      while (i + 1 < inputEnd && buf[i] == '\r' && buf[i + 1] == '\n') i += 2;
       start = i;
       if (i >= inputEnd) {
         request = false;
@@ -152,9 +149,9 @@ public final class SipDecoder {
 
     private boolean startLine(int i) {
       int limit = Math.min(inputEnd, i + limits.maxStartLineBytes() + 1);
-      int cr = SipChars.indexOf(b, (byte) '\r', i, limit);
-      request = !(inputEnd - i >= 4 && equalsIgnoreCase(b, i, 4, "sip/"));
-      if (cr < 0 || cr + 1 >= inputEnd || b[cr + 1] != '\n') {
+      int cr = SipChars.indexOf(buf, (byte) '\r', i, limit);
+      request = !(inputEnd - i >= 4 && equalsIgnoreCase(buf, i, 4, "sip/"));
+      if (cr < 0 || cr + 1 >= inputEnd || buf[cr + 1] != '\n') {
         if (limit < inputEnd && cr < 0) {
           return fail(request ? 414 : 0, "start line longer than " + limits.maxStartLineBytes()
               + " bytes");
@@ -167,19 +164,19 @@ public final class SipDecoder {
 
     private boolean statusLine(int i, int cr) {
       request = false;
-      if (cr - i < 12 || !equalsIgnoreCase(b, i, 7, "sip/2.0") || b[i + 7] != ' ') {
+      if (cr - i < 12 || !equalsIgnoreCase(buf, i, 7, "sip/2.0") || buf[i + 7] != ' ') {
         return fail(0, "malformed status line");
       }
       int c = i + 8;
       int code = 0;
       for (int k = 0; k < 3; k++) {
-        int d = b[c + k] - '0';
+        int d = buf[c + k] - '0';
         if (d < 0 || d > 9) return fail(0, "malformed status code");
         code = code * 10 + d;
       }
-      if (b[c + 3] != ' ') return fail(0, "malformed status code");
+      if (buf[c + 3] != ' ') return fail(0, "malformed status code");
       if (code < 100 || code > 699) return fail(0, "status code out of range");
-      if (SipChars.indexOf(b, (byte) '\n', c + 4, cr) >= 0) {
+      if (SipChars.indexOf(buf, (byte) '\n', c + 4, cr) >= 0) {
         return fail(0, "bare LF in reason phrase");
       }
       statusCode = code;
@@ -188,15 +185,15 @@ public final class SipDecoder {
     }
 
     private boolean requestLine(int i, int cr) {
-      int m = SipChars.skipToken(b, i, cr);
-      if (m == i || m >= cr || b[m] != ' ') return fail(400, "malformed request line");
+      int m = SipChars.skipToken(buf, i, cr);
+      if (m == i || m >= cr || buf[m] != ' ') return fail(400, "malformed request line");
       methodEnd = m;
       int us = m + 1;
       // the first SP ends the URI; any other control octet before it is refused
-      int ue = SipChars.indexOfSpaceOrControl(b, us, cr);
+      int ue = SipChars.indexOfSpaceOrControl(buf, us, cr);
       if (ue < 0) {
         ue = cr;
-      } else if (b[ue] != ' ') {
+      } else if (buf[ue] != ' ') {
         return fail(400, "control octet in Request-URI");
       }
       if (ue == us) return fail(400, "malformed request line (empty Request-URI)");
@@ -204,12 +201,12 @@ public final class SipDecoder {
       uriStart = us;
       uriEnd = ue;
       int vs = ue + 1;
-      if (cr - vs != 7 || !equalsIgnoreCase(b, vs, 7, "sip/2.0")) {
+      if (cr - vs != 7 || !equalsIgnoreCase(buf, vs, 7, "sip/2.0")) {
         if (looksLikeVersion(vs, cr)) return fail(505, "SIP version not supported");
         return fail(400, "malformed request line");
       }
-      if (b[us] == '<') return fail(400, "Request-URI in angle brackets");
-      if (!HeaderScanner.hasScheme(b, us, ue)) return fail(400, "Request-URI without scheme");
+      if (buf[us] == '<') return fail(400, "Request-URI in angle brackets");
+      if (!HeaderScanner.hasScheme(buf, us, ue)) return fail(400, "Request-URI without scheme");
       if (isSipScheme(us, ue) && !validSipRequestUri(us, ue)) {
         return fail(400, "malformed SIP Request-URI");
       }
@@ -217,10 +214,10 @@ public final class SipDecoder {
     }
 
     private boolean looksLikeVersion(int vs, int cr) {
-      if (cr - vs < 7 || !equalsIgnoreCase(b, vs, 4, "sip/")) return false;
+      if (cr - vs < 7 || !equalsIgnoreCase(buf, vs, 4, "sip/")) return false;
       boolean dot = false;
       for (int k = vs + 4; k < cr; k++) {
-        byte c = b[k];
+        byte c = buf[k];
         if (c == '.' && !dot) {
           dot = true;
         } else if (c < '0' || c > '9') {
@@ -231,20 +228,20 @@ public final class SipDecoder {
     }
 
     private boolean isSipScheme(int us, int ue) {
-      return (ue - us > 4 && equalsIgnoreCase(b, us, 4, "sip:"))
-          || (ue - us > 5 && equalsIgnoreCase(b, us, 5, "sips:"));
+      return (ue - us > 4 && equalsIgnoreCase(buf, us, 4, "sip:"))
+          || (ue - us > 5 && equalsIgnoreCase(buf, us, 5, "sips:"));
     }
 
     /** Host part well-formed; no embedded headers (RFC 3261 19.1.5 forbids them here). */
     private boolean validSipRequestUri(int us, int ue) {
-      int colon = SipChars.indexOf(b, (byte) ':', us, ue);
-      int at = SipChars.indexOf(b, (byte) '@', colon + 1, ue);
+      int colon = SipChars.indexOf(buf, (byte) ':', us, ue);
+      int at = SipChars.indexOf(buf, (byte) '@', colon + 1, ue);
       int hs = at < 0 ? colon + 1 : at + 1;
       if (at == colon + 1) return false;
-      int e = HeaderScanner.scanHostPort(b, hs, ue, spans, 0, 2);
+      int e = HeaderScanner.scanHostPort(buf, hs, ue, spans, 0, 2);
       if (e < 0) return false;
-      if (e < ue && b[e] != ';') return false;
-      return SipChars.indexOf(b, (byte) '?', e, ue) < 0;
+      if (e < ue && buf[e] != ';') return false;
+      return SipChars.indexOf(buf, (byte) '?', e, ue) < 0;
     }
 
     // ---- header section ----
@@ -255,27 +252,35 @@ public final class SipDecoder {
       int n = 0;
       try {
         while (true) {
-          if (p + 1 < inputEnd && b[p] == '\r' && b[p + 1] == '\n') {
+          if (p + 1 < inputEnd && buf[p] == '\r' && buf[p + 1] == '\n') {
             headersEnd = p;
             bodyStart = p + 2;
             return true;
           }
           if (p >= inputEnd) return fail(400, "header section not terminated by an empty line");
-          if (b[p] == ' ' || b[p] == '\t') return fail(400, "continuation line without a header");
+          if (buf[p] == ' ' || buf[p] == '\t') {
+            return fail(400, "continuation line without a header");
+          }
           int ns = p;
-          p = SipChars.skipToken(b, p, inputEnd);
-          int ne = p;
+          // A known name is found from where the name must end (':' or white space), and a
+          // match proves its bytes are token characters, so that is where its token ends. Any
+          // other name is scanned as a token; when that token ends elsewhere, the line is
+          // malformed (no colon follows it) and its id is never used.
+          int c = SipChars.indexOfColonSpaceOrControl(buf, ns, inputEnd);
+          int id = c > ns ? HeaderName.lookupId(buf, ns, c - ns) : HeaderName.UNKNOWN;
+          int ne = id != HeaderName.UNKNOWN ? c : SipChars.skipToken(buf, ns, inputEnd);
+          p = ne;
           if (ne == ns) return fail(400, "malformed header line");
-          while (p < inputEnd && (b[p] == ' ' || b[p] == '\t')) p++;
-          if (p >= inputEnd || b[p] != ':') return fail(400, "malformed header line (no colon)");
+          while (p < inputEnd && (buf[p] == ' ' || buf[p] == '\t')) p++;
+          if (p >= inputEnd || buf[p] != ':') return fail(400, "malformed header line (no colon)");
           p++;
           int vs = p;
           int maxEnd = Math.min(inputEnd, ns + limits.maxHeaderLineBytes() + 2);
           int cr;
           while (true) {
             // one pass finds the CR and refuses a bare LF on the way
-            cr = SipChars.indexOfCrOrLf(b, p, maxEnd);
-            if (cr >= 0 && b[cr] == '\n') return fail(400, "bare LF in header");
+            cr = SipChars.indexOfCrOrLf(buf, p, maxEnd);
+            if (cr >= 0 && buf[cr] == '\n') return fail(400, "bare LF in header");
             if (cr < 0) {
               if (maxEnd < inputEnd) {
                 return fail(400, "header field longer than " + limits.maxHeaderLineBytes()
@@ -283,8 +288,8 @@ public final class SipDecoder {
               }
               return fail(400, "header line not terminated by CRLF");
             }
-            if (cr + 1 >= inputEnd || b[cr + 1] != '\n') return fail(400, "bare CR in header");
-            if (cr + 2 < inputEnd && (b[cr + 2] == ' ' || b[cr + 2] == '\t')) {
+            if (cr + 1 >= inputEnd || buf[cr + 1] != '\n') return fail(400, "bare CR in header");
+            if (cr + 2 < inputEnd && (buf[cr + 2] == ' ' || buf[cr + 2] == '\t')) {
               p = cr + 2; // folded continuation (RFC 3261 7.3.1)
               continue;
             }
@@ -293,11 +298,10 @@ public final class SipDecoder {
           if (n >= limits.maxHeaderCount()) {
             return fail(400, "more than " + limits.maxHeaderCount() + " header fields");
           }
-          vs = SipChars.skipLws(b, vs, cr);
-          int ve = SipChars.trimLwsEnd(b, vs, cr);
+          vs = SipChars.skipLws(buf, vs, cr);
+          int ve = SipChars.trimLwsEnd(buf, vs, cr);
           if ((n + 1) * STRIDE > idx.length) idx = java.util.Arrays.copyOf(idx, idx.length * 2);
           int o = n * STRIDE;
-          int id = HeaderName.lookupId(b, ns, ne - ns);
           idx[o + ID] = id;
           note(id, n);
           idx[o + LINE] = ns;
@@ -313,9 +317,7 @@ public final class SipDecoder {
     }
 
     private void note(int id, int n) {
-      if (id == VIA) {
-        vias++;
-      } else if (id == CALL_ID) {
+      if (id == CALL_ID) {
         if (callIds++ == 0) firstCallId = n;
       } else if (id == FROM) {
         if (froms++ == 0) firstFrom = n;
@@ -337,7 +339,7 @@ public final class SipDecoder {
       int i = firstContentLength;
       if (i >= 0) {
         if (contentLengths > 1) return fail(400, "multiple Content-Length");
-        long v = SipChars.parseUnsigned(b, index[i * STRIDE + VALUE],
+        long v = SipChars.parseUnsigned(buf, index[i * STRIDE + VALUE],
             index[i * STRIDE + VALUE_END], Integer.MAX_VALUE);
         if (v < 0) return fail(400, "Content-Length is not a valid number");
         cl = (int) v;
@@ -371,15 +373,12 @@ public final class SipDecoder {
           int ve = index[o + VALUE_END];
           if (p == ve) return fail(400, "empty Via");
           while (true) {
-            int e = HeaderScanner.scanVia(b, p, ve, s);
+            int e = HeaderScanner.scanVia(buf, p, ve, s);
             if (e < 0) return fail(400, "malformed Via");
-            if (viaValues++ == 0) {
-              long br = HeaderScanner.findParam(b, s[HeaderScanner.VIA_PARAMS],
-                  s[HeaderScanner.VIA_PARAMS + 1], "branch");
-              if (br >= 0) {
-                branchStart = (int) (br >>> 32);
-                branchEnd = (int) br;
-              }
+            // the scan that validated the top Via value found its branch
+            if (viaValues++ == 0 && s[HeaderScanner.VIA_BRANCH] >= 0) {
+              branchStart = s[HeaderScanner.VIA_BRANCH];
+              branchEnd = s[HeaderScanner.VIA_BRANCH + 1];
             }
             if (e >= ve) break;
             p = e + 1;
@@ -390,7 +389,7 @@ public final class SipDecoder {
           }
         } else if (id == DATE) {
           int ve = index[o + VALUE_END];
-          if (ve - index[o + VALUE] < 4 || !SipChars.equalsBytes(b, ve - 4, 4, " GMT")) {
+          if (ve - index[o + VALUE] < 4 || !SipChars.equalsBytes(buf, ve - 4, 4, " GMT")) {
             return fail(400, "malformed Date (RFC 1123 date in GMT required)");
           }
         }
@@ -423,7 +422,7 @@ public final class SipDecoder {
       int ve = index[i * STRIDE + VALUE_END];
       if (vs == ve) return fail(request ? 400 : 0, "empty Call-ID");
       for (int k = vs; k < ve; k++) {
-        if (!SipChars.isWordChar(b[k]) && b[k] != '@') {
+        if (!SipChars.isWordChar(buf[k]) && buf[k] != '@') {
           return fail(request ? 400 : 0, "malformed Call-ID");
         }
       }
@@ -434,13 +433,12 @@ public final class SipDecoder {
       int vs = index[i * STRIDE + VALUE];
       int ve = index[i * STRIDE + VALUE_END];
       int[] s = spans;
-      int e = HeaderScanner.scanNameAddr(b, vs, ve, s);
+      int e = HeaderScanner.scanNameAddr(buf, vs, ve, s);
       if (e < 0 || e != ve) return fail(request ? 400 : 0, "malformed " + h.name());
-      long tag = HeaderScanner.findParam(b, s[HeaderScanner.NA_PARAMS],
-          s[HeaderScanner.NA_PARAMS + 1], "tag");
-      // start == end records "no tag"
-      int ts = tag < 0 ? 0 : (int) (tag >>> 32);
-      int te = tag < 0 ? 0 : (int) tag;
+      // found by the scan above; start == end records "no tag"
+      boolean tagged = s[HeaderScanner.NA_TAG] >= 0;
+      int ts = tagged ? s[HeaderScanner.NA_TAG] : 0;
+      int te = tagged ? s[HeaderScanner.NA_TAG + 1] : 0;
       if (from) {
         fromTagStart = ts;
         fromTagEnd = te;
@@ -453,10 +451,10 @@ public final class SipDecoder {
 
     private boolean validNameAddrList(int p, int ve, boolean allowStar) {
       if (p == ve) return false;
-      if (allowStar && ve - p == 1 && b[p] == '*') return true;
+      if (allowStar && ve - p == 1 && buf[p] == '*') return true;
       int[] s = spans;
       while (true) {
-        int e = HeaderScanner.scanNameAddr(b, p, ve, s);
+        int e = HeaderScanner.scanNameAddr(buf, p, ve, s);
         if (e < 0) return false;
         if (e >= ve) return true;
         p = e + 1;
@@ -468,16 +466,16 @@ public final class SipDecoder {
       int vs = index[i * STRIDE + VALUE];
       int ve = index[i * STRIDE + VALUE_END];
       int d = vs;
-      while (d < ve && b[d] >= '0' && b[d] <= '9') d++;
-      long n = SipChars.parseUnsigned(b, vs, d, CSeq.MAX);
+      while (d < ve && buf[d] >= '0' && buf[d] <= '9') d++;
+      long n = SipChars.parseUnsigned(buf, vs, d, CSeq.MAX);
       if (n < 0) return fail(request ? 400 : 0, "malformed CSeq number");
-      int ms = SipChars.skipLws(b, d, ve);
+      int ms = SipChars.skipLws(buf, d, ve);
       if (ms == d || ms >= ve) return fail(request ? 400 : 0, "malformed CSeq");
-      int me = SipChars.skipToken(b, ms, ve);
+      int me = SipChars.skipToken(buf, ms, ve);
       if (me != ve) return fail(request ? 400 : 0, "malformed CSeq method");
       if (request) {
         int mlen = methodEnd - start;
-        if (me - ms != mlen || !java.util.Arrays.equals(b, ms, me, b, start, methodEnd)) {
+        if (me - ms != mlen || !java.util.Arrays.equals(buf, ms, me, buf, start, methodEnd)) {
           return fail(400, "CSeq method does not match the request method");
         }
       }
@@ -490,7 +488,7 @@ public final class SipDecoder {
     private boolean maxForwards() {
       int i = firstMaxForwards;
       if (i < 0) return true;
-      long v = SipChars.parseUnsigned(b, index[i * STRIDE + VALUE],
+      long v = SipChars.parseUnsigned(buf, index[i * STRIDE + VALUE],
           index[i * STRIDE + VALUE_END], Integer.MAX_VALUE);
       if (v < 0) return fail(request ? 400 : 0, "malformed Max-Forwards");
       maxForwards = (int) v;
@@ -500,7 +498,7 @@ public final class SipDecoder {
     // ---- error result ----
 
     private Decoded malformed() {
-      String method = request && methodEnd > start ? SipChars.string(b, start, methodEnd) : null;
+      String method = request && methodEnd > start ? SipChars.string(buf, start, methodEnd) : null;
       List<String> vias = new ArrayList<>(2);
       String from = null;
       String to = null;
@@ -511,7 +509,7 @@ public final class SipDecoder {
         for (int i = 0; i < headerCount; i++) {
           int o = i * STRIDE;
           int id = index[o + ID];
-          String v = SipChars.unfolded(b, index[o + VALUE], index[o + VALUE_END]);
+          String v = SipChars.unfolded(buf, index[o + VALUE], index[o + VALUE_END]);
           if (id == HeaderName.VIA.id()) {
             vias.add(v);
           } else if (id == HeaderName.FROM.id() && from == null) {

@@ -26,6 +26,13 @@ public final class HeaderName {
   private static final int[] SLOT_ID = new int[TABLE_SIZE];
   private static final long[] SLOT_WORD = new long[TABLE_SIZE]; // see firstWord
   private static final long[] SLOT_CASE = new long[TABLE_SIZE]; // see caseBits
+  // names over eight bytes: their words at min(8, length - 8) and at length - 8, so that a
+  // name of up to MAX_LENGTH bytes compares in three steps without leaving these arrays
+  private static final long[] SLOT_MID_WORD = new long[TABLE_SIZE];
+  private static final long[] SLOT_MID_CASE = new long[TABLE_SIZE];
+  private static final long[] SLOT_LAST_WORD = new long[TABLE_SIZE];
+  private static final long[] SLOT_LAST_CASE = new long[TABLE_SIZE];
+  private static final int MAX_LENGTH = 24;
 
   public static final HeaderName VIA = known("Via", 'v');
   public static final HeaderName FROM = known("From", 'f');
@@ -124,12 +131,20 @@ public final class HeaderName {
       BY_COMPACT[Character.toUpperCase(compact)] = h;
     }
     int len = h.lower.length;
+    if (len > MAX_LENGTH) throw new IllegalArgumentException("name longer than " + MAX_LENGTH);
     int slot = slot(h.shortWord, len);
     while (SLOT_LENGTH[slot] != 0) slot = (slot + 1) & (TABLE_SIZE - 1);
     SLOT_LENGTH[slot] = len;
     SLOT_ID[slot] = h.id;
     SLOT_WORD[slot] = h.shortWord;
     SLOT_CASE[slot] = h.shortCase;
+    if (len > 8) {
+      int mid = Math.min(8, len - 8);
+      SLOT_MID_WORD[slot] = (long) LONGS.get(h.lower, mid);
+      SLOT_MID_CASE[slot] = (long) LONGS.get(h.caseBits, mid);
+      SLOT_LAST_WORD[slot] = (long) LONGS.get(h.lower, len - 8);
+      SLOT_LAST_CASE[slot] = (long) LONGS.get(h.caseBits, len - 8);
+    }
     return h;
   }
 
@@ -163,12 +178,19 @@ public final class HeaderName {
     for (int k = 0; k < TABLE_SIZE && SLOT_LENGTH[slot] != 0; k++) {
       // the first eight bytes decide; a longer name then compares the rest
       if (SLOT_LENGTH[slot] == len && (w | SLOT_CASE[slot]) == SLOT_WORD[slot]
-          && (len <= 8 || KNOWN_LIST.get(SLOT_ID[slot]).matchesLong(b, off, len))) {
+          && (len <= 8 || restMatches(slot, b, off, len))) {
         return SLOT_ID[slot];
       }
       slot = (slot + 1) & (TABLE_SIZE - 1);
     }
     return UNKNOWN;
+  }
+
+  /** Whether bytes 8 and on of b[off, off+len) match the name in slot; 8 < len <= MAX_LENGTH. */
+  private static boolean restMatches(int slot, byte[] b, int off, int len) {
+    int mid = Math.min(8, len - 8);
+    return ((long) LONGS.get(b, off + mid) | SLOT_MID_CASE[slot]) == SLOT_MID_WORD[slot]
+        && ((long) LONGS.get(b, off + len - 8) | SLOT_LAST_CASE[slot]) == SLOT_LAST_WORD[slot];
   }
 
   /** The first min(len, 8) bytes of b[off, off+len) as a little-endian word, zero-padded. */

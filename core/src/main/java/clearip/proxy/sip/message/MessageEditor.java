@@ -48,14 +48,18 @@ public final class MessageEditor {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Copies s into dst at the given index if it is all ASCII; false (dst partly written) if not. */
+  /**
+   * Copies s into dst at the given index and returns true if it is all ASCII; false (dst written
+   * with truncated chars) if not. No test per char inside the loop, which keeps it tight.
+   */
   private static boolean copyAscii(String s, byte[] dst, int at) {
+    int seen = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c >= 0x80) return false;
+      seen |= c;
       dst[at + i] = (byte) c;
     }
-    return true;
+    return seen < 0x80;
   }
 
   private static byte[] number(int v) {

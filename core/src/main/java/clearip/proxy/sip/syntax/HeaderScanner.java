@@ -23,7 +23,8 @@ public final class HeaderScanner {
   public static final int VIA_HOST = 6;
   public static final int VIA_PORT = 8; // port value, or -1 in [8]
   public static final int VIA_PARAMS = 9; // params start (at first ';'), end at +1
-  public static final int VIA_SPANS = 11;
+  public static final int VIA_BRANCH = 11; // value of the first branch param, end at +1; -1 if none
+  public static final int VIA_SPANS = 13;
 
   /**
    * Scans one via-parm starting at i: {@code sent-protocol LWS sent-by *(SEMI via-params)}.
@@ -43,7 +44,7 @@ public final class HeaderScanner {
     if (i < 0) return -1;
     i = skipLws(b, i, to);
     out[VIA_PARAMS] = i;
-    i = scanParams(b, i, to);
+    i = scanParams(b, i, to, "branch", out, VIA_BRANCH);
     if (i < 0) return -1;
     out[VIA_PARAMS + 1] = trimEnd(b, out[VIA_PARAMS], i);
     return endOfValue(b, i, to);
@@ -106,26 +107,44 @@ public final class HeaderScanner {
    * (LWS before a following non-';' byte not consumed) or -1 on an empty name or value.
    */
   public static int scanParams(byte[] b, int i, int to) {
+    return scanParams(b, i, to, null, null, 0);
+  }
+
+  /**
+   * As {@link #scanParams(byte[], int, int)}, and writes the value span of the first parameter
+   * named {@code lowerName} at out[at], out[at+1] exactly as {@link #findParam} would return it,
+   * or -1 at out[at] when there is none: the scan that validates the parameters finds it on the
+   * way, so the hot fields (Via branch, tag) need no second pass. A null name records nothing.
+   */
+  public static int scanParams(byte[] b, int i, int to, String lowerName, int[] out, int at) {
+    if (lowerName != null) out[at] = -1;
     while (true) {
       int j = skipLws(b, i, to);
       if (j >= to || b[j] != ';') return i;
       j = skipLws(b, j + 1, to);
-      int s = j;
+      int ns = j;
       j = skipToken(b, j, to);
-      if (j == s) return -1;
+      if (j == ns) return -1;
+      int ne = j;
       i = j;
+      int vs = ne; // a parameter without a value has the empty span at its name's end
       j = skipLws(b, j, to);
       if (j < to && b[j] == '=') {
         j = skipLws(b, j + 1, to);
+        vs = j;
         if (j < to && b[j] == '"') {
           j = skipQuoted(b, j, to);
           if (j < 0) return -1;
         } else {
-          s = j;
           while (j < to && isParamValueChar(b[j])) j++;
-          if (j == s) return -1;
+          if (j == vs) return -1;
         }
         i = j;
+      }
+      if (lowerName != null && out[at] < 0
+          && SipChars.equalsIgnoreCase(b, ns, ne - ns, lowerName)) {
+        out[at] = vs;
+        out[at + 1] = i;
       }
     }
   }
@@ -162,19 +181,13 @@ public final class HeaderScanner {
     }
   }
 
-  /** Bytes that end the URI of a name-addr ('>') or may not be in it. */
-  private static final boolean[] ANGLE_STOP = new boolean[256];
-
-  static {
-    for (char c : " \t\r\n<\">".toCharArray()) ANGLE_STOP[c] = true;
-  }
-
   // name-addr spans
   public static final int NA_DISPLAY = 0; // display name start/end (quotes kept), equal if none
   public static final int NA_URI = 2; // URI start/end without the angle brackets
   public static final int NA_PARAMS = 4; // header parameters start/end
   public static final int NA_ANGLE = 6; // 1 when the URI was in <>
-  public static final int NA_SPANS = 7;
+  public static final int NA_TAG = 7; // value of the first tag param, end at +1; -1 if none
+  public static final int NA_SPANS = 9;
 
   /**
    * Scans {@code (name-addr / addr-spec) *(SEMI param)} as in From, To, Contact, Route; returns
@@ -208,8 +221,7 @@ public final class HeaderScanner {
     if (i < to && b[i] == '<') {
       int us = i + 1;
       // one pass to the '>': no LWS (badaspec), '<' or '"' may come before it
-      int close = us;
-      while (close < to && !ANGLE_STOP[b[close] & 0xff]) close++;
+      int close = SipChars.skipAngleUri(b, us, to);
       if (close >= to || b[close] != '>' || close == us) return -1;
       if (!hasScheme(b, us, close)) return -1;
       out[NA_URI] = us;
@@ -230,7 +242,7 @@ public final class HeaderScanner {
     }
     int ps = skipLws(b, i, to);
     out[NA_PARAMS] = ps;
-    i = scanParams(b, i, to);
+    i = scanParams(b, i, to, "tag", out, NA_TAG);
     if (i < 0) return -1;
     out[NA_PARAMS + 1] = i < ps ? ps : i;
     return endOfValue(b, i, to);

@@ -13,6 +13,8 @@ public final class SipChars {
   private static final boolean[] HOST = new boolean[256];
   private static final boolean[] PARAM_VALUE = new boolean[256];
   private static final boolean[] WORD = new boolean[256];
+  // bytes that end the URI of a name-addr ('>') or may not be in it
+  private static final boolean[] ANGLE_URI_STOP = new boolean[256];
 
   static {
     for (int c = '0'; c <= '9'; c++) TOKEN[c] = true;
@@ -29,6 +31,7 @@ public final class SipChars {
     PARAM_VALUE[':'] = PARAM_VALUE['['] = PARAM_VALUE[']'] = true;
     System.arraycopy(TOKEN, 0, WORD, 0, 256);
     for (char c : "()<>:\\\"/[]?{}".toCharArray()) WORD[c] = true;
+    for (char c : " \t\r\n<\">".toCharArray()) ANGLE_URI_STOP[c] = true;
   }
 
   public static boolean isToken(byte b) {
@@ -113,6 +116,11 @@ public final class SipChars {
     return (w - 0x0E * ONES) & ~w & HIGHS;
   }
 
+  /** Flags the CR and LF bytes of w. */
+  private static long crOrLf(long w) {
+    return equalBytes(w, CRS) | equalBytes(w, LFS);
+  }
+
   /** Index of the lowest flagged byte of a non-zero flag word, counted from i. */
   private static int first(int i, long flags) {
     return i + (Long.numberOfTrailingZeros(flags) >>> 3);
@@ -124,16 +132,22 @@ public final class SipChars {
    */
   public static int indexOfCrOrLf(byte[] b, int from, int to) {
     int i = from;
-    // sixteen bytes a step while no byte is below 0x0E (CR and LF are; text almost never is)
+    // sixteen bytes a step; only a byte below 0x0E (CR and LF are; text almost never is) needs
+    // the exact test, done on the words already read
     for (; i + 16 <= to; i += 16) {
       long w0 = (long) LONGS.get(b, i);
       long w1 = (long) LONGS.get(b, i + 8);
-      if ((belowCr(w0) | belowCr(w1)) != 0) break;
+      if ((belowCr(w0) | belowCr(w1)) != 0) {
+        long m = crOrLf(w0);
+        if (m != 0) return first(i, m);
+        m = crOrLf(w1);
+        if (m != 0) return first(i + 8, m);
+      }
     }
     for (; i + 8 <= to; i += 8) {
       long w = (long) LONGS.get(b, i);
       if (belowCr(w) != 0) {
-        long m = equalBytes(w, CRS) | equalBytes(w, LFS);
+        long m = crOrLf(w);
         if (m != 0) return first(i, m);
       }
     }
@@ -158,6 +172,43 @@ public final class SipChars {
       if ((b[i] & 0xff) < 0x21 || b[i] == 0x7f) return i;
     }
     return -1;
+  }
+
+  private static final long COLONS = 0x3A3A3A3A3A3A3A3AL;
+
+  /**
+   * Index of the first byte in [from, to) that is ':', SP or any other octet below 0x21, or -1:
+   * where a header name ends if it is well-formed. Eight bytes at a time.
+   */
+  public static int indexOfColonSpaceOrControl(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(b, i);
+      long m = ((w - 0x21 * ONES) & ~w & HIGHS) | equalBytes(w, COLONS);
+      if (m != 0) return first(i, m);
+    }
+    for (; i < to; i++) {
+      if ((b[i] & 0xff) < 0x21 || b[i] == ':') return i;
+    }
+    return -1;
+  }
+
+  private static final long TWOS = 0x0202020202020202L;
+  private static final long GTS = 0x3E3E3E3E3E3E3E3EL;
+
+  /**
+   * Index of the first SP, HTAB, CR, LF, '<', '"' or '>' in [from, to), or to: where the URI of
+   * a name-addr ends, or a byte it may not hold. Skips eight bytes at a time while none is below
+   * 0x23 (which holds those white space octets and '"') or an angle bracket ('<' | 2 is '>').
+   */
+  public static int skipAngleUri(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(b, i);
+      if ((((w - 0x23 * ONES) & ~w & HIGHS) | equalBytes(w | TWOS, GTS)) != 0) break;
+    }
+    while (i < to && !ANGLE_URI_STOP[b[i] & 0xff]) i++;
+    return i;
   }
 
   /** Index of the first b[i] == c in [from, to), or -1. Eight bytes at a time. */

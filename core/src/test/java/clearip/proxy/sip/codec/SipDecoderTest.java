@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import clearip.proxy.sip.header.HeaderName;
 import clearip.proxy.sip.header.NameAddr;
 import clearip.proxy.sip.header.Via;
 import clearip.proxy.sip.message.SipRequest;
@@ -73,6 +74,70 @@ class SipDecoderTest {
     assertEquals("\"x,y\"", r.contacts().get(1).displayName());
     assertEquals("sip:c@h.example.com;a=b", r.contacts().get(1).uri());
     assertEquals(0, r.contentLength());
+  }
+
+  @Test
+  void readsTheTopBranchAndTagsFoundWhileValidating() {
+    String[][] cases = {
+        // top Via value, branch read; From params, tag read; To params, tag read
+        {"SIP/2.0/UDP h;branch=z9hG4bK1", "z9hG4bK1", ";tag=1", "1", "", null},
+        {"SIP/2.0/UDP h;rport;BRANCH = z9hG4bK2;branch=x", "z9hG4bK2", ";x;TAG=a;tag=b", "a",
+            ";tag=\"q\"", "\"q\""},
+        {"SIP/2.0/UDP h;branch", "", ";tag", null, ";tag;x=1", null},
+        {"SIP/2.0/UDP h;branchx=1, SIP/2.0/UDP g;branch=second", null, ";tags=1", null,
+            ";tag=t;x", "t"},
+        {"SIP/2.0/UDP h, SIP/2.0/UDP g;branch=second", null, "", null, ";a=1;tag=9", "9"}};
+    for (String[] c : cases) {
+      String m = "OPTIONS sip:a@example.com SIP/2.0\r\nVia: " + c[0] + "\r\n"
+          + "Via: SIP/2.0/UDP k;branch=third\r\n"
+          + "From: <sip:b@h>" + c[2] + "\r\nTo: <sip:a@h>" + c[4] + "\r\n"
+          + "Call-ID: 1\r\nCSeq: 1 OPTIONS\r\n\r\n";
+      Decoded d = decoder.decode(bytes(m));
+      SipRequest r = (SipRequest) assertInstanceOf(Decoded.Ok.class, d, m).message();
+      assertEquals(c[1], r.topViaBranch(), m);
+      assertEquals(c[3], r.fromTag(), m);
+      assertEquals(c[5], r.toTag(), m);
+    }
+  }
+
+  @Test
+  void headerNamesEndWhereTheirTokenEnds() {
+    String base = "OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+        + "From: <sip:b@h>;tag=1\r\nTo: <sip:a@h>\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\n";
+    // a line added after the mandatory ones, and its verdict: the id it indexes, or the reason
+    Object[][] cases = {
+        {"Max-Forwards: 70", HeaderName.MAX_FORWARDS},
+        {"max-forwards  \t: 70", HeaderName.MAX_FORWARDS},
+        {"P-Asserted-Identity:<sip:a@h>", HeaderName.P_ASSERTED_IDENTITY},
+        {"l : 0", HeaderName.CONTENT_LENGTH},
+        {"Max-Forwardsx: 70", null},
+        {"X-Max-Forwards: 70", null},
+        {"Max.Forwards: 70", null},
+        {"Max-Forwards@: 70", "malformed header line (no colon)"},
+        {"Max-Forwards\u00e9: 70", "malformed header line (no colon)"},
+        {"Max-Forwards 70", "malformed header line (no colon)"},
+        {"Max-Forwards\r\n: 70", "malformed header line (no colon)"},
+        {": 70", "malformed header line"},
+        {"@Max-Forwards: 70", "malformed header line"}};
+    for (Object[] c : cases) {
+      String line = (String) c[0];
+      Decoded d = decoder.decode(bytes(base + line + "\r\n\r\n"));
+      if (c[1] instanceof String reason) {
+        assertEquals(reason, assertInstanceOf(Decoded.Malformed.class, d, line).reason(), line);
+        continue;
+      }
+      SipRequest r = (SipRequest) assertInstanceOf(Decoded.Ok.class, d, line).message();
+      int last = r.headerCount() - 1;
+      int id = c[1] == null ? HeaderName.UNKNOWN : ((HeaderName) c[1]).id();
+      assertEquals(id, r.headerId(last), line);
+      assertEquals(line.substring(0, line.indexOf(':')).strip(), r.headerName(last), line);
+    }
+    // a name running to the end of the input
+    for (String end : new String[] {"Max-Forwards", "Max-Forwards ", "X-Unknown"}) {
+      Decoded d = decoder.decode(bytes(base + end));
+      assertEquals("malformed header line (no colon)",
+          assertInstanceOf(Decoded.Malformed.class, d, end).reason(), end);
+    }
   }
 
   @Test

@@ -100,4 +100,21 @@ class HeaderNameTest {
       }
     }
   }
+
+  @Test
+  void everyKnownNameIsFoundAtEveryAlignmentAndAtTheBufferEnd() {
+    for (HeaderName h : HeaderName.known()) {
+      byte[] name = h.name().getBytes(StandardCharsets.US_ASCII);
+      for (int at = 0; at < 16; at++) {
+        // the name is the last bytes of the buffer: no word may be read past it
+        byte[] b = new byte[at + name.length];
+        java.util.Arrays.fill(b, (byte) 'x');
+        System.arraycopy(name, 0, b, at, name.length);
+        assertEquals(h.id(), HeaderName.lookupId(b, at, name.length), h.name() + " at " + at);
+        if (name.length > 2) { // "o", the tail of "To", is Event's compact form
+          assertEquals(HeaderName.UNKNOWN, HeaderName.lookupId(b, at + 1, name.length - 1));
+        }
+      }
+    }
+  }
 }

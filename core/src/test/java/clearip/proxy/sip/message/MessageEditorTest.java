@@ -1,5 +1,6 @@
 package clearip.proxy.sip.message;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,6 +49,23 @@ class MessageEditorTest {
         .toBytes(), java.nio.charset.StandardCharsets.UTF_8);
     String tail = "Subject: plain\r\nX-Note: caf\u00e9 \u2603\r\nX-\u00c9: v\r\n\r\n";
     assertTrue(out.contains(tail), out);
+  }
+
+  @Test
+  void aNonAsciiCharAnywhereInAnAddedLineMakesItUtf8() {
+    SipRequest r = SipFixtures.request(invite);
+    // chars whose low byte alone would pass for ASCII ('A', ' ', NUL), one past Latin-1, a pair
+    for (String odd : new String[] {"\u0141", "\u2020", "\u0100", "\u00ff", "\ud83d\ude00"}) {
+      for (int at = 0; at <= 9; at++) {
+        String value = "abcdefghi".substring(0, at) + odd + "abcdefghi".substring(at);
+        String name = at % 2 == 0 ? "X-Note" : "X-" + odd;
+        byte[] out = r.edit().addHeader(name, value).toBytes();
+        byte[] line = (name + ": " + value + "\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertArrayEquals(line, java.util.Arrays.copyOfRange(out, out.length - line.length
+            - r.bodyLength(), out.length - r.bodyLength()), value);
+      }
+    }
   }
 
   @Test

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 class SipCharsTest {
   /** Bytes the word-at-a-time scans must tell apart: targets, near misses, borrow makers. */
   private static final byte[] TRICKY = {'\r', '\n', 0, 1, 0x09, 0x0b, 0x0c, 0x0e, ' ', '!', 0x7f,
-      (byte) 0x80, (byte) 0x8a, (byte) 0x8d, (byte) 0xa0, (byte) 0xff, '>', '<', ':', 'a'};
+      (byte) 0x80, (byte) 0x8a, (byte) 0x8d, (byte) 0xa0, (byte) 0xff, '>', '<', ':', 'a', '9',
+      ';', (byte) 0xba, '"', '=', '?', '\t', (byte) 0xbe, (byte) 0xbc};
 
   private static byte[] random(Random r, int len) {
     byte[] b = new byte[len];
@@ -32,6 +33,20 @@ class SipCharsTest {
     return -1;
   }
 
+  private static int plainColonSpaceOrControl(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if ((b[i] & 0xff) < 0x21 || b[i] == ':') return i;
+    }
+    return -1;
+  }
+
+  private static int plainAngleUri(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (" \t\r\n<\">".indexOf(b[i]) >= 0) return i;
+    }
+    return to;
+  }
+
   private static int plainIndexOf(byte[] b, byte c, int from, int to) {
     for (int i = from; i < to; i++) {
       if (b[i] == c) return i;
@@ -48,6 +63,9 @@ class SipCharsTest {
       int to = from + (b.length - from == 0 ? 0 : r.nextInt(b.length - from + 1));
       assertEquals(plainCrOrLf(b, from, to), SipChars.indexOfCrOrLf(b, from, to));
       assertEquals(plainSpaceOrControl(b, from, to), SipChars.indexOfSpaceOrControl(b, from, to));
+      assertEquals(plainColonSpaceOrControl(b, from, to),
+          SipChars.indexOfColonSpaceOrControl(b, from, to));
+      assertEquals(plainAngleUri(b, from, to), SipChars.skipAngleUri(b, from, to));
       byte c = TRICKY[r.nextInt(TRICKY.length)];
       assertEquals(plainIndexOf(b, c, from, to), SipChars.indexOf(b, c, from, to));
     }
@@ -56,8 +74,9 @@ class SipCharsTest {
   @Test
   void findsTheTargetAtEveryPositionOfAWordAndAtTheEnd() {
     // filler just above and below the targets, so a word-level pre-test fires without a match
-    byte[][] fillers = {{'a'}, {0x0b, 0x0e}, {(byte) 0x8d, (byte) 0x8a}, {0x09, '!'}};
-    byte[] targets = {'\r', '\n', ' ', 0x00, 0x1f, 0x7f, '>'};
+    byte[][] fillers = {{'a'}, {0x0b, 0x0e}, {(byte) 0x8d, (byte) 0x8a}, {0x09, '!'}, {'9', ';'},
+        {(byte) 0xba, (byte) 0xa0}, {'=', '?'}, {(byte) 0xbe, (byte) 0xbc}};
+    byte[] targets = {'\r', '\n', ' ', 0x00, 0x1f, 0x7f, '>', ':', '<', '"', '\t', '=', '?'};
     for (byte[] filler : fillers) {
       for (int len = 0; len <= 40; len++) {
         for (int from = 0; from <= Math.min(len, 8); from++) {
@@ -69,7 +88,14 @@ class SipCharsTest {
               assertEquals(plainCrOrLf(b, from, len), SipChars.indexOfCrOrLf(b, from, len));
               assertEquals(plainSpaceOrControl(b, from, len),
                   SipChars.indexOfSpaceOrControl(b, from, len));
-              assertEquals(at, SipChars.indexOf(b, t, from, len));
+              assertEquals(plainColonSpaceOrControl(b, from, len),
+                  SipChars.indexOfColonSpaceOrControl(b, from, len));
+              assertEquals(plainAngleUri(b, from, len), SipChars.skipAngleUri(b, from, len));
+              assertEquals(plainAngleUri(b, from, at), SipChars.skipAngleUri(b, from, at));
+              // nothing past the range is found
+              assertEquals(plainColonSpaceOrControl(b, from, at),
+                  SipChars.indexOfColonSpaceOrControl(b, from, at));
+              assertEquals(plainIndexOf(b, t, from, len), SipChars.indexOf(b, t, from, len));
               // the same byte just past the range is not found
               assertEquals(plainIndexOf(b, t, from, at), SipChars.indexOf(b, t, from, at));
             }
@@ -90,6 +116,15 @@ class SipCharsTest {
         b[a] = 0x7f;
         b[c] = ' ';
         assertEquals(a, SipChars.indexOfSpaceOrControl(b, 0, b.length));
+        b[a] = ':';
+        b[c] = '\t';
+        assertEquals(a, SipChars.indexOfColonSpaceOrControl(b, 0, b.length));
+        b[a] = '\t';
+        b[c] = ':';
+        assertEquals(a, SipChars.indexOfColonSpaceOrControl(b, 0, b.length));
+        b[a] = '"';
+        b[c] = '<';
+        assertEquals(a, SipChars.skipAngleUri(b, 0, b.length));
         b[a] = '>';
         b[c] = '>';
         assertEquals(a, SipChars.indexOf(b, (byte) '>', 0, b.length));
@@ -103,6 +138,8 @@ class SipCharsTest {
     for (int i = 0; i < b.length; i++) b[i] = (byte) (0x80 + i);
     assertEquals(-1, SipChars.indexOfCrOrLf(b, 0, b.length));
     assertEquals(-1, SipChars.indexOfSpaceOrControl(b, 0, b.length));
+    assertEquals(-1, SipChars.indexOfColonSpaceOrControl(b, 0, b.length));
+    assertEquals(b.length, SipChars.skipAngleUri(b, 0, b.length));
     assertEquals(-1, SipChars.indexOf(b, (byte) '\r', 0, b.length));
     assertEquals(5, SipChars.indexOf(b, (byte) 0x85, 0, b.length));
   }
