@@ -25,7 +25,7 @@ public final class HeaderName {
   private static final int[] SLOT_LENGTH = new int[TABLE_SIZE]; // 0: empty slot
   private static final int[] SLOT_ID = new int[TABLE_SIZE];
   private static final long[] SLOT_WORD = new long[TABLE_SIZE]; // see firstWord
-  private static final long[] SLOT_CASE = new long[TABLE_SIZE]; // see caseBits
+  private static final long[] SLOT_CASE = new long[TABLE_SIZE]; // the case bits, see known
   // names over eight bytes: their words at min(8, length - 8) and at length - 8, so that a
   // name of up to MAX_LENGTH bytes compares in three steps without leaving these arrays
   private static final long[] SLOT_MID_WORD = new long[TABLE_SIZE];
@@ -81,46 +81,11 @@ public final class HeaderName {
   private final int id;
   private final String name;
   private final char compact;
-  private final byte[] lower;
-  // 0x20 where lower[i] is a letter, else 0: (c | caseBit) == lower[i] is then exactly
-  // "c equals lower[i] ignoring ASCII case", with no branch per byte
-  private final byte[] caseBits;
-  // for names of 8 bytes or more, lower and caseBits as little-endian words at 0, 8, 16, ...,
-  // the last one at length - 8 (overlapping the one before): long names compare in a few steps
-  private final long[] lowerWords;
-  private final long[] caseWords;
-  // the first (up to) eight bytes of lower and caseBits as one word padded with zeros, and the
-  // mask of the name's bytes in it
-  private final long shortWord;
-  private final long shortCase;
-  private final long shortMask;
 
   private HeaderName(int id, String name, char compact) {
     this.id = id;
     this.name = name;
     this.compact = compact;
-    this.lower = name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
-    this.caseBits = new byte[lower.length];
-    for (int i = 0; i < lower.length; i++) {
-      caseBits[i] = (byte) (lower[i] >= 'a' && lower[i] <= 'z' ? 0x20 : 0);
-    }
-    int words = lower.length < 8 ? 0 : (lower.length + 7) / 8;
-    this.lowerWords = new long[words];
-    this.caseWords = new long[words];
-    for (int k = 0; k < words; k++) {
-      int at = Math.min(k * 8, lower.length - 8);
-      lowerWords[k] = (long) LONGS.get(lower, at);
-      caseWords[k] = (long) LONGS.get(caseBits, at);
-    }
-    long w = 0;
-    long c = 0;
-    for (int i = Math.min(lower.length, 8) - 1; i >= 0; i--) {
-      w = (w << 8) | lower[i];
-      c = (c << 8) | caseBits[i];
-    }
-    this.shortWord = w;
-    this.shortCase = c;
-    this.shortMask = lower.length >= 8 ? -1L : (1L << (8 * lower.length)) - 1;
   }
 
   private static HeaderName known(String name, char compact) {
@@ -130,20 +95,28 @@ public final class HeaderName {
       BY_COMPACT[compact] = h;
       BY_COMPACT[Character.toUpperCase(compact)] = h;
     }
-    int len = h.lower.length;
+    byte[] lower = name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+    int len = lower.length;
     if (len > MAX_LENGTH) throw new IllegalArgumentException("name longer than " + MAX_LENGTH);
-    int slot = slot(h.shortWord, len);
+    // 0x20 where lower[i] is a letter, else 0: (c | caseBit) == lower[i] is then exactly
+    // "c equals lower[i] ignoring ASCII case", with no branch per byte
+    byte[] caseBits = new byte[len];
+    for (int i = 0; i < len; i++) {
+      caseBits[i] = (byte) (lower[i] >= 'a' && lower[i] <= 'z' ? 0x20 : 0);
+    }
+    long word = firstWord(lower, 0, len);
+    int slot = slot(word, len);
     while (SLOT_LENGTH[slot] != 0) slot = (slot + 1) & (TABLE_SIZE - 1);
     SLOT_LENGTH[slot] = len;
     SLOT_ID[slot] = h.id;
-    SLOT_WORD[slot] = h.shortWord;
-    SLOT_CASE[slot] = h.shortCase;
+    SLOT_WORD[slot] = word;
+    SLOT_CASE[slot] = firstWord(caseBits, 0, len);
     if (len > 8) {
       int mid = Math.min(8, len - 8);
-      SLOT_MID_WORD[slot] = (long) LONGS.get(h.lower, mid);
-      SLOT_MID_CASE[slot] = (long) LONGS.get(h.caseBits, mid);
-      SLOT_LAST_WORD[slot] = (long) LONGS.get(h.lower, len - 8);
-      SLOT_LAST_CASE[slot] = (long) LONGS.get(h.caseBits, len - 8);
+      SLOT_MID_WORD[slot] = (long) LONGS.get(lower, mid);
+      SLOT_MID_CASE[slot] = (long) LONGS.get(caseBits, mid);
+      SLOT_LAST_WORD[slot] = (long) LONGS.get(lower, len - 8);
+      SLOT_LAST_CASE[slot] = (long) LONGS.get(caseBits, len - 8);
     }
     return h;
   }
@@ -212,35 +185,6 @@ public final class HeaderName {
     long mask = len >= 8 ? -1L : (1L << (8 * len)) - 1;
     long folded = (firstWord | 0x2020202020202020L) & mask;
     return (int) (((folded ^ len) * 0x9E3779B97F4A7C15L) >>> 56);
-  }
-
-  /** Whether b[off, off+len) is this long name in any case; len must be the name's length. */
-  private boolean matchesLong(byte[] b, int off, int len) {
-    if (len < 8 && off + 8 <= b.length) {
-      // one word read past the name (a header line always has more), masked to the name
-      return (((long) LONGS.get(b, off) | shortCase) & shortMask) == shortWord;
-    }
-    if (lowerWords.length > 0) {
-      for (int k = 0; k < lowerWords.length; k++) {
-        int at = Math.min(k * 8, len - 8);
-        if (((long) LONGS.get(b, off + at) | caseWords[k]) != lowerWords[k]) return false;
-      }
-      return true;
-    }
-    for (int i = 0; i < len; i++) {
-      if ((b[off + i] | caseBits[i]) != lower[i]) return false;
-    }
-    return true;
-  }
-
-  /** True when {@code b[off, off+len)} spells this name in its long or compact form, any case. */
-  public boolean matches(byte[] b, int off, int len) {
-    if (len == 1) return compact != 0 && lowerAscii(b[off]) == compact;
-    return len == lower.length && matchesLong(b, off, len);
-  }
-
-  static byte lowerAscii(byte c) {
-    return (c >= 'A' && c <= 'Z') ? (byte) (c + 32) : c;
   }
 
   public int id() {
