@@ -2,6 +2,7 @@ package clearip.proxy.sip.syntax;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -105,29 +106,31 @@ class SipCharsTest {
     }
   }
 
+  /** A word-at-a-time scan, with two bytes it stops at: the first one placed must be found. */
+  private record Scan(String name, byte first, byte second,
+      java.util.function.ToIntFunction<byte[]> indexIn) {}
+
   @Test
   void twoTargetsInOneWordGiveTheFirst() {
-    for (int a = 0; a < 8; a++) {
-      for (int c = a + 1; c < 8; c++) {
-        byte[] b = "xxxxxxxxxxxxxxxx".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        b[a] = '\n';
-        b[c] = '\r';
-        assertEquals(a, SipChars.indexOfCrOrLf(b, 0, b.length));
-        b[a] = 0x7f;
-        b[c] = ' ';
-        assertEquals(a, SipChars.indexOfSpaceOrControl(b, 0, b.length));
-        b[a] = ':';
-        b[c] = '\t';
-        assertEquals(a, SipChars.indexOfColonSpaceOrControl(b, 0, b.length));
-        b[a] = '\t';
-        b[c] = ':';
-        assertEquals(a, SipChars.indexOfColonSpaceOrControl(b, 0, b.length));
-        b[a] = '"';
-        b[c] = '<';
-        assertEquals(a, SipChars.skipAngleUri(b, 0, b.length));
-        b[a] = '>';
-        b[c] = '>';
-        assertEquals(a, SipChars.indexOf(b, (byte) '>', 0, b.length));
+    List<Scan> scans = List.of(
+        new Scan("CR/LF", (byte) '\n', (byte) '\r', b -> SipChars.indexOfCrOrLf(b, 0, b.length)),
+        new Scan("space or control", (byte) 0x7f, (byte) ' ',
+            b -> SipChars.indexOfSpaceOrControl(b, 0, b.length)),
+        new Scan("colon before white space", (byte) ':', (byte) '\t',
+            b -> SipChars.indexOfColonSpaceOrControl(b, 0, b.length)),
+        new Scan("white space before colon", (byte) '\t', (byte) ':',
+            b -> SipChars.indexOfColonSpaceOrControl(b, 0, b.length)),
+        new Scan("angle URI", (byte) '"', (byte) '<', b -> SipChars.skipAngleUri(b, 0, b.length)),
+        new Scan("one byte", (byte) '>', (byte) '>',
+            b -> SipChars.indexOf(b, (byte) '>', 0, b.length)));
+    for (Scan scan : scans) {
+      for (int a = 0; a < 8; a++) {
+        for (int c = a + 1; c < 8; c++) {
+          byte[] b = "xxxxxxxxxxxxxxxx".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+          b[a] = scan.first();
+          b[c] = scan.second();
+          assertEquals(a, scan.indexIn().applyAsInt(b), scan.name() + " at " + a + ", " + c);
+        }
       }
     }
   }
