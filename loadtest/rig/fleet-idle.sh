@@ -5,8 +5,8 @@
 #
 # usage: [SETTLE=S] fleet-idle.sh [SECONDS [ROUNDS]]     (default 30 1; measured after SETTLE
 #   seconds, default 30: the JIT compiles the fleet's code for minutes, a little at a time)
-#   Needs openssl (the fleet's certificates go to $RIG_WORK/fleet-certs, as cluster-overhead.sh
-#   makes them) and the shaded jar (mvn -B -q package -DskipTests). Linux only (/proc).
+#   Needs openssl (the fleet's certificates go to $RIG_WORK/fleet-certs, shared with
+#   cluster-side-by-side.sh) and the shaded jar (mvn -B -q package -DskipTests). Linux only (/proc).
 #   A_JAVA_OPTS: extra JVM options for node A (e.g. a flight recording).
 # Everything binds to 127.0.0.1; the four proxies started here are stopped by their PIDs.
 set -uo pipefail

@@ -1,7 +1,7 @@
-# fleet-lib.sh - sourced by cluster-overhead.sh, cluster-side-by-side.sh and fleet-idle.sh: a
-# 3-node test fleet's work folders, certificates, configuration, and the processes started for
-# it. Sourcing sets RIG_WORK, CERTS (the certificates' folder) and PIDS, and stops every PID in
-# PIDS at exit; cluster_conf reads SEEDS (the seed-nodes list, HOCON).
+# fleet-lib.sh - sourced by cluster-side-by-side.sh and fleet-idle.sh: a 3-node test fleet's
+# work folders, certificates, configuration, and the processes started for it. Sourcing sets
+# RIG_WORK, CERTS (the certificates' folder) and PIDS, and stops every PID in PIDS at exit;
+# cluster_conf reads SEEDS (the seed-nodes list, HOCON).
 export RIG_WORK="${RIG_WORK:-${TMPDIR:-/tmp}/clearip-rig}"
 CERTS="$RIG_WORK/fleet-certs"
 PIDS=()
