@@ -15,6 +15,7 @@
 #               emulator (Kamailio, fixed 503), certificates and uac_screen.xml
 #   RIG_WORK    writable folder (default $TMPDIR/clearip-rig)
 #   PROXY_JAR   the shaded jar (default this checkout's ops/target/clearip-proxy.jar)
+#   JAVA_OPTS   the four proxies' JVM options (default the service's: 512 MB-1 GB heap, G1)
 # Everything binds to 127.0.0.1; every process started here is stopped by its PID at the end.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -75,7 +76,7 @@ for n in b:25522:5160 c:25523:5260; do
     cluster_conf "$name" "$cport"; } >"$OUT/$name.conf"
 done
 export CLEARIP_CALL_LOG_LEVEL=WARN
-JOPTS=(-Xms512m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20)
+read -ra JOPTS <<<"${JAVA_OPTS:--Xms512m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
 scrape() { curl -s --max-time 2 "http://127.0.0.1:$1/metrics" 2>/dev/null; }
 start_node() {   # name, CPUs
   taskset -c "$2" java "${JOPTS[@]}" -jar "$jar" run --config "$OUT/$1.conf" >"$OUT/$1.log" 2>&1 &

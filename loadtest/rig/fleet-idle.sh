@@ -7,11 +7,12 @@
 #   seconds, default 30: the JIT compiles the fleet's code for minutes, a little at a time)
 #   Needs openssl (the fleet's certificates go to $RIG_WORK/fleet-certs, shared with
 #   cluster-side-by-side.sh) and the shaded jar (mvn -B -q package -DskipTests). Linux only (/proc).
-#   A_JAVA_OPTS: extra JVM options for node A (e.g. a flight recording).
+#   A_JAVA_OPTS: extra JVM options for node A (e.g. a flight recording). PROXY_JAR: the jar
+#   to run (default: this checkout's build), e.g. to compare two builds.
 # Everything binds to 127.0.0.1; the four proxies started here are stopped by their PIDs.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-jar="$here/../../ops/target/clearip-proxy.jar"
+jar="${PROXY_JAR:-$here/../../ops/target/clearip-proxy.jar}"
 [ -f "$jar" ] || { echo "$jar not found; build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 SECS="${1:-30}"; ROUNDS="${2:-1}"
 # shellcheck source=fleet-lib.sh
